@@ -1,0 +1,124 @@
+"""The composition root: the only module that imports everything and wires it.
+
+Importing it has no side effects; ``build`` does the wiring and ``create_app``
+returns the ASGI app that uvicorn serves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+from bot.bus import MessageBus
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.core.ports import Connector, Notifier
+from bot.core.redaction import Redactor
+from bot.evidence.notes import NoteSigner
+from bot.evidence.signing import load_or_create_signing_key, redaction_key
+from bot.handlers import build_bus
+from bot.intake.route import alerts_router
+from bot.local_room import LocalNotifier
+from bot.logs import install_redaction
+from bot.playbooks.loader import load_playbooks
+from bot.services import Services
+from bot.storage.migrate import upgrade
+from bot.storage.unit_of_work import Database
+from bot.web import health_router
+from connectors.aws_iam.connector import AwsIamConnector
+from connectors.catalogue import all_specs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Wired:
+    settings: Settings
+    database: Database
+    services: Services
+    bus: MessageBus
+    redactor: Redactor
+
+
+def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
+    """Wire every port. Raises on an invalid playbook or an unusable signing key."""
+    env = os.environ if environ is None else environ
+    catalogue = all_specs()
+    playbooks = load_playbooks(settings.playbooks_dir(), catalogue)
+    key = load_or_create_signing_key(settings.signing_key_path())
+    redactor = Redactor(redaction_key(key))
+    database = Database(database_url(settings), redact=redactor.redact_body)
+    notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
+    if settings.slack_enabled:
+        notifiers["slack"] = _slack_notifier(settings)
+    connectors: dict[str, Connector] = {"aws_iam": AwsIamConnector.from_env(env)}
+    services = Services(
+        uow=database.uow,
+        clock=SystemClock(),
+        playbooks=playbooks,
+        catalogue=catalogue,
+        connectors=connectors,
+        notifiers=notifiers,
+        default_platform="slack" if settings.slack_enabled else "console",
+        signer=NoteSigner(key),
+    )
+    return Wired(settings, database, services, build_bus(services), redactor)
+
+
+def database_url(settings: Settings) -> str:
+    from bot.storage.database import default_database_url
+
+    return settings.database_url or default_database_url()
+
+
+def _slack_notifier(settings: Settings) -> Notifier:
+    from bot.adapters.slack.notifier import SlackNotifier, make_client
+
+    assert settings.slack_bot_token is not None
+    return SlackNotifier(make_client(settings.slack_bot_token.get_secret_value(),
+                                     settings.slack_api_url))
+
+
+def create_app(wired: Wired) -> FastAPI:
+    settings = wired.settings
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        install_redaction(wired.redactor)
+        await upgrade(database_url(settings))
+        yield
+        await wired.database.dispose()
+
+    app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
+    token = settings.intake_token.get_secret_value() if settings.intake_token else None
+    app.include_router(alerts_router(wired.bus, token))
+    app.include_router(health_router(wired.database))
+    if settings.slack_enabled:
+        app.include_router(_slack_router(wired))
+    app.add_api_route("/", lambda: PlainTextResponse("Blastwall: see /console, /docs\n"),
+                      include_in_schema=False)
+    return app
+
+
+def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
+    from bot.adapters.slack.app import build_slack_app
+    from bot.adapters.slack.notifier import SlackNotifier
+    from bot.adapters.slack.route import slack_router
+
+    settings = wired.settings
+    assert settings.slack_bot_token and settings.slack_signing_secret
+    notifier = wired.services.notifiers["slack"]
+    assert isinstance(notifier, SlackNotifier)
+    slack_app = build_slack_app(
+        token=settings.slack_bot_token.get_secret_value(),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        client=notifier.client,
+        bus=wired.bus,
+    )
+    return slack_router(slack_app)

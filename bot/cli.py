@@ -1,0 +1,147 @@
+"""The ``blastwall`` command: serve, evidence export/verify, playbooks validate, db upgrade.
+
+Exit codes: 0 success; 1 the thing checked is bad (a bundle that does not
+verify, an invalid playbook); 2 the request itself is wrong (unknown incident,
+missing file, bad configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings
+from bot.core.incidents import is_incident_id
+
+log = logging.getLogger("blastwall")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        code: int = args.run(args)
+    except ConfigError as exc:
+        print(f"blastwall: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="blastwall", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the web process (Slack, alerts, console)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(run=_serve)
+
+    evidence = sub.add_parser("evidence", help="export or verify an incident's evidence")
+    ev = evidence.add_subparsers(required=True, metavar="ACTION")
+    export = ev.add_parser("export", help="write the evidence bundle of one incident")
+    export.add_argument("incident_id")
+    export.add_argument("-o", "--output", required=True, type=Path)
+    export.set_defaults(run=_export)
+    verify = ev.add_parser("verify", help="verify a bundle offline")
+    verify.add_argument("bundle", type=Path)
+    verify.add_argument("--key", type=Path, help="the public key to trust (PEM)")
+    verify.set_defaults(run=_verify)
+
+    playbooks = sub.add_parser("playbooks", help="check playbooks")
+    pb = playbooks.add_subparsers(required=True, metavar="ACTION")
+    validate = pb.add_parser("validate", help="validate a playbook directory")
+    validate.add_argument("directory", nargs="?", type=Path)
+    validate.set_defaults(run=_validate)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dbs = db.add_subparsers(required=True, metavar="ACTION")
+    up = dbs.add_parser("upgrade", help="apply every pending migration")
+    up.set_defaults(run=_upgrade)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.app import build, create_app
+    from bot.playbooks.loader import PlaybookError
+
+    settings = load_settings()
+    try:
+        wired = build(settings)
+    except PlaybookError as exc:
+        print("blastwall: refusing to start: invalid playbooks:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    where = "Slack" if settings.slack_enabled else "the console only (no chat platform set)"
+    log.info("serving %s on http://%s:%d", where, args.host, args.port)
+    uvicorn.run(create_app(wired), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from bot.playbooks.loader import validate_directory
+    from connectors.catalogue import all_specs
+
+    directory = args.directory or load_settings().playbooks_dir()
+    problems = validate_directory(directory, all_specs())
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    print(f"playbooks in {directory}: valid")
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from bot.app import database_url
+    from bot.storage.migrate import upgrade
+
+    url = database_url(load_settings())
+    asyncio.run(upgrade(url))
+    print("database is up to date")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot.evidence.export import ExportError, export_incident
+
+    if not is_incident_id(args.incident_id):
+        print(f"blastwall: not an incident id: {args.incident_id!r}", file=sys.stderr)
+        return 2
+    try:
+        count = asyncio.run(export_incident(load_settings(), args.incident_id, args.output))
+    except ExportError as exc:
+        print(f"blastwall: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output}: {count} entries of {args.incident_id}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from bot.evidence.signing import SigningKeyError, load_public_key
+    from bot.evidence.verify import verify_bundle
+
+    try:
+        key = load_public_key(args.key) if args.key else None
+    except (OSError, SigningKeyError) as exc:
+        print(f"blastwall: cannot use the key {args.key}: {exc}", file=sys.stderr)
+        return 2
+    verdict = verify_bundle(args.bundle, key)
+    if not verdict.ok:
+        print(f"NOT VERIFIED: {verdict.reason}", file=sys.stderr)
+        return 1
+    print(f"verified: {verdict.entries} entries, {verdict.checkpoints} signed checkpoints. "
+          f"{verdict.reason}".rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""Configuration: the environment first, then an optional TOML file (BLASTWALL_CONFIG).
+
+Field names map to the documented variables (``BLASTWALL_DATABASE_URL``,
+``SLACK_BOT_TOKEN``, ...). Secrets are ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+_REPO_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
+
+
+def _env(name: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(name))
+
+
+class ConfigError(Exception):
+    """A setting that would make Blastwall unsafe or unable to start."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str | None = _env("BLASTWALL_DATABASE_URL")
+    playbooks: Path | None = _env("BLASTWALL_PLAYBOOKS")
+    intake_token: SecretStr | None = _env("BLASTWALL_INTAKE_TOKEN")
+    signing_key: Path | None = _env("BLASTWALL_SIGNING_KEY")
+    slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
+    slack_api_url: str | None = _env("SLACK_API_URL")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_file = os.environ.get("BLASTWALL_CONFIG")
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_file)))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _slack_needs_its_secret(self) -> Settings:
+        if self.slack_bot_token and not self.slack_signing_secret:
+            raise ValueError(
+                "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: Blastwall will not "
+                "accept Slack requests it cannot verify"
+            )
+        return self
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    def playbooks_dir(self) -> Path:
+        if self.playbooks is not None:
+            return self.playbooks
+        return _REPO_PLAYBOOKS if _REPO_PLAYBOOKS.is_dir() else Path.cwd() / "playbooks"
+
+    def signing_key_path(self) -> Path:
+        return self.signing_key or Path.cwd() / "blastwall-signing-key.pem"
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning validation errors into one clear ConfigError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise ConfigError(reasons) from exc

@@ -1,0 +1,225 @@
+"""Running a containment action: right, intent, call, outcome, checkpoint.
+
+The order is what makes it safe: the rights check runs on the verified user;
+the intent (with its idempotency key) commits before the connector is called,
+so a double click, a retry or a second replica collides on the key instead of
+running twice; the outcome and a signed checkpoint commit afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.checkpoints import checkpoint
+from bot.core.actions import (
+    ActionOutcome,
+    ActionRequest,
+    ActionSpec,
+    RequestStatus,
+    idempotency_key,
+)
+from bot.core.commands import RequestAction
+from bot.core.events import ActionDuplicate, ActionRefused, ActionSettled, Event
+from bot.core.evidence import EvidenceRecord
+from bot.core.identities import AffectedIdentity
+from bot.core.incidents import Incident, Status
+from bot.core.ports import IncidentStore
+from bot.services import Services
+
+MAX_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """A request that passed every check and whose intent is committed."""
+
+    request: ActionRequest
+    spec: ActionSpec
+    target: AffectedIdentity
+
+
+async def request_action(cmd: RequestAction, svc: Services) -> Sequence[Event]:
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(cmd.incident_id, for_update=True)
+        if incident is None:
+            return [ActionRefused(cmd.incident_id, cmd.actor, cmd.action_id, "no such incident")]
+        verdict = await _clear(uow.incidents, incident, cmd, svc)
+        await uow.commit()
+    if not isinstance(verdict, Cleared):
+        return [verdict]
+    outcome = await _run(verdict, svc)
+    return [await _settle(verdict, outcome, svc)]
+
+
+async def _clear(
+    store: IncidentStore, incident: Incident, cmd: RequestAction, svc: Services
+) -> Cleared | Event:
+    """Check the request; record the refusal or the intent. Commits happen in the caller."""
+    spec, target, reason = _check(incident, cmd, svc)
+    if reason is not None or spec is None or target is None:
+        why = reason or "refused"
+        await store.append_evidence(_denied(incident, cmd, svc, spec, why))
+        return ActionRefused(incident.id, cmd.actor, cmd.action_id, why)
+    request = await _reserve(store, incident, cmd, svc)
+    if isinstance(request, ActionDuplicate):
+        return request
+    await store.append_evidence(
+        EvidenceRecord(
+            incident_id=incident.id,
+            what="action requested",
+            actor=cmd.actor,
+            at=svc.clock.now(),
+            why=cmd.justification,
+            right=spec.right.value,
+            details=_request_details(request, spec),
+        )
+    )
+    return Cleared(request=request, spec=spec, target=target)
+
+
+def _check(
+    incident: Incident, cmd: RequestAction, svc: Services
+) -> tuple[ActionSpec | None, AffectedIdentity | None, str | None]:
+    spec = svc.catalogue.get(cmd.action_id)
+    playbook = svc.playbooks.get(incident.playbook)
+    target = incident.identity(cmd.target_key)
+    if spec is None or playbook is None or playbook.offered(cmd.action_id) is None:
+        return spec, target, f"{cmd.action_id} is not offered for {incident.id}"
+    if not playbook.holds(cmd.actor, spec.right):
+        return spec, target, f"authorization denied: {spec.right.value} is required"
+    if incident.status is Status.CLOSED:
+        return spec, target, f"{incident.id} is closed"
+    if target is None or not spec.applies_to(target.kind):
+        return spec, target, f"{cmd.target_key} is not a target of {cmd.action_id} here"
+    if spec.connector not in svc.connectors:
+        return spec, target, f"the {spec.connector} connector is not configured"
+    return spec, target, None
+
+
+async def _reserve(
+    store: IncidentStore, incident: Incident, cmd: RequestAction, svc: Services
+) -> ActionRequest | ActionDuplicate:
+    """Claim the idempotency key; a failed attempt may be retried under the next one."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        key = idempotency_key(incident.id, cmd.action_id, cmd.target_key, cmd.params, attempt)
+        existing = await store.get_request(key)
+        if existing is not None and existing.status is RequestStatus.FAILED:
+            continue
+        if existing is None:
+            request = ActionRequest(
+                incident_id=incident.id,
+                action_id=cmd.action_id,
+                target_key=cmd.target_key,
+                params=dict(cmd.params),
+                actor=cmd.actor,
+                idempotency_key=key,
+                requested_at=svc.clock.now(),
+                justification=cmd.justification,
+            )
+            if await store.add_request(request):
+                return request
+            existing = await store.get_request(key)
+        status = existing.status if existing else RequestStatus.RUNNING
+        return ActionDuplicate(incident.id, cmd.actor, cmd.action_id, cmd.target_key, status)
+    return ActionDuplicate(
+        incident.id, cmd.actor, cmd.action_id, cmd.target_key, RequestStatus.FAILED
+    )
+
+
+async def _run(cleared: Cleared, svc: Services) -> ActionOutcome:
+    connector = svc.connectors[cleared.spec.connector]
+    request = cleared.request
+    try:
+        return await connector.apply(request.action_id, cleared.target, request.params)
+    except Exception as exc:  # a connector bug must still leave an outcome on record
+        return ActionOutcome(ok=False, summary=f"connector error: {exc}", error_code="error")
+
+
+async def _settle(cleared: Cleared, outcome: ActionOutcome, svc: Services) -> Event:
+    request = cleared.request
+    request.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
+    request.outcome = outcome
+    async with svc.uow() as uow:
+        store = uow.incidents
+        incident = await store.get(request.incident_id, for_update=True)
+        assert incident is not None
+        await store.save_request(request)
+        await store.append_evidence(_settled(request, cleared.spec, outcome, svc))
+        if outcome.ok and incident.status is Status.DECLARED:
+            await _contain(store, incident, request, svc)
+        await checkpoint(store, svc.signer, incident.id)
+        await uow.commit()
+    return ActionSettled(
+        incident_id=request.incident_id,
+        actor=request.actor,
+        action_id=request.action_id,
+        target_key=request.target_key,
+        status=request.status,
+        summary=outcome.summary,
+    )
+
+
+async def _contain(
+    store: IncidentStore, incident: Incident, request: ActionRequest, svc: Services
+) -> None:
+    """The first successful containment action marks the incident contained."""
+    previous = incident.transition(Status.CONTAINED)
+    await store.save(incident)
+    await store.append_evidence(
+        EvidenceRecord(
+            incident_id=incident.id,
+            what="status changed",
+            actor=request.actor,
+            at=svc.clock.now(),
+            why=f"{request.action_id} succeeded on {request.target_key}",
+            before={"status": previous.value},
+            after={"status": incident.status.value},
+        )
+    )
+
+
+def _denied(
+    incident: Incident, cmd: RequestAction, svc: Services, spec: ActionSpec | None, why: str
+) -> EvidenceRecord:
+    return EvidenceRecord(
+        incident_id=incident.id,
+        what="authorization denied",
+        actor=cmd.actor,
+        at=svc.clock.now(),
+        why=why,
+        right=spec.right.value if spec else None,
+        outcome="refused",
+        details={"action": cmd.action_id, "target": cmd.target_key, "params": dict(cmd.params)},
+    )
+
+
+def _settled(
+    request: ActionRequest, spec: ActionSpec, outcome: ActionOutcome, svc: Services
+) -> EvidenceRecord:
+    return EvidenceRecord(
+        incident_id=request.incident_id,
+        what="action succeeded" if outcome.ok else "action failed",
+        actor=request.actor,
+        at=svc.clock.now(),
+        why=request.justification,
+        right=spec.right.value,
+        before=dict(outcome.before),
+        after=dict(outcome.after),
+        outcome=outcome.summary,
+        details={**_request_details(request, spec), "already": outcome.already,
+                 "error_code": outcome.error_code},
+    )
+
+
+def _request_details(request: ActionRequest, spec: ActionSpec) -> dict[str, object]:
+    return {
+        "action": request.action_id,
+        "operation": spec.operation,
+        "connector": spec.connector,
+        "target": request.target_key,
+        "params": dict(request.params),
+        "idempotency_key": request.idempotency_key,
+        "reversibility": spec.reversibility.value,
+        "risk": spec.risk.value,
+    }

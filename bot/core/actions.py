@@ -1,0 +1,125 @@
+"""Containment actions: the catalogue entry, the request, its plan and its outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.actors import Actor
+from bot.core.identities import IdentityKind
+from bot.core.roles import Right
+
+
+class Reversibility(StrEnum):
+    TOGGLE = "toggle"
+    RESTORE_FROM_SNAPSHOT = "restore-from-snapshot"
+    IRREVERSIBLE = "irreversible"
+    EXPIRES = "expires-by-itself"
+
+    @property
+    def reversible(self) -> bool:
+        return self in (Reversibility.TOGGLE, Reversibility.RESTORE_FROM_SNAPSHOT)
+
+
+class RiskTier(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One pre-authorized operation of a connector, as the catalogue lists it."""
+
+    id: str
+    connector: str
+    operation: str
+    title: str
+    target_kinds: frozenset[IdentityKind]
+    right: Right
+    reversibility: Reversibility
+    risk: RiskTier
+
+    def applies_to(self, kind: IdentityKind) -> bool:
+        return kind in self.target_kinds
+
+
+class RequestStatus(StrEnum):
+    RUNNING = "running"  # intent committed, connector called or about to be
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """The dry run: what would change. ``plan_hash`` binds approvals to exactly this."""
+
+    action_id: str
+    target_key: str
+    params: dict[str, str]
+    before: dict[str, object]
+    changes: dict[str, object]
+
+    @property
+    def plan_hash(self) -> str:
+        return stable_hash(
+            {"action": self.action_id, "target": self.target_key, "params": self.params}
+        )
+
+    @property
+    def no_op(self) -> bool:
+        return not self.changes
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What the connector reports. ``already`` means the target was already in that state."""
+
+    ok: bool
+    summary: str
+    before: dict[str, object] = field(default_factory=dict)
+    after: dict[str, object] = field(default_factory=dict)
+    already: bool = False
+    error_code: str | None = None
+
+
+@dataclass
+class ActionRequest:
+    incident_id: str
+    action_id: str
+    target_key: str
+    params: dict[str, str]
+    actor: Actor
+    idempotency_key: str
+    requested_at: datetime
+    status: RequestStatus = RequestStatus.RUNNING
+    outcome: ActionOutcome | None = None
+    justification: str = ""
+
+
+def idempotency_key(
+    incident_id: str, action_id: str, target_key: str, params: dict[str, str], attempt: int = 1
+) -> str:
+    """Same incident, action, target and parameters give the same key.
+
+    So a double click, a platform retry or a second replica all collide on one key.
+    ``attempt`` lets a responder deliberately retry after a recorded failure.
+    """
+    return stable_hash(
+        {
+            "incident": incident_id,
+            "action": action_id,
+            "target": target_key,
+            "params": params,
+            "attempt": attempt,
+        }
+    )
+
+
+def stable_hash(value: object) -> str:
+    encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()

@@ -1,0 +1,31 @@
+"""Who did something: a verified user id on one platform, or Blastwall itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person as the platform verified them (never a display name we were told).
+
+    ``principal`` is the form playbooks grant rights to, e.g. ``slack:U012AB3CD``.
+    """
+
+    platform: str
+    user_id: str
+    display: str = ""
+
+    @property
+    def principal(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+    @classmethod
+    def parse(cls, principal: str) -> Actor:
+        platform, sep, user_id = principal.partition(":")
+        if not sep or not platform or not user_id:
+            raise ValueError(f"not a principal (platform:user_id): {principal!r}")
+        return cls(platform=platform, user_id=user_id)
+
+
+SYSTEM = Actor(platform="blastwall", user_id="system", display="Blastwall")

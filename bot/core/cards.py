@@ -1,0 +1,75 @@
+"""The incident card as plain data. Each adapter renders it in its own blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.actions import ActionSpec, RequestStatus
+from bot.core.incidents import Incident
+from bot.core.playbooks import Playbook
+
+
+@dataclass(frozen=True)
+class CardButton:
+    action_id: str
+    target_key: str
+    label: str
+    danger: bool
+
+
+@dataclass(frozen=True)
+class CardOutcome:
+    action_id: str
+    target_key: str
+    status: RequestStatus
+    summary: str
+    actor_principal: str
+
+
+@dataclass(frozen=True)
+class Card:
+    incident_id: str
+    title: str
+    severity: str
+    status: str
+    environment: str
+    commander: str | None
+    identities: tuple[str, ...]
+    buttons: tuple[CardButton, ...]
+    outcomes: tuple[CardOutcome, ...] = field(default_factory=tuple)
+
+
+def build_card(
+    incident: Incident,
+    playbook: Playbook,
+    catalogue: dict[str, ActionSpec],
+    outcomes: tuple[CardOutcome, ...] = (),
+) -> Card:
+    """One button per offered action per identity it applies to."""
+    buttons = []
+    for offered in playbook.actions:
+        spec = catalogue.get(offered.action_id)
+        if spec is None:
+            continue
+        for identity in incident.identities:
+            if spec.applies_to(identity.kind):
+                buttons.append(
+                    CardButton(
+                        action_id=spec.id,
+                        target_key=identity.key,
+                        label=offered.label,
+                        danger=not spec.reversibility.reversible,
+                    )
+                )
+    commander = incident.commander
+    return Card(
+        incident_id=incident.id,
+        title=incident.title,
+        severity=incident.severity.value,
+        status=incident.status.value,
+        environment=incident.environment.value,
+        commander=commander.principal if commander else None,
+        identities=tuple(i.key for i in incident.identities),
+        buttons=tuple(buttons),
+        outcomes=outcomes,
+    )

@@ -1,0 +1,44 @@
+"""Commands: what someone asks Blastwall to do. One handler each (bot.handlers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.actors import Actor
+from bot.core.identities import AffectedIdentity
+from bot.core.incidents import Environment, Severity
+
+
+@dataclass(frozen=True)
+class Command:
+    pass
+
+
+@dataclass(frozen=True)
+class DeclareIncident(Command):
+    """From a slash command, the console or an alert.
+
+    ``source`` is the alert's source, or ``manual`` for a person declaring.
+    """
+
+    title: str
+    source: str
+    declared_by: Actor
+    identities: tuple[AffectedIdentity, ...] = ()
+    severity: Severity | None = None
+    environment: Environment | None = None
+    summary: str = ""
+    playbook: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequestAction(Command):
+    """A click on a containment button. ``actor`` is the platform-verified user."""
+
+    incident_id: str
+    action_id: str
+    target_key: str
+    actor: Actor
+    params: dict[str, str] = field(default_factory=dict)
+    justification: str = ""

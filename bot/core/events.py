@@ -1,0 +1,54 @@
+"""Events: what happened. Adapters and notifiers react to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.actions import RequestStatus
+from bot.core.actors import Actor
+
+
+@dataclass(frozen=True)
+class Event:
+    incident_id: str
+
+
+@dataclass(frozen=True)
+class IncidentDeclared(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class AlertCoalesced(Event):
+    """A further alert about an identity an open incident already covers."""
+
+    identity_key: str
+    added: bool
+
+
+@dataclass(frozen=True)
+class ActionRefused(Event):
+    """Told privately to ``actor``; recorded as ``authorization denied`` evidence."""
+
+    actor: Actor
+    action_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ActionDuplicate(Event):
+    """A double click or a retry: nothing ran again."""
+
+    actor: Actor
+    action_id: str
+    target_key: str
+    status: RequestStatus
+
+
+@dataclass(frozen=True)
+class ActionSettled(Event):
+    actor: Actor
+    action_id: str
+    target_key: str
+    status: RequestStatus
+    summary: str

@@ -1,0 +1,101 @@
+"""The playbook as the core sees it: who holds which right, what is offered, what matches.
+
+YAML parsing and schema validation live in ``bot.playbooks``; this is the
+validated result, so the rules here can trust their input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.actors import Actor
+from bot.core.identities import IdentityKind
+from bot.core.incidents import Environment, Severity
+from bot.core.roles import Right
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Which alerts this playbook takes. Empty sets mean "any"."""
+
+    sources: frozenset[str] = frozenset()
+    systems: frozenset[str] = frozenset()
+    kinds: frozenset[IdentityKind] = frozenset()
+    min_severity: Severity = Severity.SEV4
+    manual: bool = False
+
+    def matches(self, source: str, system: str, kind: IdentityKind, severity: Severity) -> bool:
+        return (
+            (not self.sources or source in self.sources)
+            and (not self.systems or system in self.systems)
+            and (not self.kinds or kind in self.kinds)
+            and severity.at_least(self.min_severity)
+        )
+
+
+@dataclass(frozen=True)
+class FrameworkRefs:
+    nist_csf: tuple[str, ...] = ()
+    owasp_agentic: tuple[str, ...] = ()
+    maestro_layer: str | None = None
+    nist_ai_rmf: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    """Four-eyes: how many holders of ``approve`` must agree, and for how long it holds."""
+
+    approvers: int = 1
+    ttl_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class OfferedAction:
+    action_id: str
+    label: str
+    automatic: bool = False
+    frameworks: FrameworkRefs = FrameworkRefs()
+    approval: ApprovalPolicy | None = None
+
+
+@dataclass(frozen=True)
+class Playbook:
+    name: str
+    title: str
+    trigger: Trigger
+    default_severity: Severity
+    commander: tuple[str, ...]  # one principal, or a rotation list
+    rights: dict[Right, frozenset[str]]
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    actions: tuple[OfferedAction, ...] = ()
+    environment: Environment = Environment.PRODUCTION
+    frameworks: FrameworkRefs = FrameworkRefs()
+
+    def holders(self, right: Right) -> frozenset[str]:
+        """Every principal holding ``right``, with ``group:NAME`` entries expanded."""
+        principals: set[str] = set()
+        for grant in self.rights.get(right, frozenset()):
+            if grant.startswith("group:"):
+                principals |= self.groups.get(grant.removeprefix("group:"), frozenset())
+            else:
+                principals.add(grant)
+        return frozenset(principals)
+
+    def holds(self, actor: Actor, right: Right) -> bool:
+        return actor.principal in self.holders(right)
+
+    def responders(self) -> frozenset[str]:
+        """Everyone granted any right: they are invited to the incident's room."""
+        everyone: set[str] = set()
+        for right in self.rights:
+            everyone |= self.holders(right)
+        return frozenset(everyone)
+
+    def commander_on(self, at: datetime) -> str:
+        """The commander for a declaration at ``at``: rotations turn over weekly."""
+        week = at.isocalendar().week
+        return self.commander[week % len(self.commander)]
+
+    def offered(self, action_id: str) -> OfferedAction | None:
+        return next((a for a in self.actions if a.action_id == action_id), None)

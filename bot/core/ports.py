@@ -1,0 +1,128 @@
+"""The ports the service layer needs. Every port has a fake under tests/fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol
+
+from bot.core.actions import ActionOutcome, ActionPlan, ActionRequest, ActionSpec
+from bot.core.actors import Actor
+from bot.core.cards import Card
+from bot.core.evidence import EvidenceRecord
+from bot.core.identities import AffectedIdentity
+from bot.core.incidents import Incident, MessageRef, RoomRef
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Connector(Protocol):
+    """An external system Blastwall acts on."""
+
+    name: str
+
+    def specs(self) -> Sequence[ActionSpec]: ...
+
+    async def plan(
+        self, action_id: str, target: AffectedIdentity, params: dict[str, str]
+    ) -> ActionPlan:
+        """Read the current state and say what would change; change nothing."""
+        ...
+
+    async def apply(
+        self, action_id: str, target: AffectedIdentity, params: dict[str, str]
+    ) -> ActionOutcome:
+        """Make the change. Idempotent: "already in that state" is success."""
+        ...
+
+
+class Notifier(Protocol):
+    """A chat surface. Implementations translate; they decide nothing."""
+
+    platform: str
+
+    async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef: ...
+
+    async def announce(self, incident: Incident, text: str) -> None:
+        """Post plain text in the incident room; ``text`` is untrusted and is escaped."""
+        ...
+
+    async def announce_commander(self, incident: Incident, commander: Actor) -> None:
+        """Name the commander in the room, with a mention that notifies them."""
+        ...
+
+    async def post_card(self, incident: Incident, card: Card) -> MessageRef: ...
+
+    async def update_card(self, ref: MessageRef, card: Card) -> None: ...
+
+    async def tell(self, incident: Incident, actor: Actor, text: str) -> None:
+        """Tell one person privately (Slack: an ephemeral message)."""
+        ...
+
+
+class CheckpointSigner(Protocol):
+    def sign(self, incident_id: str, size: int, root_hash: bytes) -> str:
+        """Return a signed note over (incident, size, root hash)."""
+        ...
+
+
+class IncidentStore(Protocol):
+    async def next_number(self, day: str) -> int:
+        """The next incident number of that UTC day (``YYYYMMDD``), reserved atomically."""
+        ...
+
+    async def add(self, incident: Incident) -> None: ...
+
+    async def get(self, incident_id: str, *, for_update: bool = False) -> Incident | None: ...
+
+    async def save(self, incident: Incident) -> None: ...
+
+    async def find_open_with_identity(self, identity_key: str) -> Incident | None: ...
+
+    async def list_incidents(self) -> Sequence[Incident]: ...
+
+    async def add_request(self, request: ActionRequest) -> bool:
+        """Insert; False when the idempotency key is already taken (nothing is written)."""
+        ...
+
+    async def get_request(self, key: str) -> ActionRequest | None: ...
+
+    async def save_request(self, request: ActionRequest) -> None: ...
+
+    async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]: ...
+
+    async def append_evidence(self, record: EvidenceRecord) -> int:
+        """Append to the incident's chain; returns the entry's sequence number."""
+        ...
+
+    async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
+        """The entries in order, each as its canonical JSON bytes."""
+        ...
+
+    async def add_checkpoint(self, incident_id: str, size: int, note: str) -> None: ...
+
+    async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: a state change and its evidence commit together or not at all."""
+
+    incidents: IncidentStore
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...

@@ -1,0 +1,155 @@
+"""Declaring an incident: pick the playbook, name the commander, record it all.
+
+A further alert about an identity an open incident already covers joins that
+incident instead of opening another: one leak, one incident, many identities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.actors import Actor
+from bot.core.commands import DeclareIncident
+from bot.core.events import AlertCoalesced, Event, IncidentDeclared
+from bot.core.evidence import EvidenceRecord
+from bot.core.identities import AffectedIdentity
+from bot.core.incidents import Incident, Severity, incident_id
+from bot.core.playbooks import Playbook
+from bot.core.ports import IncidentStore
+from bot.playbooks.selection import manual_playbook, select_playbook
+from bot.services import Services
+
+
+class DeclarationRefused(Exception):
+    """No playbook takes this declaration; nothing was recorded."""
+
+
+def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
+    if cmd.playbook is not None:
+        chosen = svc.playbooks.get(cmd.playbook)
+        if chosen is None:
+            raise DeclarationRefused(f"no playbook named {cmd.playbook!r}")
+        return chosen
+    if cmd.source == "manual" and not cmd.identities:
+        found = manual_playbook(svc.playbooks)
+        if found is None:
+            raise DeclarationRefused("no playbook allows manual declaration (trigger.manual)")
+        return found
+    first = cmd.identities[0]
+    severity = cmd.severity or Severity.SEV4
+    found = select_playbook(svc.playbooks, cmd.source, first.system, first.kind, severity)
+    if found is None:
+        raise DeclarationRefused(
+            f"no playbook takes {cmd.source!r} alerts about {first.system}/{first.kind.value}"
+            + f" at {severity.value}"
+        )
+    return found
+
+
+async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Event]:
+    playbook = choose_playbook(cmd, svc)
+    async with svc.uow() as uow:
+        joined = await _coalesce(uow.incidents, cmd, svc)
+        if joined:
+            await uow.commit()
+            return joined
+        incident = await _open(uow.incidents, cmd, playbook, svc)
+        await uow.commit()
+    return [IncidentDeclared(incident_id=incident.id)]
+
+
+async def _coalesce(store: IncidentStore, cmd: DeclareIncident, svc: Services) -> list[Event]:
+    """Join an open incident that already holds one of these identities."""
+    if cmd.source == "manual":
+        return []
+    for identity in cmd.identities:
+        existing = await store.find_open_with_identity(identity.key)
+        if existing is None:
+            continue
+        existing = await store.get(existing.id, for_update=True) or existing
+        events: list[Event] = []
+        for other in cmd.identities:
+            added = existing.add_identity(other)
+            await store.append_evidence(
+                _record(existing, cmd.declared_by, svc, "alert coalesced", other, cmd, added)
+            )
+            events.append(AlertCoalesced(existing.id, identity_key=other.key, added=added))
+        await store.save(existing)
+        return events
+    return []
+
+
+async def _open(
+    store: IncidentStore, cmd: DeclareIncident, playbook: Playbook, svc: Services
+) -> Incident:
+    now = svc.clock.now()
+    number = await store.next_number(f"{now:%Y%m%d}")
+    incident = Incident(
+        id=incident_id(now.date(), number),
+        title=cmd.title,
+        severity=cmd.severity or playbook.default_severity,
+        environment=cmd.environment or playbook.environment,
+        playbook=playbook.name,
+        declared_at=now,
+        declared_by=cmd.declared_by,
+        summary=cmd.summary,
+    )
+    for identity in cmd.identities:
+        incident.add_identity(identity)
+    for principal in sorted(playbook.responders()):
+        incident.add_responder(Actor.parse(principal))
+    commander = Actor.parse(playbook.commander_on(now))
+    await store.add(incident)
+    await store.append_evidence(_declared(incident, cmd, svc))
+    incident.assign_commander(commander, now)
+    await store.append_evidence(
+        EvidenceRecord(
+            incident_id=incident.id,
+            what="commander assigned",
+            actor=cmd.declared_by,
+            at=now,
+            why=f"named by playbook {playbook.name}",
+            after={"commander": commander.principal},
+        )
+    )
+    await store.save(incident)
+    return incident
+
+
+def _declared(incident: Incident, cmd: DeclareIncident, svc: Services) -> EvidenceRecord:
+    return EvidenceRecord(
+        incident_id=incident.id,
+        what="incident declared",
+        actor=cmd.declared_by,
+        at=svc.clock.now(),
+        why=cmd.summary,
+        after={
+            "title": incident.title,
+            "severity": incident.severity.value,
+            "status": incident.status.value,
+            "environment": incident.environment.value,
+            "playbook": incident.playbook,
+            "identities": [i.as_record() for i in incident.identities],
+        },
+        details={"source": cmd.source, "alert": cmd.details},
+    )
+
+
+def _record(
+    incident: Incident,
+    actor: Actor,
+    svc: Services,
+    what: str,
+    identity: AffectedIdentity,
+    cmd: DeclareIncident,
+    added: bool,
+) -> EvidenceRecord:
+    return EvidenceRecord(
+        incident_id=incident.id,
+        what=what,
+        actor=actor,
+        at=svc.clock.now(),
+        why=cmd.summary,
+        after={"identity": identity.as_record(), "added": added},
+        details={"source": cmd.source, "alert": cmd.details},
+    )

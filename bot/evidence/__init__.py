@@ -1,0 +1,1 @@
+"""The evidence ledger: canonical entries, the hash chain, signed checkpoints, bundles."""

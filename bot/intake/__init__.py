@@ -1,0 +1,1 @@
+"""Alert intake: webhooks in, commands out."""

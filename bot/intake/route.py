@@ -1,0 +1,71 @@
+"""``POST /alerts``: bearer-authenticated, validated, then one DeclareIncident."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from bot.bus import CommandSink
+from bot.core.actors import Actor
+from bot.core.commands import DeclareIncident
+from bot.core.events import AlertCoalesced, IncidentDeclared
+from bot.declare import DeclarationRefused
+from bot.intake.alert import Alert
+
+MAX_BODY = 256 * 1024
+
+
+class Accepted(BaseModel):
+    incident: str
+    coalesced: bool
+
+
+def alerts_router(bus: CommandSink, token: str | None) -> APIRouter:
+    router = APIRouter(tags=["alerts"])
+    bearer = HTTPBearer(auto_error=False)
+
+    def authorized(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        if token is None:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                "alert intake is off: set BLASTWALL_INTAKE_TOKEN")
+        given = credentials.credentials if credentials else ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    async def small_body(request: Request) -> None:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "alert too large")
+
+    @router.post("/alerts", status_code=status.HTTP_202_ACCEPTED,
+                 dependencies=[Depends(authorized), Depends(small_body)])
+    async def receive(alert: Alert) -> Accepted:
+        """Declare an incident for the alert, or join the open one about the same identity."""
+        command = DeclareIncident(
+            title=alert.headline(),
+            source=alert.source,
+            declared_by=Actor(platform="alert", user_id=alert.source),
+            identities=alert.affected(),
+            severity=alert.severity,
+            environment=alert.environment,
+            summary=alert.summary,
+            details=alert.details,
+        )
+        try:
+            events = await bus.handle(command)
+        except DeclarationRefused as refused:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from refused
+        for event in events:
+            if isinstance(event, IncidentDeclared | AlertCoalesced):
+                return Accepted(incident=event.incident_id,
+                                coalesced=isinstance(event, AlertCoalesced))
+        raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, "no incident was recorded")
+
+    return router

@@ -1,0 +1,140 @@
+"""Event handlers that speak to people: open the room, post and update the card, reply.
+
+They run after the state change has committed. A chat failure is logged and
+recorded as evidence; it never undoes what was decided.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.actions import RequestStatus
+from bot.core.actors import SYSTEM
+from bot.core.cards import Card, CardOutcome, build_card
+from bot.core.events import (
+    ActionDuplicate,
+    ActionRefused,
+    ActionSettled,
+    AlertCoalesced,
+    IncidentDeclared,
+)
+from bot.core.evidence import EvidenceRecord
+from bot.core.incidents import Incident
+from bot.core.ports import IncidentStore
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def open_room(event: IncidentDeclared, svc: Services) -> None:
+    """Create the room, invite responders, name the commander, post the card."""
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(event.incident_id)
+        card = await _card(uow.incidents, incident, svc) if incident else None
+    notifier = svc.notifier_for(incident) if incident else None
+    if incident is None or notifier is None or card is None:
+        return
+    try:
+        incident.room = await notifier.open_room(incident, incident.responders)
+        if incident.commander is not None:
+            await notifier.announce_commander(incident, incident.commander)
+        incident.card = await notifier.post_card(incident, card)
+    except Exception as exc:
+        log.exception("could not open the room for %s", incident.id)
+        await _record_chat_failure(incident.id, "room not opened", exc, svc)
+        return
+    await _record_room(incident, svc)
+
+
+async def _record_room(incident: Incident, svc: Services) -> None:
+    async with svc.uow() as uow:
+        current = await uow.incidents.get(incident.id, for_update=True)
+        assert current is not None and incident.room is not None
+        current.room, current.card = incident.room, incident.card
+        await uow.incidents.save(current)
+        await uow.incidents.append_evidence(
+            EvidenceRecord(
+                incident_id=incident.id,
+                what="room opened",
+                actor=SYSTEM,
+                at=svc.clock.now(),
+                after={
+                    "platform": incident.room.platform,
+                    "room_id": incident.room.room_id,
+                    "name": incident.room.name,
+                    "invited": [a.principal for a in incident.responders],
+                },
+            )
+        )
+        await uow.commit()
+
+
+async def refresh_card(event: ActionSettled | AlertCoalesced, svc: Services) -> None:
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(event.incident_id)
+        if incident is None or incident.card is None:
+            return
+        card = await _card(uow.incidents, incident, svc)
+    notifier = svc.notifier_for(incident)
+    if notifier is not None:
+        await notifier.update_card(incident.card, card)
+
+
+async def report_settled(event: ActionSettled, svc: Services) -> None:
+    verb = "done" if event.status is RequestStatus.SUCCEEDED else "failed"
+    await _tell(event.incident_id, event, f"{event.action_id} on {event.target_key}: {verb}. "
+                f"{event.summary}", svc)
+
+
+async def report_refusal(event: ActionRefused, svc: Services) -> None:
+    await _tell(event.incident_id, event, f"Not done: {event.reason}", svc)
+
+
+async def report_duplicate(event: ActionDuplicate, svc: Services) -> None:
+    text = (
+        f"{event.action_id} on {event.target_key} was already requested "
+        f"({event.status.value}); it was not run again."
+    )
+    await _tell(event.incident_id, event, text, svc)
+
+
+async def _tell(
+    incident_id: str, event: ActionSettled | ActionRefused | ActionDuplicate, text: str,
+    svc: Services,
+) -> None:
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(incident_id)
+    notifier = svc.notifier_for(incident) if incident else None
+    if incident is None or notifier is None or incident.room is None:
+        log.info("not told %s: %s", event.actor.principal, text)
+        return
+    await notifier.tell(incident, event.actor, text)
+
+
+async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card:
+    playbook = svc.playbooks[incident.playbook]
+    outcomes = tuple(
+        CardOutcome(
+            action_id=r.action_id,
+            target_key=r.target_key,
+            status=r.status,
+            summary=r.outcome.summary if r.outcome else "running",
+            actor_principal=r.actor.principal,
+        )
+        for r in await store.requests_for(incident.id)
+    )
+    return build_card(incident, playbook, svc.catalogue, outcomes)
+
+
+async def _record_chat_failure(incident_id: str, what: str, exc: Exception, svc: Services) -> None:
+    async with svc.uow() as uow:
+        await uow.incidents.append_evidence(
+            EvidenceRecord(
+                incident_id=incident_id,
+                what=what,
+                actor=SYSTEM,
+                at=svc.clock.now(),
+                outcome=f"{type(exc).__name__}: {exc}",
+            )
+        )
+        await uow.commit()

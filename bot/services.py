@@ -1,0 +1,27 @@
+"""What the handlers are given: the ports, wired once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bot.core.actions import ActionSpec
+from bot.core.incidents import Incident
+from bot.core.playbooks import Playbook
+from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitOfWork
+
+
+@dataclass(frozen=True)
+class Services:
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    playbooks: Mapping[str, Playbook]
+    catalogue: Mapping[str, ActionSpec]
+    connectors: Mapping[str, Connector]
+    notifiers: Mapping[str, Notifier]
+    default_platform: str
+    signer: CheckpointSigner
+
+    def notifier_for(self, incident: Incident) -> Notifier | None:
+        platform = incident.room.platform if incident.room else self.default_platform
+        return self.notifiers.get(platform)

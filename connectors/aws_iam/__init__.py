@@ -1,0 +1,1 @@
+"""AWS IAM / STS containment actions (boto3, run in a worker thread)."""

@@ -1,0 +1,50 @@
+"""The AWS IAM actions Blastwall offers, as catalogue entries.
+
+Kept apart from the connector so playbook validation can list them without
+credentials or boto3 sessions.
+"""
+
+from __future__ import annotations
+
+from bot.core.actions import ActionSpec, Reversibility, RiskTier
+from bot.core.identities import IdentityKind
+from bot.core.roles import Right
+
+CONNECTOR = "aws_iam"
+
+DEACTIVATE_ACCESS_KEY = ActionSpec(
+    id="aws.iam.deactivate_access_key",
+    connector=CONNECTOR,
+    operation="UpdateAccessKey(Status=Inactive)",
+    title="Deactivate access key",
+    target_kinds=frozenset({IdentityKind.ACCESS_KEY}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.TOGGLE,
+    risk=RiskTier.MEDIUM,
+)
+
+QUARANTINE_PRINCIPAL = ActionSpec(
+    id="aws.iam.quarantine_principal",
+    connector=CONNECTOR,
+    operation="PutUserPolicy/PutRolePolicy(deny-all)",
+    title="Quarantine with an inline deny-all policy",
+    target_kinds=frozenset(
+        {IdentityKind.USER, IdentityKind.ROLE, IdentityKind.SERVICE_ACCOUNT, IdentityKind.AGENT}
+    ),
+    right=Right.IAM_POLICY,
+    reversibility=Reversibility.RESTORE_FROM_SNAPSHOT,
+    risk=RiskTier.HIGH,
+)
+
+REVOKE_ROLE_SESSIONS = ActionSpec(
+    id="aws.iam.revoke_role_sessions",
+    connector=CONNECTOR,
+    operation="PutRolePolicy(deny aws:TokenIssueTime < now)",
+    title="Revoke the role's active sessions",
+    target_kinds=frozenset({IdentityKind.ROLE, IdentityKind.AGENT}),
+    right=Right.IR_CONTAINMENT,
+    reversibility=Reversibility.EXPIRES,
+    risk=RiskTier.HIGH,
+)
+
+SPECS: tuple[ActionSpec, ...] = (DEACTIVATE_ACCESS_KEY, QUARANTINE_PRINCIPAL, REVOKE_ROLE_SESSIONS)

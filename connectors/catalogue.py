@@ -1,0 +1,10 @@
+"""Every action every connector offers, by id. Playbooks may only offer these."""
+
+from __future__ import annotations
+
+from bot.core.actions import ActionSpec
+from connectors.aws_iam.specs import SPECS as AWS_IAM
+
+
+def all_specs() -> dict[str, ActionSpec]:
+    return {spec.id: spec for spec in (*AWS_IAM,)}

@@ -1,0 +1,122 @@
+"""In-memory IncidentStore and UnitOfWork: the fake of the storage port.
+
+Commit copies the working state over the committed state; leaving without a
+commit throws the working state away, as a rolled-back transaction would.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from bot.core.actions import ActionRequest
+from bot.core.evidence import EvidenceRecord
+from bot.core.incidents import Incident
+from bot.evidence.chain import GENESIS, seal
+
+
+@dataclass
+class _State:
+    counters: dict[str, int] = field(default_factory=dict)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    requests: dict[str, ActionRequest] = field(default_factory=dict)
+    lines: dict[str, list[bytes]] = field(default_factory=dict)
+    hashes: dict[str, list[str]] = field(default_factory=dict)
+    checkpoints: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+class MemoryStore:
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    async def next_number(self, day: str) -> int:
+        self.state.counters[day] = self.state.counters.get(day, 0) + 1
+        return self.state.counters[day]
+
+    async def add(self, incident: Incident) -> None:
+        self.state.incidents[incident.id] = copy.deepcopy(incident)
+
+    async def get(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
+        found = self.state.incidents.get(incident_id)
+        return copy.deepcopy(found) if found else None
+
+    async def save(self, incident: Incident) -> None:
+        self.state.incidents[incident.id] = copy.deepcopy(incident)
+
+    async def find_open_with_identity(self, identity_key: str) -> Incident | None:
+        for incident in self.state.incidents.values():
+            if incident.is_open and incident.identity(identity_key):
+                return copy.deepcopy(incident)
+        return None
+
+    async def list_incidents(self) -> Sequence[Incident]:
+        return [copy.deepcopy(i) for i in self.state.incidents.values()]
+
+    async def add_request(self, request: ActionRequest) -> bool:
+        if request.idempotency_key in self.state.requests:
+            return False
+        self.state.requests[request.idempotency_key] = copy.deepcopy(request)
+        return True
+
+    async def get_request(self, key: str) -> ActionRequest | None:
+        found = self.state.requests.get(key)
+        return copy.deepcopy(found) if found else None
+
+    async def save_request(self, request: ActionRequest) -> None:
+        self.state.requests[request.idempotency_key] = copy.deepcopy(request)
+
+    async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]:
+        return [r for r in self.state.requests.values() if r.incident_id == incident_id]
+
+    async def append_evidence(self, record: EvidenceRecord) -> int:
+        lines = self.state.lines.setdefault(record.incident_id, [])
+        hashes = self.state.hashes.setdefault(record.incident_id, [])
+        sealed = seal(record.as_body(), len(lines) + 1, hashes[-1] if hashes else GENESIS)
+        lines.append(sealed.line)
+        hashes.append(sealed.hash)
+        return sealed.seq
+
+    async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
+        return list(self.state.lines.get(incident_id, []))
+
+    async def add_checkpoint(self, incident_id: str, size: int, note: str) -> None:
+        self.state.checkpoints.setdefault(incident_id, []).append((size, note))
+
+    async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]:
+        return list(self.state.checkpoints.get(incident_id, []))
+
+
+class MemoryDatabase:
+    """Hands out units of work over one committed state."""
+
+    def __init__(self) -> None:
+        self.committed = _State()
+
+    def uow(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+
+class MemoryUnitOfWork:
+    def __init__(self, database: MemoryDatabase) -> None:
+        self._database = database
+        self.incidents = MemoryStore(copy.deepcopy(database.committed))
+
+    async def __aenter__(self) -> MemoryUnitOfWork:
+        self.incidents = MemoryStore(copy.deepcopy(self._database.committed))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self._database.committed = copy.deepcopy(self.incidents.state)
+
+    async def rollback(self) -> None:
+        self.incidents = MemoryStore(copy.deepcopy(self._database.committed))

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bot.bus import MessageBus
+from bot.core.incidents import Environment, Severity
+from bot.core.playbooks import OfferedAction, Playbook, Trigger
+from bot.core.identities import IdentityKind
+from bot.core.roles import Right
+from bot.handlers import build_bus
+from bot.services import Services
+from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY, SPECS
+from tests.fakes.chat import RecordingNotifier
+from tests.fakes.clock import FakeClock
+from tests.fakes.connector import FakeConnector
+from tests.fakes.memory_store import MemoryDatabase
+
+
+class FakeSigner:
+    def sign(self, incident_id: str, size: int, root_hash: bytes) -> str:
+        return f"{incident_id} {size} {root_hash.hex()}"
+
+
+PLAYBOOK = Playbook(
+    name="leaked-key",
+    title="Leaked key",
+    trigger=Trigger(sources=frozenset({"scanner"}), kinds=frozenset({IdentityKind.ACCESS_KEY}),
+                    min_severity=Severity.SEV3, manual=True),
+    default_severity=Severity.SEV2,
+    commander=("slack:UIC",),
+    rights={Right.NHI_CREDENTIAL_LIFECYCLE: frozenset({"group:iam"}),
+            Right.AUDIT: frozenset({"slack:UAUDIT"})},
+    groups={"iam": frozenset({"slack:UIAM"})},
+    actions=(OfferedAction(DEACTIVATE_ACCESS_KEY.id, "Deactivate key"),),
+    environment=Environment.PRODUCTION,
+)
+
+
+@dataclass
+class World:
+    bus: MessageBus
+    database: MemoryDatabase
+    chat: RecordingNotifier
+    aws: FakeConnector
+    clock: FakeClock
+
+
+@pytest.fixture
+def world() -> World:
+    database = MemoryDatabase()
+    chat = RecordingNotifier()
+    aws = FakeConnector("aws_iam", SPECS)
+    clock = FakeClock()
+    services = Services(
+        uow=database.uow,
+        clock=clock,
+        playbooks={PLAYBOOK.name: PLAYBOOK},
+        catalogue={s.id: s for s in SPECS},
+        connectors={"aws_iam": aws},
+        notifiers={"slack": chat},
+        default_platform="slack",
+        signer=FakeSigner(),
+    )
+    return World(build_bus(services), database, chat, aws, clock)
