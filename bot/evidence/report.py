@@ -1,0 +1,39 @@
+"""The human-readable report that travels in the bundle beside the entries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+_COLUMNS = ("seq", "when (UTC)", "who", "what", "right", "outcome", "why")
+
+
+def render_report(incident_id: str, lines: Sequence[bytes]) -> str:
+    entries = [json.loads(line) for line in lines]
+    out = [
+        f"# Evidence report: {_cell(incident_id)}",
+        "",
+        f"{len(entries)} entries. Verify this bundle with "
+        "`blastwall evidence verify BUNDLE --key PUBLIC_KEY`; this report is a reading aid, "
+        "the entries and signed checkpoints are the evidence.",
+        "",
+        "| " + " | ".join(_COLUMNS) + " |",
+        "|" + "---|" * len(_COLUMNS),
+    ]
+    out += ["| " + " | ".join(_row(e)) + " |" for e in entries]
+    return "\n".join(out) + "\n"
+
+
+def _row(entry: dict[str, Any]) -> list[str]:
+    who = entry.get("who") or {}
+    actor = f"{who.get('platform', '')}:{who.get('user_id', '')}"
+    return [_cell(v) for v in (entry.get("seq"), entry.get("when"), actor, entry.get("what"),
+                                entry.get("right"), entry.get("outcome"), entry.get("why"))]
+
+
+def _cell(value: object) -> str:
+    """Escape for a Markdown table cell: no pipes, no line breaks, no HTML."""
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
