@@ -1,0 +1,166 @@
+"""The SQL implementation of the IncidentStore port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.actions import ActionRequest
+from bot.core.evidence import EvidenceRecord
+from bot.core.incidents import Incident, Status
+from bot.evidence.chain import GENESIS, seal
+from bot.storage.codec import incident_from, incident_row, request_from, request_row
+from bot.storage.models import (
+    ActionRequestRow,
+    CheckpointRow,
+    EvidenceEntryRow,
+    IncidentCounterRow,
+    IncidentIdentityRow,
+    IncidentRow,
+)
+
+Redact = Callable[[dict[str, object]], dict[str, object]]
+CLOSED = (Status.RESOLVED.value, Status.CLOSED.value)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlIncidentStore:
+    def __init__(self, session: AsyncSession, redact: Redact) -> None:
+        self._session = session
+        self._redact = redact
+
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
+
+    async def next_number(self, day: str) -> int:
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        table = IncidentCounterRow.__table__
+        stmt = (
+            dialect_insert(table)
+            .values(day=day, last=1)
+            .on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1})
+            .returning(table.c.last)
+        )
+        return int((await self._session.execute(stmt)).scalar_one())
+
+    async def add(self, incident: Incident) -> None:
+        self._session.add(IncidentRow(**incident_row(incident, _now())))
+        await self._session.flush()
+        await self._sync_identities(incident)
+
+    async def get(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
+        stmt = select(IncidentRow).where(IncidentRow.id == incident_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        if row is None:
+            return None
+        await self._session.refresh(row)
+        return incident_from(row)
+
+    async def save(self, incident: Incident) -> None:
+        values = incident_row(incident, _now())
+        del values["id"]
+        await self._session.execute(
+            update(IncidentRow).where(IncidentRow.id == incident.id).values(**values)
+        )
+        await self._sync_identities(incident)
+
+    async def _sync_identities(self, incident: Incident) -> None:
+        known = set(
+            (await self._session.execute(
+                select(IncidentIdentityRow.identity_key).where(
+                    IncidentIdentityRow.incident_id == incident.id)
+            )).scalars()
+        )
+        for identity in incident.identities:
+            if identity.key not in known:
+                self._session.add(IncidentIdentityRow(incident_id=incident.id,
+                                                      identity_key=identity.key))
+        await self._session.flush()
+
+    async def find_open_with_identity(self, identity_key: str) -> Incident | None:
+        stmt = (
+            select(IncidentRow)
+            .join(IncidentIdentityRow, IncidentIdentityRow.incident_id == IncidentRow.id)
+            .where(IncidentIdentityRow.identity_key == identity_key,
+                   IncidentRow.status.not_in(CLOSED))
+            .order_by(IncidentRow.declared_at.desc())
+            .limit(1)
+        )
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return incident_from(row) if row else None
+
+    async def list_incidents(self) -> Sequence[Incident]:
+        rows = (await self._session.execute(
+            select(IncidentRow).order_by(IncidentRow.declared_at.desc()))).scalars()
+        return [incident_from(r) for r in rows]
+
+    async def add_request(self, request: ActionRequest) -> bool:
+        try:
+            async with self._session.begin_nested():
+                self._session.add(ActionRequestRow(**request_row(request, _now())))
+        except IntegrityError:
+            return False
+        return True
+
+    async def get_request(self, key: str) -> ActionRequest | None:
+        row = await self._session.get(ActionRequestRow, key, populate_existing=True)
+        return request_from(row) if row else None
+
+    async def save_request(self, request: ActionRequest) -> None:
+        values = request_row(request, _now())
+        key = values.pop("idempotency_key")
+        await self._session.execute(
+            update(ActionRequestRow).where(ActionRequestRow.idempotency_key == key).values(**values)
+        )
+
+    async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]:
+        rows = (await self._session.execute(
+            select(ActionRequestRow).where(ActionRequestRow.incident_id == incident_id)
+            .order_by(ActionRequestRow.requested_at)
+            .execution_options(populate_existing=True))).scalars()
+        return [request_from(r) for r in rows]
+
+    async def append_evidence(self, record: EvidenceRecord) -> int:
+        """Chain after the incident's last entry. The caller holds the incident's lock;
+        the primary key on (incident, seq) still turns a racing writer into an error
+        rather than a fork in the chain."""
+        last = (await self._session.execute(
+            select(EvidenceEntryRow.seq, EvidenceEntryRow.hash)
+            .where(EvidenceEntryRow.incident_id == record.incident_id)
+            .order_by(EvidenceEntryRow.seq.desc()).limit(1)
+        )).first()
+        seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        sealed = seal(self._redact(record.as_body()), seq, previous)
+        self._session.add(EvidenceEntryRow(
+            incident_id=record.incident_id, seq=seq, prev_hash=previous, hash=sealed.hash,
+            line=sealed.line.decode("utf-8"), recorded_at=_now()))
+        await self._session.flush()
+        return seq
+
+    async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
+        rows = await self._session.execute(
+            select(EvidenceEntryRow.line).where(EvidenceEntryRow.incident_id == incident_id)
+            .order_by(EvidenceEntryRow.seq))
+        return [line.encode("utf-8") for line in rows.scalars()]
+
+    async def add_checkpoint(self, incident_id: str, size: int, note: str) -> None:
+        self._session.add(CheckpointRow(incident_id=incident_id, size=size, note=note,
+                                        created_at=_now()))
+        await self._session.flush()
+
+    async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]:
+        rows = await self._session.execute(
+            select(CheckpointRow.size, CheckpointRow.note)
+            .where(CheckpointRow.incident_id == incident_id).order_by(CheckpointRow.size))
+        return [(int(size), str(note)) for size, note in rows.all()]

@@ -1,0 +1,81 @@
+"""One transaction per unit of work: a state change and its evidence commit together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.database import make_engine, session_factory
+from bot.storage.incidents import Redact, SqlIncidentStore
+from bot.storage.models import ActionRequestRow, IncidentRow
+
+
+class SqlUnitOfWork:
+    incidents: SqlIncidentStore
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], redact: Redact) -> None:
+        self._sessions = sessions
+        self._redact = redact
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self._session = self._sessions()
+        await self._session.begin()
+        self.incidents = SqlIncidentStore(self._session, self._redact)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            if self._session.in_transaction():
+                await self._session.rollback()
+        finally:
+            await self._session.close()
+
+    async def commit(self) -> None:
+        assert self._session is not None
+        await self._session.commit()
+
+    async def rollback(self) -> None:
+        assert self._session is not None
+        await self._session.rollback()
+
+
+class Database:
+    """The engine, its sessions, and units of work over them."""
+
+    def __init__(self, url: str, redact: Redact) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = session_factory(self.engine)
+        self._redact = redact
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions, self._redact)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def counts(self) -> dict[str, dict[str, int]]:
+        async with self._sessions() as session:
+            return {
+                "incidents": await _by_status(session, IncidentRow.status),
+                "action_requests": await _by_status(session, ActionRequestRow.status),
+            }
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def _by_status(session: AsyncSession, column: Callable[..., object] | object) -> dict[str, int]:
+    rows = await session.execute(select(column, func.count()).group_by(column))  # type: ignore[call-overload]
+    return {str(status): int(n) for status, n in rows.all()}
