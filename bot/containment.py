@@ -92,6 +92,8 @@ def _check(
         return spec, target, f"{incident.id} is closed"
     if target is None or not spec.applies_to(target.kind):
         return spec, target, f"{cmd.target_key} is not a target of {cmd.action_id} here"
+    if playbook.offered(cmd.action_id).approval is not None:  # type: ignore[union-attr]
+        return spec, target, f"{cmd.action_id} needs an approver's agreement first"
     if spec.connector not in svc.connectors:
         return spec, target, f"the {spec.connector} connector is not configured"
     return spec, target, None

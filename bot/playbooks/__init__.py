@@ -1,0 +1,1 @@
+"""Playbooks: YAML in, validated core Playbook objects out."""

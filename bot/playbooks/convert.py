@@ -1,0 +1,49 @@
+"""From the validated schema model to the core's Playbook."""
+
+from __future__ import annotations
+
+from bot.core.playbooks import ApprovalPolicy, FrameworkRefs, OfferedAction, Playbook, Trigger
+from bot.playbooks.schema import ActionModel, Frameworks, PlaybookModel
+
+
+def to_core(model: PlaybookModel) -> Playbook:
+    commander = (model.commander.user,) if model.commander.user else tuple(
+        model.commander.rotation or ())
+    return Playbook(
+        name=model.name,
+        title=model.title,
+        trigger=Trigger(
+            sources=frozenset(model.trigger.sources),
+            systems=frozenset(model.trigger.identity.systems),
+            kinds=frozenset(model.trigger.identity.kinds),
+            min_severity=model.trigger.min_severity,
+            manual=model.trigger.manual,
+        ),
+        default_severity=model.default_severity,
+        commander=commander,
+        rights={right: frozenset(grants) for right, grants in model.rights.items()},
+        groups={name: frozenset(members) for name, members in model.groups.items()},
+        actions=tuple(_offered(a) for a in model.actions),
+        environment=model.environment,
+        frameworks=_refs(model.frameworks),
+    )
+
+
+def _offered(action: ActionModel) -> OfferedAction:
+    approval = action.approval
+    return OfferedAction(
+        action_id=action.action,
+        label=action.label,
+        frameworks=_refs(action.frameworks),
+        approval=(ApprovalPolicy(approval.approvers, approval.ttl_minutes)
+                  if approval and approval.required else None),
+    )
+
+
+def _refs(refs: Frameworks) -> FrameworkRefs:
+    return FrameworkRefs(
+        nist_csf=tuple(refs.nist_csf),
+        owasp_agentic=tuple(refs.owasp_agentic),
+        maestro_layer=refs.maestro_layer,
+        nist_ai_rmf=tuple(refs.nist_ai_rmf),
+    )

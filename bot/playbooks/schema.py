@@ -1,0 +1,84 @@
+"""The playbook schema. Every model forbids unknown fields: a typo is an error, not a no-op."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from bot.core.identities import IdentityKind
+from bot.core.incidents import Environment, Severity
+from bot.core.roles import Right
+
+Principal = Annotated[
+    str, StringConstraints(pattern=r"^(slack|teams|console):[A-Za-z0-9._@-]{1,128}$")
+]
+Grant = Annotated[
+    str, StringConstraints(pattern=r"^((slack|teams|console):[A-Za-z0-9._@-]{1,128}|group:[a-z0-9][a-z0-9_-]{0,63})$")
+]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+NistCsf = Annotated[str, StringConstraints(pattern=r"^(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}-\d{2}$")]
+OwaspAgentic = Annotated[str, StringConstraints(pattern=r"^ASI(0[1-9]|10)$")]
+Maestro = Annotated[str, StringConstraints(pattern=r"^L[1-7]$")]
+AiRmf = Annotated[str, StringConstraints(pattern=r"^(GOVERN|MAP|MEASURE|MANAGE)-\d+(\.\d+)?$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IdentityMatch(Strict):
+    systems: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = []
+    kinds: list[IdentityKind] = []
+
+
+class TriggerModel(Strict):
+    sources: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = []
+    manual: bool = False
+    identity: IdentityMatch = IdentityMatch()
+    min_severity: Severity = Severity.SEV4
+
+
+class CommanderModel(Strict):
+    user: Principal | None = None
+    rotation: list[Principal] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.user is None) == (self.rotation is None):
+            raise ValueError("give exactly one of user or rotation")
+        return self
+
+
+class Frameworks(Strict):
+    nist_csf: list[NistCsf] = []
+    owasp_agentic: list[OwaspAgentic] = []
+    maestro_layer: Maestro | None = None
+    nist_ai_rmf: list[AiRmf] = []
+
+
+class ApprovalModel(Strict):
+    required: bool = True
+    approvers: int = Field(default=1, ge=1, le=5)
+    ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+
+class ActionModel(Strict):
+    action: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=75)]
+    approval: ApprovalModel | None = None
+    frameworks: Frameworks = Frameworks()
+
+
+class PlaybookModel(Strict):
+    name: Slug
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    description: str = ""
+    environment: Environment = Environment.PRODUCTION
+    trigger: TriggerModel
+    default_severity: Severity
+    commander: CommanderModel
+    groups: dict[Slug, list[Principal]] = {}
+    rights: dict[Right, list[Grant]]
+    actions: list[ActionModel] = Field(min_length=1)
+    frameworks: Frameworks = Frameworks()

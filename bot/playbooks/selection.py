@@ -1,0 +1,33 @@
+"""Which playbook takes an alert, or a person's declaration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.core.identities import IdentityKind
+from bot.core.incidents import Severity
+from bot.core.playbooks import Playbook
+
+
+def _specificity(playbook: Playbook) -> int:
+    trigger = playbook.trigger
+    return sum(bool(s) for s in (trigger.sources, trigger.systems, trigger.kinds))
+
+
+def select_playbook(
+    playbooks: Mapping[str, Playbook],
+    source: str,
+    system: str,
+    kind: IdentityKind,
+    severity: Severity,
+) -> Playbook | None:
+    """The most specific matching trigger wins; ties go to the name, for determinism."""
+    matching = [p for p in playbooks.values() if p.trigger.matches(source, system, kind, severity)]
+    if not matching:
+        return None
+    return sorted(matching, key=lambda p: (-_specificity(p), p.name))[0]
+
+
+def manual_playbook(playbooks: Mapping[str, Playbook]) -> Playbook | None:
+    allowed = sorted((p for p in playbooks.values() if p.trigger.manual), key=lambda p: p.name)
+    return allowed[0] if allowed else None
