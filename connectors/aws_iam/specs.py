@@ -28,9 +28,11 @@ QUARANTINE_PRINCIPAL = ActionSpec(
     connector=CONNECTOR,
     operation="PutUserPolicy/PutRolePolicy(deny-all)",
     title="Quarantine with an inline deny-all policy",
-    target_kinds=frozenset(
-        {IdentityKind.USER, IdentityKind.ROLE, IdentityKind.SERVICE_ACCOUNT, IdentityKind.AGENT}
-    ),
+    # An access key target quarantines the IAM user that owns the key.
+    target_kinds=frozenset({
+        IdentityKind.USER, IdentityKind.ROLE, IdentityKind.SERVICE_ACCOUNT, IdentityKind.AGENT,
+        IdentityKind.ACCESS_KEY,
+    }),
     right=Right.IAM_POLICY,
     reversibility=Reversibility.RESTORE_FROM_SNAPSHOT,
     risk=RiskTier.HIGH,

@@ -1,0 +1,3 @@
+from tests.fakes.moto_aws import iam_admin, moto_endpoint, moto_server
+
+__all__ = ["iam_admin", "moto_endpoint", "moto_server"]
