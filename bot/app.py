@@ -116,7 +116,6 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     notifier = wired.services.notifiers["slack"]
     assert isinstance(notifier, SlackNotifier)
     slack_app = build_slack_app(
-        token=settings.slack_bot_token.get_secret_value(),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=notifier.client,
         bus=wired.bus,

@@ -47,5 +47,6 @@ class MessageBus:
                 try:
                     await react(event)
                 except Exception:
-                    log.exception("event handler %s failed for %s", react, event)
+                    name = getattr(getattr(react, "func", react), "__name__", repr(react))
+                    log.exception("event handler %s failed for %s", name, event)
         return events

@@ -1,7 +1,4 @@
 """``POST /alerts``: bearer-authenticated, validated, then one DeclareIncident."""
-
-from __future__ import annotations
-
 import hmac
 from typing import Annotated
 

@@ -1,0 +1,1 @@
+"""Chat adapters. They translate payloads to commands and cards to messages; no rules."""

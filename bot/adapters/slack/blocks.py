@@ -1,0 +1,94 @@
+"""The incident card as Block Kit, within Slack's limits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.adapters.slack.escaping import escape, mention
+from bot.core.actions import RequestStatus
+from bot.core.cards import Card, CardButton, CardOutcome
+
+ACTION_PREFIX = "bw.act."
+MAX_ELEMENTS = 25  # per actions block
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+_MARK = {RequestStatus.SUCCEEDED: "✅", RequestStatus.FAILED: "❌",
+         RequestStatus.RUNNING: "⏳"}
+
+
+def encode_button(incident_id: str, action_id: str, target_key: str) -> str:
+    value = json.dumps({"i": incident_id, "a": action_id, "t": target_key},
+                       separators=(",", ":"))
+    if len(value) > MAX_VALUE:
+        raise ValueError("button value longer than Slack allows")
+    return value
+
+
+def decode_button(value: str) -> tuple[str, str, str]:
+    """(incident id, action id, target key); ValueError for anything else."""
+    data = json.loads(value)
+    if not isinstance(data, dict) or set(data) != {"i", "a", "t"}:
+        raise ValueError("not a Blastwall button")
+    parts = (data["i"], data["a"], data["t"])
+    if not all(isinstance(p, str) and p for p in parts):
+        raise ValueError("not a Blastwall button")
+    return parts
+
+
+def card_text(card: Card) -> str:
+    return f"{card.incident_id} {card.severity} {card.status}: {escape(card.title)}"
+
+
+def card_blocks(card: Card) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "emoji": False,
+                                    "text": f"{card.incident_id} · {card.severity}"[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(card.title)[:2900]}*"},
+         "fields": [
+             {"type": "mrkdwn", "text": f"*Status*\n{escape(card.status)}"},
+             {"type": "mrkdwn", "text": f"*Commander*\n{mention(card.commander)}"},
+             {"type": "mrkdwn", "text": f"*Environment*\n{escape(card.environment)}"},
+             {"type": "mrkdwn", "text": f"*Severity*\n{escape(card.severity)}"},
+         ]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _identities(card)}},
+    ]
+    blocks += _actions(card)
+    if card.outcomes:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": _outcome(o)} for o in card.outcomes[-10:]]})
+    return blocks
+
+
+def _identities(card: Card) -> str:
+    listed = "\n".join(f"• `{escape(key)}`" for key in card.identities[:20])
+    more = len(card.identities) - 20
+    return "*Affected identities*\n" + (listed or "none yet") + (
+        f"\n…and {more} more" if more > 0 else "")
+
+
+def _actions(card: Card) -> list[dict[str, Any]]:
+    buttons = [_button(card, n, b) for n, b in enumerate(card.buttons)]
+    return [{"type": "actions", "block_id": f"bw.actions.{i // MAX_ELEMENTS}",
+             "elements": buttons[i:i + MAX_ELEMENTS]}
+            for i in range(0, len(buttons), MAX_ELEMENTS)]
+
+
+def _button(card: Card, n: int, button: CardButton) -> dict[str, Any]:
+    target = button.target_key.rsplit(":", 1)[-1]
+    text = f"{button.label}: {target}" if len(card.identities) > 1 else button.label
+    element: dict[str, Any] = {
+        "type": "button",
+        "action_id": f"{ACTION_PREFIX}{n}",
+        "text": {"type": "plain_text", "text": text[:MAX_BUTTON_TEXT], "emoji": False},
+        "value": encode_button(card.incident_id, button.action_id, button.target_key),
+    }
+    if button.danger:
+        element["style"] = "danger"
+    return element
+
+
+def _outcome(outcome: CardOutcome) -> str:
+    return (f"{_MARK[outcome.status]} {escape(outcome.action_id)} on "
+            f"`{escape(outcome.target_key)}` by {mention(outcome.actor_principal)}: "
+            f"{escape(outcome.summary)}")[:3000]

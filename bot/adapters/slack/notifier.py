@@ -1,0 +1,122 @@
+"""The Notifier port on Slack's Web API.
+
+Every call goes through one AsyncWebClient whose retry handlers wait out
+HTTP 429 (after ``Retry-After``) and transient server errors, a bounded number
+of times.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.blocks import card_blocks, card_text
+from bot.adapters.slack.escaping import channel_name, escape, mention, with_suffix
+from bot.core.actors import Actor
+from bot.core.cards import Card
+from bot.core.incidents import Incident, MessageRef, RoomRef
+
+log = logging.getLogger(__name__)
+NAME_ATTEMPTS = 20
+MAX_RETRIES = 5
+
+
+def make_client(token: str, base_url: str | None = None) -> AsyncWebClient:
+    url = base_url or "https://slack.com/api/"
+    return AsyncWebClient(
+        token=token,
+        base_url=url if url.endswith("/") else url + "/",
+        timeout=15,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", ""))
+
+
+class SlackNotifier:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
+        channel_id, name = await self._create(channel_name(incident.id, incident.title))
+        await self._invite(channel_id, [a.user_id for a in invitees if a.platform == "slack"])
+        topic = f"{incident.severity.value} · {incident.status.value} · IC " + mention(
+            incident.commander.principal if incident.commander else None)
+        await self.client.conversations_setTopic(channel=channel_id, topic=topic[:250])
+        return RoomRef(platform=self.platform, room_id=channel_id, name=name)
+
+    async def _create(self, base: str) -> tuple[str, str]:
+        for n in range(1, NAME_ATTEMPTS + 1):
+            name = with_suffix(base, n)
+            try:
+                answer = await self.client.conversations_create(name=name)
+            except SlackApiError as exc:
+                if _error(exc) == "name_taken":
+                    continue
+                raise
+            return str(answer["channel"]["id"]), name
+        raise RuntimeError(f"no free channel name after {NAME_ATTEMPTS} tries for {base}")
+
+    async def _invite(self, channel_id: str, users: list[str]) -> None:
+        """Invite everyone it can; one user who cannot be invited must not sink the room."""
+        if not users:
+            return
+        try:
+            await self.client.conversations_invite(
+                channel=channel_id, users=",".join(sorted(set(users))), force=True)
+        except SlackApiError as exc:
+            if _error(exc) != "already_in_channel":
+                log.warning("could not invite all of %s to %s: %s", users, channel_id,
+                            exc.response.get("errors") or _error(exc))
+
+    async def announce(self, incident: Incident, text: str) -> None:
+        await self._post(incident, escape(text))
+
+    async def announce_commander(self, incident: Incident, commander: Actor) -> None:
+        await self._post(incident, f"{mention(commander.principal)} is the incident commander "
+                                   f"for {incident.id}: {escape(incident.title)}")
+
+    async def _post(self, incident: Incident, mrkdwn: str) -> None:
+        assert incident.room is not None
+        await self.client.chat_postMessage(channel=incident.room.room_id, text=mrkdwn,
+                                           link_names=False, unfurl_links=False,
+                                           unfurl_media=False)
+
+    async def post_card(self, incident: Incident, card: Card) -> MessageRef:
+        assert incident.room is not None
+        answer = await self.client.chat_postMessage(
+            channel=incident.room.room_id, text=card_text(card), blocks=card_blocks(card),
+            unfurl_links=False, unfurl_media=False)
+        return MessageRef(self.platform, incident.room.room_id, str(answer["ts"]))
+
+    async def update_card(self, ref: MessageRef, card: Card) -> None:
+        await self.client.chat_update(channel=ref.room_id, ts=ref.message_id,
+                                      text=card_text(card), blocks=card_blocks(card))
+
+    async def tell(self, incident: Incident, actor: Actor, text: str) -> None:
+        """Ephemeral in the room; a direct message when they are not in the room."""
+        if actor.platform != self.platform or incident.room is None:
+            log.info("cannot tell %s on Slack: %s", actor.principal, text)
+            return
+        try:
+            await self.client.chat_postEphemeral(channel=incident.room.room_id,
+                                                 user=actor.user_id, text=escape(text))
+        except SlackApiError as exc:
+            if _error(exc) != "user_not_in_channel":
+                raise
+            await self.client.chat_postMessage(channel=actor.user_id, text=escape(text),
+                                               link_names=False)

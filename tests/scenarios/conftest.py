@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.moto_aws import iam_admin, moto_endpoint, moto_server
+from tests.fakes.servers import ServedApp, free_port
+from tests.fakes.slack_api import SlackStandIn
+from tests.scenarios.harness import Blastwall, base_env
+
+__all__ = ["iam_admin", "moto_endpoint", "moto_server"]
+
+IC, IAM, OUTSIDER = "UCOMMANDER1", "UIAMENG01", "UOUTSIDER1"
+SLACK_TOKEN = "xoxb-test-0000000000-blastwall"
+SLACK_SECRET = "test-signing-secret-0123456789abcdef"
+
+PLAYBOOK = f"""\
+name: scenario-leaked-key
+title: Leaked cloud access key
+trigger:
+  sources: [github-secret-scanning]
+  manual: true
+  identity:
+    systems: [aws]
+    kinds: [access_key]
+  min_severity: SEV3
+default_severity: SEV2
+commander:
+  user: "slack:{IC}"
+groups:
+  iam: ["slack:{IAM}"]
+rights:
+  nhi.credential-lifecycle: ["group:iam"]
+  audit: ["slack:{IC}"]
+actions:
+  - action: aws.iam.deactivate_access_key
+    label: Deactivate key
+    frameworks:
+      nist_csf: [RS.MI-01]
+"""
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    stand_in = SlackStandIn(SLACK_TOKEN, users=[IC, IAM, OUTSIDER])
+    with ServedApp(stand_in.app) as served:
+        stand_in.url = served.url  # type: ignore[attr-defined]
+        yield stand_in
+
+
+@pytest.fixture
+def blastwall(tmp_path: Path, slack: SlackStandIn, moto_endpoint: str, iam_admin: Any,
+              database_url: str) -> Iterator[Blastwall]:
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    (playbooks / "leaked.yaml").write_text(PLAYBOOK)
+    env = base_env(
+        BLASTWALL_DATABASE_URL=database_url,
+        BLASTWALL_PLAYBOOKS=str(playbooks),
+        BLASTWALL_INTAKE_TOKEN="intake-token-for-tests",
+        BLASTWALL_SIGNING_KEY=str(tmp_path / "signing.pem"),
+        BLASTWALL_AWS_ENDPOINT_URL=moto_endpoint,
+        BLASTWALL_AWS_ACCESS_KEY_ID="testing",
+        BLASTWALL_AWS_SECRET_ACCESS_KEY="testing",
+        SLACK_BOT_TOKEN=SLACK_TOKEN,
+        SLACK_SIGNING_SECRET=SLACK_SECRET,
+        SLACK_API_URL=f"{slack.url}/api/",  # type: ignore[attr-defined]
+    )
+    service = Blastwall(workdir=tmp_path, env=env, url=f"http://127.0.0.1:{free_port()}",
+                        iam=iam_admin, slack_secret=SLACK_SECRET,
+                        intake_token="intake-token-for-tests", database_url=database_url)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
