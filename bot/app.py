@@ -81,8 +81,9 @@ def _slack_notifier(settings: Settings) -> Notifier:
     from bot.adapters.slack.notifier import SlackNotifier, make_client
 
     assert settings.slack_bot_token is not None
-    return SlackNotifier(make_client(settings.slack_bot_token.get_secret_value(),
-                                     settings.slack_api_url))
+    return SlackNotifier(
+        make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    )
 
 
 def create_app(wired: Wired) -> FastAPI:
@@ -101,8 +102,9 @@ def create_app(wired: Wired) -> FastAPI:
     app.include_router(health_router(wired.database))
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
-    app.add_api_route("/", lambda: PlainTextResponse("Blastwall: see /console, /docs\n"),
-                      include_in_schema=False)
+    app.add_api_route(
+        "/", lambda: PlainTextResponse("Blastwall: see /console, /docs\n"), include_in_schema=False
+    )
     return app
 
 

@@ -138,8 +138,10 @@ def _verify(args: argparse.Namespace) -> int:
     if not verdict.ok:
         print(f"NOT VERIFIED: {verdict.reason}", file=sys.stderr)
         return 1
-    print(f"verified: {verdict.entries} entries, {verdict.checkpoints} signed checkpoints. "
-          f"{verdict.reason}".rstrip())
+    print(
+        f"verified: {verdict.entries} entries, {verdict.checkpoints} signed checkpoints. "
+        f"{verdict.reason}".rstrip()
+    )
     return 0
 
 

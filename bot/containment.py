@@ -209,8 +209,11 @@ def _settled(
         before=dict(outcome.before),
         after=dict(outcome.after),
         outcome=outcome.summary,
-        details={**_request_details(request, spec), "already": outcome.already,
-                 "error_code": outcome.error_code},
+        details={
+            **_request_details(request, spec),
+            "already": outcome.already,
+            "error_code": outcome.error_code,
+        },
     )
 
 

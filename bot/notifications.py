@@ -82,8 +82,12 @@ async def refresh_card(event: ActionSettled | AlertCoalesced, svc: Services) -> 
 
 async def report_settled(event: ActionSettled, svc: Services) -> None:
     verb = "done" if event.status is RequestStatus.SUCCEEDED else "failed"
-    await _tell(event.incident_id, event, f"{event.action_id} on {event.target_key}: {verb}. "
-                f"{event.summary}", svc)
+    await _tell(
+        event.incident_id,
+        event,
+        f"{event.action_id} on {event.target_key}: {verb}. {event.summary}",
+        svc,
+    )
 
 
 async def report_refusal(event: ActionRefused, svc: Services) -> None:
@@ -99,7 +103,9 @@ async def report_duplicate(event: ActionDuplicate, svc: Services) -> None:
 
 
 async def _tell(
-    incident_id: str, event: ActionSettled | ActionRefused | ActionDuplicate, text: str,
+    incident_id: str,
+    event: ActionSettled | ActionRefused | ActionDuplicate,
+    text: str,
     svc: Services,
 ) -> None:
     async with svc.uow() as uow:

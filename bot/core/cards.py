@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.core.actions import ActionSpec, RequestStatus
@@ -42,7 +43,7 @@ class Card:
 def build_card(
     incident: Incident,
     playbook: Playbook,
-    catalogue: dict[str, ActionSpec],
+    catalogue: Mapping[str, ActionSpec],
     outcomes: tuple[CardOutcome, ...] = (),
 ) -> Card:
     """One button per offered action per identity it applies to."""

@@ -45,4 +45,3 @@ class EvidenceRecord:
             "outcome": self.outcome,
             "details": self.details,
         }
-

@@ -9,14 +9,14 @@ from enum import StrEnum
 class IdentityKind(StrEnum):
     ACCESS_KEY = "access_key"
     SERVICE_ACCOUNT = "service_account"
-    TOKEN = "token"
+    TOKEN = "token"  # noqa: S105 (a kind of identity, not a secret)
     CERTIFICATE = "certificate"
     AGENT = "agent"
     WORKLOAD = "workload"
     ROLE = "role"
     USER = "user"
     APP_INSTALLATION = "app_installation"
-    SECRET = "secret"
+    SECRET = "secret"  # noqa: S105 (a kind of identity, not a secret)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,8 @@ class IncidentStore(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: a state change and its evidence commit together or not at all."""
 
-    incidents: IncidentStore
+    @property
+    def incidents(self) -> IncidentStore: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -12,20 +12,26 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from functools import partial
 
 _B64 = r"[A-Za-z0-9/+=]"
-_SECRET_NAME = r"(?:aws_?secret_?access_?key|secret_?access_?key|secretaccesskey)"
-_TOKEN_NAME = r"(?:aws_?session_?token|session_?token|sessiontoken|x-amz-security-token)"
+_SECRET_NAME = r"(?:aws_?secret_?access_?key|secret_?access_?key|secretaccesskey)"  # noqa: S105
+_TOKEN_NAME = r"(?:aws_?session_?token|session_?token|sessiontoken|x-amz-security-token)"  # noqa: S105
 _ASSIGN = r"""["']?\s*[:=]\s*["']?"""
 
 # (kind, pattern, group holding the secret)
 PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
-    ("pem_private_key", re.compile(
-        r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.S), 0),
-    ("aws_secret_access_key", re.compile(
-        rf"(?i){_SECRET_NAME}{_ASSIGN}({_B64}{{40}})(?!{_B64})"), 1),
-    ("aws_session_token", re.compile(
-        rf"(?i){_TOKEN_NAME}{_ASSIGN}({_B64}{{40,}})"), 1),
+    (
+        "pem_private_key",
+        re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.S),
+        0,
+    ),
+    (
+        "aws_secret_access_key",
+        re.compile(rf"(?i){_SECRET_NAME}{_ASSIGN}({_B64}{{40}})(?!{_B64})"),
+        1,
+    ),
+    ("aws_session_token", re.compile(rf"(?i){_TOKEN_NAME}{_ASSIGN}({_B64}{{40,}})"), 1),
     ("aws_session_token", re.compile(rf"(?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj){_B64}{{20,}}"), 0),
     ("slack_token", re.compile(r"\bxox[abeoprs]-[A-Za-z0-9-]{8,}"), 0),
     ("slack_token", re.compile(r"\bxapp-[A-Za-z0-9-]{8,}"), 0),
@@ -36,11 +42,25 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
 )
 
 # Values under these keys are secrets whatever they look like.
-SECRET_KEYS = frozenset({
-    "secret_access_key", "secretaccesskey", "aws_secret_access_key", "session_token",
-    "sessiontoken", "aws_session_token", "password", "client_secret", "private_key",
-    "authorization", "token", "access_token", "refresh_token", "secret", "api_key",
-})
+SECRET_KEYS = frozenset(
+    {
+        "secret_access_key",
+        "secretaccesskey",
+        "aws_secret_access_key",
+        "session_token",
+        "sessiontoken",
+        "aws_session_token",
+        "password",
+        "client_secret",
+        "private_key",
+        "authorization",
+        "token",
+        "access_token",
+        "refresh_token",
+        "secret",
+        "api_key",
+    }
+)
 
 _MARK = re.compile(r"\[REDACTED:[a-z_]+:[0-9a-f]{16}\]")
 
@@ -59,7 +79,7 @@ class Redactor:
 
     def redact_text(self, text: str) -> str:
         for kind, pattern, group in PATTERNS:
-            text = pattern.sub(lambda m, k=kind, g=group: self._replace(m, k, g), text)
+            text = pattern.sub(partial(self._replace, kind=kind, group=group), text)
         return text
 
     def _replace(self, match: re.Match[str], kind: str, group: int) -> str:
@@ -69,7 +89,7 @@ class Redactor:
         start, end = match.span(group)
         whole = match.group(0)
         offset = match.start(0)
-        return whole[: start - offset] + self._mark(kind, secret) + whole[end - offset:]
+        return whole[: start - offset] + self._mark(kind, secret) + whole[end - offset :]
 
     def redact(self, value: object) -> object:
         """Redact strings anywhere in a JSON-like value; keys are kept."""

@@ -39,4 +39,6 @@ def seal(body: dict[str, Any], seq: int, prev_hash: str) -> Sealed:
         raise ValueError("sequence numbers start at 1")
     entry: dict[str, Any] = {**body, "seq": seq, "prev_hash": prev_hash}
     digest = entry_hash(entry)
-    return Sealed(seq=seq, prev_hash=prev_hash, hash=digest, line=canonical({**entry, "hash": digest}))
+    return Sealed(
+        seq=seq, prev_hash=prev_hash, hash=digest, line=canonical({**entry, "hash": digest})
+    )

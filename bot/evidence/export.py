@@ -36,6 +36,7 @@ async def export_incident(settings: Settings, incident_id: str, output: Path) ->
             await uow.commit()
     finally:
         await database.dispose()
-    write_bundle(output, incident_id, lines, notes, public_key_pem(key),
-                 render_report(incident_id, lines))
+    write_bundle(
+        output, incident_id, lines, notes, public_key_pem(key), render_report(incident_id, lines)
+    )
     return len(lines)

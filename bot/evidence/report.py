@@ -28,8 +28,18 @@ def render_report(incident_id: str, lines: Sequence[bytes]) -> str:
 def _row(entry: dict[str, Any]) -> list[str]:
     who = entry.get("who") or {}
     actor = f"{who.get('platform', '')}:{who.get('user_id', '')}"
-    return [_cell(v) for v in (entry.get("seq"), entry.get("when"), actor, entry.get("what"),
-                                entry.get("right"), entry.get("outcome"), entry.get("why"))]
+    return [
+        _cell(v)
+        for v in (
+            entry.get("seq"),
+            entry.get("when"),
+            actor,
+            entry.get("what"),
+            entry.get("right"),
+            entry.get("outcome"),
+            entry.get("why"),
+        )
+    ]
 
 
 def _cell(value: object) -> str:

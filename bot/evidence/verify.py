@@ -83,7 +83,9 @@ def _check_files(files: dict[str, bytes], manifest: dict[str, Any]) -> None:
         if name not in files:
             raise Tampered(f"{name} is missing from the bundle")
         if hashlib.sha256(files[name]).hexdigest() != digest:
-            raise Tampered(f"{name} was changed after export: its SHA-256 differs from the manifest")
+            raise Tampered(
+                f"{name} was changed after export: its SHA-256 differs from the manifest"
+            )
     if ENTRIES not in listed:
         raise Tampered(f"{ENTRIES} is missing from the bundle")
 

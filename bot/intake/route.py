@@ -1,4 +1,5 @@
 """``POST /alerts``: bearer-authenticated, validated, then one DeclareIncident."""
+
 import hmac
 from typing import Annotated
 
@@ -29,20 +30,28 @@ def alerts_router(bus: CommandSink, token: str | None) -> APIRouter:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> None:
         if token is None:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                "alert intake is off: set BLASTWALL_INTAKE_TOKEN")
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "alert intake is off: set BLASTWALL_INTAKE_TOKEN",
+            )
         given = credentials.credentials if credentials else ""
         if not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "a valid bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
     async def small_body(request: Request) -> None:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "alert too large")
 
-    @router.post("/alerts", status_code=status.HTTP_202_ACCEPTED,
-                 dependencies=[Depends(authorized), Depends(small_body)])
+    @router.post(
+        "/alerts",
+        status_code=status.HTTP_202_ACCEPTED,
+        dependencies=[Depends(authorized), Depends(small_body)],
+    )
     async def receive(alert: Alert) -> Accepted:
         """Declare an incident for the alert, or join the open one about the same identity."""
         command = DeclareIncident(
@@ -61,8 +70,9 @@ def alerts_router(bus: CommandSink, token: str | None) -> APIRouter:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from refused
         for event in events:
             if isinstance(event, IncidentDeclared | AlertCoalesced):
-                return Accepted(incident=event.incident_id,
-                                coalesced=isinstance(event, AlertCoalesced))
+                return Accepted(
+                    incident=event.incident_id, coalesced=isinstance(event, AlertCoalesced)
+                )
         raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, "no incident was recorded")
 
     return router

@@ -7,8 +7,9 @@ from bot.playbooks.schema import ActionModel, Frameworks, PlaybookModel
 
 
 def to_core(model: PlaybookModel) -> Playbook:
-    commander = (model.commander.user,) if model.commander.user else tuple(
-        model.commander.rotation or ())
+    commander = (
+        (model.commander.user,) if model.commander.user else tuple(model.commander.rotation or ())
+    )
     return Playbook(
         name=model.name,
         title=model.title,
@@ -35,8 +36,11 @@ def _offered(action: ActionModel) -> OfferedAction:
         action_id=action.action,
         label=action.label,
         frameworks=_refs(action.frameworks),
-        approval=(ApprovalPolicy(approval.approvers, approval.ttl_minutes)
-                  if approval and approval.required else None),
+        approval=(
+            ApprovalPolicy(approval.approvers, approval.ttl_minutes)
+            if approval and approval.required
+            else None
+        ),
     )
 
 

@@ -61,12 +61,16 @@ def _load(
         if loaded is None:
             continue
         if loaded.name in playbooks:
-            problems.append(Problem(path, None, "name", f"playbook {loaded.name!r} is defined twice"))
+            problems.append(
+                Problem(path, None, "name", f"playbook {loaded.name!r} is defined twice")
+            )
         playbooks[loaded.name] = loaded
     return playbooks, problems
 
 
-def _one(path: Path, catalogue: Mapping[str, ActionSpec], problems: list[Problem]) -> Playbook | None:
+def _one(
+    path: Path, catalogue: Mapping[str, ActionSpec], problems: list[Problem]
+) -> Playbook | None:
     try:
         document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     except YAMLError as exc:
@@ -100,8 +104,9 @@ def _semantic(
     for i, offered in enumerate(model.actions):
         if offered.action not in catalogue:
             known = ", ".join(sorted(catalogue))
-            found.append((("actions", i, "action"),
-                          f"unknown action {offered.action!r} (known: {known})"))
+            found.append(
+                (("actions", i, "action"), f"unknown action {offered.action!r} (known: {known})")
+            )
     return found
 
 
@@ -125,7 +130,9 @@ def _position(node: Any, part: Any) -> tuple[int, int] | None:
     if lc is None:
         return None
     if isinstance(node, Mapping) and part in node:
-        return tuple(lc.key(part))  # type: ignore[return-value]
+        line, column = lc.key(part)
+        return int(line), int(column)
     if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        return tuple(lc.item(part))  # type: ignore[return-value]
+        line, column = lc.item(part)
+        return int(line), int(column)
     return None

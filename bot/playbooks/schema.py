@@ -14,7 +14,10 @@ Principal = Annotated[
     str, StringConstraints(pattern=r"^(slack|teams|console):[A-Za-z0-9._@-]{1,128}$")
 ]
 Grant = Annotated[
-    str, StringConstraints(pattern=r"^((slack|teams|console):[A-Za-z0-9._@-]{1,128}|group:[a-z0-9][a-z0-9_-]{0,63})$")
+    str,
+    StringConstraints(
+        pattern=r"^((slack|teams|console):[A-Za-z0-9._@-]{1,128}|group:[a-z0-9][a-z0-9_-]{0,63})$"
+    ),
 ]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 NistCsf = Annotated[str, StringConstraints(pattern=r"^(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}-\d{2}$")]

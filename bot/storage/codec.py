@@ -45,8 +45,11 @@ def incident_row(incident: Incident, now: datetime) -> dict[str, Any]:
         "card": vars(incident.card).copy() if incident.card else None,
         "identities": [i.as_record() for i in incident.identities],
         "commanders": [
-            {"actor": actor_record(t.actor), "assumed_at": _time(t.assumed_at),
-             "handed_over_at": _time(t.handed_over_at)}
+            {
+                "actor": actor_record(t.actor),
+                "assumed_at": _time(t.assumed_at),
+                "handed_over_at": _time(t.handed_over_at),
+            }
             for t in incident.commanders
         ],
         "responders": [actor_record(a) for a in incident.responders],
@@ -76,8 +79,9 @@ def incident_from(row: IncidentRow) -> Incident:
 def _term(record: dict[str, Any]) -> CommanderTerm:
     assumed = _parse_time(record["assumed_at"])
     assert assumed is not None
-    return CommanderTerm(actor_from(record["actor"]), assumed,
-                         _parse_time(record.get("handed_over_at")))
+    return CommanderTerm(
+        actor_from(record["actor"]), assumed, _parse_time(record.get("handed_over_at"))
+    )
 
 
 def request_row(request: ActionRequest, now: datetime) -> dict[str, Any]:

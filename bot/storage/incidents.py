@@ -43,12 +43,13 @@ class SqlIncidentStore:
 
     async def next_number(self, day: str) -> int:
         dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        table = IncidentCounterRow.__table__
         stmt = (
-            dialect_insert(table)
+            dialect_insert(IncidentCounterRow)
             .values(day=day, last=1)
-            .on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1})
-            .returning(table.c.last)
+            .on_conflict_do_update(
+                index_elements=["day"], set_={"last": IncidentCounterRow.last + 1}
+            )
+            .returning(IncidentCounterRow.last)
         )
         return int((await self._session.execute(stmt)).scalar_one())
 
@@ -77,23 +78,28 @@ class SqlIncidentStore:
 
     async def _sync_identities(self, incident: Incident) -> None:
         known = set(
-            (await self._session.execute(
-                select(IncidentIdentityRow.identity_key).where(
-                    IncidentIdentityRow.incident_id == incident.id)
-            )).scalars()
+            (
+                await self._session.execute(
+                    select(IncidentIdentityRow.identity_key).where(
+                        IncidentIdentityRow.incident_id == incident.id
+                    )
+                )
+            ).scalars()
         )
         for identity in incident.identities:
             if identity.key not in known:
-                self._session.add(IncidentIdentityRow(incident_id=incident.id,
-                                                      identity_key=identity.key))
+                self._session.add(
+                    IncidentIdentityRow(incident_id=incident.id, identity_key=identity.key)
+                )
         await self._session.flush()
 
     async def find_open_with_identity(self, identity_key: str) -> Incident | None:
         stmt = (
             select(IncidentRow)
             .join(IncidentIdentityRow, IncidentIdentityRow.incident_id == IncidentRow.id)
-            .where(IncidentIdentityRow.identity_key == identity_key,
-                   IncidentRow.status.not_in(CLOSED))
+            .where(
+                IncidentIdentityRow.identity_key == identity_key, IncidentRow.status.not_in(CLOSED)
+            )
             .order_by(IncidentRow.declared_at.desc())
             .limit(1)
         )
@@ -101,8 +107,11 @@ class SqlIncidentStore:
         return incident_from(row) if row else None
 
     async def list_incidents(self) -> Sequence[Incident]:
-        rows = (await self._session.execute(
-            select(IncidentRow).order_by(IncidentRow.declared_at.desc()))).scalars()
+        rows = (
+            await self._session.execute(
+                select(IncidentRow).order_by(IncidentRow.declared_at.desc())
+            )
+        ).scalars()
         return [incident_from(r) for r in rows]
 
     async def add_request(self, request: ActionRequest) -> bool:
@@ -125,42 +134,61 @@ class SqlIncidentStore:
         )
 
     async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]:
-        rows = (await self._session.execute(
-            select(ActionRequestRow).where(ActionRequestRow.incident_id == incident_id)
-            .order_by(ActionRequestRow.requested_at)
-            .execution_options(populate_existing=True))).scalars()
+        rows = (
+            await self._session.execute(
+                select(ActionRequestRow)
+                .where(ActionRequestRow.incident_id == incident_id)
+                .order_by(ActionRequestRow.requested_at)
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
         return [request_from(r) for r in rows]
 
     async def append_evidence(self, record: EvidenceRecord) -> int:
         """Chain after the incident's last entry. The caller holds the incident's lock;
         the primary key on (incident, seq) still turns a racing writer into an error
         rather than a fork in the chain."""
-        last = (await self._session.execute(
-            select(EvidenceEntryRow.seq, EvidenceEntryRow.hash)
-            .where(EvidenceEntryRow.incident_id == record.incident_id)
-            .order_by(EvidenceEntryRow.seq.desc()).limit(1)
-        )).first()
+        last = (
+            await self._session.execute(
+                select(EvidenceEntryRow.seq, EvidenceEntryRow.hash)
+                .where(EvidenceEntryRow.incident_id == record.incident_id)
+                .order_by(EvidenceEntryRow.seq.desc())
+                .limit(1)
+            )
+        ).first()
         seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
         sealed = seal(self._redact(record.as_body()), seq, previous)
-        self._session.add(EvidenceEntryRow(
-            incident_id=record.incident_id, seq=seq, prev_hash=previous, hash=sealed.hash,
-            line=sealed.line.decode("utf-8"), recorded_at=_now()))
+        self._session.add(
+            EvidenceEntryRow(
+                incident_id=record.incident_id,
+                seq=seq,
+                prev_hash=previous,
+                hash=sealed.hash,
+                line=sealed.line.decode("utf-8"),
+                recorded_at=_now(),
+            )
+        )
         await self._session.flush()
         return seq
 
     async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
         rows = await self._session.execute(
-            select(EvidenceEntryRow.line).where(EvidenceEntryRow.incident_id == incident_id)
-            .order_by(EvidenceEntryRow.seq))
+            select(EvidenceEntryRow.line)
+            .where(EvidenceEntryRow.incident_id == incident_id)
+            .order_by(EvidenceEntryRow.seq)
+        )
         return [line.encode("utf-8") for line in rows.scalars()]
 
     async def add_checkpoint(self, incident_id: str, size: int, note: str) -> None:
-        self._session.add(CheckpointRow(incident_id=incident_id, size=size, note=note,
-                                        created_at=_now()))
+        self._session.add(
+            CheckpointRow(incident_id=incident_id, size=size, note=note, created_at=_now())
+        )
         await self._session.flush()
 
     async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]:
         rows = await self._session.execute(
             select(CheckpointRow.size, CheckpointRow.note)
-            .where(CheckpointRow.incident_id == incident_id).order_by(CheckpointRow.size))
+            .where(CheckpointRow.incident_id == incident_id)
+            .order_by(CheckpointRow.size)
+        )
         return [(int(size), str(note)) for size, note in rows.all()]

@@ -76,6 +76,8 @@ class Database:
         await self.engine.dispose()
 
 
-async def _by_status(session: AsyncSession, column: Callable[..., object] | object) -> dict[str, int]:
+async def _by_status(
+    session: AsyncSession, column: Callable[..., object] | object
+) -> dict[str, int]:
     rows = await session.execute(select(column, func.count()).group_by(column))  # type: ignore[call-overload]
     return {str(status): int(n) for status, n in rows.all()}

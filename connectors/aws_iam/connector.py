@@ -96,8 +96,12 @@ class AwsIamConnector:
             if self._client is None:
                 key_id, secret = self._credentials
                 self._client = boto3.session.Session().client(
-                    "iam", endpoint_url=self._endpoint_url, region_name=self._region,
-                    aws_access_key_id=key_id, aws_secret_access_key=secret, config=self._config,
+                    "iam",
+                    endpoint_url=self._endpoint_url,
+                    region_name=self._region,
+                    aws_access_key_id=key_id,
+                    aws_secret_access_key=secret,
+                    config=self._config,
                 )
             return self._client
 
@@ -125,16 +129,26 @@ class AwsIamConnector:
     ) -> ActionOutcome:
         state = reader(target)
         if not state.changes:
-            return ActionOutcome(ok=True, summary=f"{target.external_id}: already done",
-                                 before=state.before, after=state.before, already=True)
+            return ActionOutcome(
+                ok=True,
+                summary=f"{target.external_id}: already done",
+                before=state.before,
+                after=state.before,
+                already=True,
+            )
         after = writer(target, state)
-        return ActionOutcome(ok=True, summary=f"{target.external_id}: {_describe(after)}",
-                             before=state.before, after=after)
+        return ActionOutcome(
+            ok=True,
+            summary=f"{target.external_id}: {_describe(after)}",
+            before=state.before,
+            after=after,
+        )
 
     def _handlers(
         self, action_id: str
-    ) -> tuple[Callable[[AffectedIdentity], State],
-               Callable[[AffectedIdentity, State], dict[str, object]]]:
+    ) -> tuple[
+        Callable[[AffectedIdentity], State], Callable[[AffectedIdentity, State], dict[str, object]]
+    ]:
         table = {
             DEACTIVATE_ACCESS_KEY.id: (self._key_state, self._deactivate),
             QUARANTINE_PRINCIPAL.id: (self._quarantine_state, self._quarantine),
@@ -163,15 +177,19 @@ class AwsIamConnector:
         if not found:
             raise ActionFailed("not_found", f"access key {key_id} not found for user {user}")
         before: dict[str, object] = {"user": user, "status": found[0]["Status"]}
-        changes: dict[str, object] = {} if found[0]["Status"] == "Inactive" else {
-            "status": "Inactive"}
+        changes: dict[str, object] = (
+            {} if found[0]["Status"] == "Inactive" else {"status": "Inactive"}
+        )
         return State(before, changes)
 
     def _deactivate(self, target: AffectedIdentity, state: State) -> dict[str, object]:
         user = str(state.before["user"])
-        self._call(lambda iam: iam.update_access_key(
-            UserName=user, AccessKeyId=target.external_id, Status="Inactive"),
-            f"access key {target.external_id}")
+        self._call(
+            lambda iam: iam.update_access_key(
+                UserName=user, AccessKeyId=target.external_id, Status="Inactive"
+            ),
+            f"access key {target.external_id}",
+        )
         return {"user": user, "status": "Inactive"}
 
     # --- quarantine a user or role ------------------------------------------------
@@ -179,17 +197,24 @@ class AwsIamConnector:
     def _quarantine_state(self, target: AffectedIdentity) -> State:
         kind, name = self._principal(target)
         document = self._inline_policy(kind, name, policies.QUARANTINE_POLICY)
-        before: dict[str, object] = {"principal_type": kind, "name": name,
-                                     "quarantine_policy": document}
-        changes: dict[str, object] = {} if document is not None else {
-            "quarantine_policy": policies.QUARANTINE_POLICY}
+        before: dict[str, object] = {
+            "principal_type": kind,
+            "name": name,
+            "quarantine_policy": document,
+        }
+        changes: dict[str, object] = (
+            {} if document is not None else {"quarantine_policy": policies.QUARANTINE_POLICY}
+        )
         return State(before, changes)
 
     def _quarantine(self, target: AffectedIdentity, state: State) -> dict[str, object]:
         kind, name = self._principal(target)
         self._put_policy(kind, name, policies.QUARANTINE_POLICY, policies.deny_all())
-        return {"principal_type": kind, "name": name,
-                "quarantine_policy": policies.QUARANTINE_POLICY}
+        return {
+            "principal_type": kind,
+            "name": name,
+            "quarantine_policy": policies.QUARANTINE_POLICY,
+        }
 
     # --- revoke a role's sessions -------------------------------------------------
 
@@ -201,8 +226,9 @@ class AwsIamConnector:
         cutoff = policies.cutoff_of(document) if document is not None else None
         now = policies.cutoff_text(datetime.now(UTC))
         before: dict[str, object] = {"role": name, "revoked_before": cutoff}
-        changes: dict[str, object] = {} if cutoff is not None and cutoff >= now else {
-            "revoked_before": now}
+        changes: dict[str, object] = (
+            {} if cutoff is not None and cutoff >= now else {"revoked_before": now}
+        )
         return State(before, changes)
 
     def _revoke_sessions(self, target: AffectedIdentity, state: State) -> dict[str, object]:
@@ -211,8 +237,9 @@ class AwsIamConnector:
         previous = state.before.get("revoked_before")
         if isinstance(previous, str) and previous > policies.cutoff_text(cutoff):
             return {"role": name, "revoked_before": previous}  # never move the cut-off back
-        self._put_policy("role", name, policies.REVOKE_SESSIONS_POLICY,
-                         policies.revoke_older_sessions(cutoff))
+        self._put_policy(
+            "role", name, policies.REVOKE_SESSIONS_POLICY, policies.revoke_older_sessions(cutoff)
+        )
         return {"role": name, "revoked_before": policies.cutoff_text(cutoff)}
 
     def _principal(self, target: AffectedIdentity) -> tuple[str, str]:
@@ -252,11 +279,19 @@ class AwsIamConnector:
 
     def _put_policy(self, kind: str, name: str, policy: str, document: str) -> None:
         if kind == "user":
-            self._call(lambda iam: iam.put_user_policy(
-                UserName=name, PolicyName=policy, PolicyDocument=document), f"user {name}")
+            self._call(
+                lambda iam: iam.put_user_policy(
+                    UserName=name, PolicyName=policy, PolicyDocument=document
+                ),
+                f"user {name}",
+            )
         else:
-            self._call(lambda iam: iam.put_role_policy(
-                RoleName=name, PolicyName=policy, PolicyDocument=document), f"role {name}")
+            self._call(
+                lambda iam: iam.put_role_policy(
+                    RoleName=name, PolicyName=policy, PolicyDocument=document
+                ),
+                f"role {name}",
+            )
 
     def _call(self, call: Callable[[Any], Any], what: str) -> dict[str, Any]:
         try:
@@ -276,8 +311,9 @@ def _failure(exc: ClientError, what: str) -> ActionFailed:
     if mapped == "not_found":
         return ActionFailed(mapped, f"{what} not found")
     if mapped == "access_denied":
-        return ActionFailed(mapped, f"Blastwall's AWS credential may not do this on {what}: "
-                                    f"{message}")
+        return ActionFailed(
+            mapped, f"Blastwall's AWS credential may not do this on {what}: {message}"
+        )
     return ActionFailed(mapped, f"IAM refused for {what}: {code} {message}".strip())
 
 

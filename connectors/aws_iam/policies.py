@@ -10,26 +10,33 @@ REVOKE_SESSIONS_POLICY = "BlastwallRevokeOlderSessions"
 
 
 def deny_all() -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Sid": "BlastwallQuarantine", "Effect": "Deny",
-                       "Action": "*", "Resource": "*"}],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "BlastwallQuarantine", "Effect": "Deny", "Action": "*", "Resource": "*"}
+            ],
+        }
+    )
 
 
 def revoke_older_sessions(cutoff: datetime) -> str:
     """Deny everything to sessions issued before ``cutoff`` (the console's
     "revoke active sessions" pattern): new sessions work, stolen ones do not."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "BlastwallRevokeOlderSessions",
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"DateLessThan": {"aws:TokenIssueTime": cutoff_text(cutoff)}},
-        }],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "BlastwallRevokeOlderSessions",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"DateLessThan": {"aws:TokenIssueTime": cutoff_text(cutoff)}},
+                }
+            ],
+        }
+    )
 
 
 def cutoff_text(cutoff: datetime) -> str:

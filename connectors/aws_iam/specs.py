@@ -29,10 +29,15 @@ QUARANTINE_PRINCIPAL = ActionSpec(
     operation="PutUserPolicy/PutRolePolicy(deny-all)",
     title="Quarantine with an inline deny-all policy",
     # An access key target quarantines the IAM user that owns the key.
-    target_kinds=frozenset({
-        IdentityKind.USER, IdentityKind.ROLE, IdentityKind.SERVICE_ACCOUNT, IdentityKind.AGENT,
-        IdentityKind.ACCESS_KEY,
-    }),
+    target_kinds=frozenset(
+        {
+            IdentityKind.USER,
+            IdentityKind.ROLE,
+            IdentityKind.SERVICE_ACCOUNT,
+            IdentityKind.AGENT,
+            IdentityKind.ACCESS_KEY,
+        }
+    ),
     right=Right.IAM_POLICY,
     reversibility=Reversibility.RESTORE_FROM_SNAPSHOT,
     risk=RiskTier.HIGH,

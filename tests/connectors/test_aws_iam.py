@@ -11,17 +11,26 @@ import pytest
 from bot.core.identities import AffectedIdentity, IdentityKind
 from connectors.aws_iam.connector import AwsIamConnector
 from connectors.aws_iam.policies import QUARANTINE_POLICY, REVOKE_SESSIONS_POLICY
-from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY, QUARANTINE_PRINCIPAL, REVOKE_ROLE_SESSIONS
+from connectors.aws_iam.specs import (
+    DEACTIVATE_ACCESS_KEY,
+    QUARANTINE_PRINCIPAL,
+    REVOKE_ROLE_SESSIONS,
+)
 from tests.fakes.moto_aws import CREDENTIALS, inline_policy, key_status
 
-TRUST = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
-         '{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}')
+TRUST = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+    '{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+)
 
 
 @pytest.fixture
 def connector(moto_endpoint: str) -> AwsIamConnector:
-    return AwsIamConnector(endpoint_url=moto_endpoint, access_key_id=CREDENTIALS[
-        "aws_access_key_id"], secret_access_key=CREDENTIALS["aws_secret_access_key"])
+    return AwsIamConnector(
+        endpoint_url=moto_endpoint,
+        access_key_id=CREDENTIALS["aws_access_key_id"],
+        secret_access_key=CREDENTIALS["aws_secret_access_key"],
+    )
 
 
 def _key(iam: Any, user: str = "ci-deployer") -> AffectedIdentity:
@@ -48,9 +57,12 @@ async def test_deactivate_plans_applies_once_and_is_idempotent(
     assert (await connector.plan(DEACTIVATE_ACCESS_KEY.id, key, {})).no_op
 
 
-async def test_an_unknown_key_is_a_clear_failure(connector: AwsIamConnector, iam_admin: Any) -> None:
-    ghost = AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIAGHOSTGHOSTGHOST1",
-                             attributes=(("user", "nobody"),))
+async def test_an_unknown_key_is_a_clear_failure(
+    connector: AwsIamConnector, iam_admin: Any
+) -> None:
+    ghost = AffectedIdentity(
+        "aws", IdentityKind.ACCESS_KEY, "AKIAGHOSTGHOSTGHOST1", attributes=(("user", "nobody"),)
+    )
     outcome = await connector.apply(DEACTIVATE_ACCESS_KEY.id, ghost, {})
     assert not outcome.ok and outcome.error_code == "not_found"
     assert "nobody" in outcome.summary
@@ -96,8 +108,13 @@ async def test_an_unreachable_endpoint_fails_clearly_without_blocking_the_loop()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    connector = AwsIamConnector(endpoint_url=f"http://127.0.0.1:{port}", max_attempts=1,
-                                timeout_s=2, access_key_id="x", secret_access_key="y")
+    connector = AwsIamConnector(
+        endpoint_url=f"http://127.0.0.1:{port}",
+        max_attempts=1,
+        timeout_s=2,
+        access_key_id="x",
+        secret_access_key="y",
+    )
     ticks = 0
 
     async def tick() -> None:
@@ -107,8 +124,9 @@ async def test_an_unreachable_endpoint_fails_clearly_without_blocking_the_loop()
             await asyncio.sleep(0)
 
     ticker = asyncio.create_task(tick())
-    key = AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE", attributes=(
-        ("user", "u"),))
+    key = AffectedIdentity(
+        "aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE", attributes=(("user", "u"),)
+    )
     outcome = await connector.apply(DEACTIVATE_ACCESS_KEY.id, key, {})
     ticker.cancel()
     assert not outcome.ok and outcome.error_code == "unreachable"

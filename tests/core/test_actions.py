@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from bot.core.actions import ActionPlan, idempotency_key
 from bot.core.actors import Actor
 from bot.core.identities import AffectedIdentity, IdentityKind
+from bot.core.incidents import Severity
 from bot.core.playbooks import Playbook, Trigger
 from bot.core.roles import Right
-from bot.core.incidents import Severity
 
 
 def test_same_request_same_key_and_attempts_differ() -> None:
@@ -57,7 +57,11 @@ def test_rotation_turns_over_weekly() -> None:
 
 def test_identity_record_round_trip() -> None:
     identity = AffectedIdentity(
-        "aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE", owner="team-a",
-        shared_with_humans=True, attributes=(("user", "ci-bot"),),
+        "aws",
+        IdentityKind.ACCESS_KEY,
+        "AKIAEXAMPLE",
+        owner="team-a",
+        shared_with_humans=True,
+        attributes=(("user", "ci-bot"),),
     )
     assert AffectedIdentity.from_record(identity.as_record()) == identity

@@ -25,8 +25,10 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 def _allowed(module: str) -> bool:
     top = module.split(".")[0]
-    return module == "bot.core" or module.startswith("bot.core.") or (
-        top in sys.stdlib_module_names or top == "__future__"
+    return (
+        module == "bot.core"
+        or module.startswith("bot.core.")
+        or (top in sys.stdlib_module_names or top == "__future__")
     )
 
 

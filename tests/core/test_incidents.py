@@ -93,7 +93,9 @@ def test_identities_are_kept_once() -> None:
     incident = _incident()
     key = AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE")
     assert incident.add_identity(key)
-    assert not incident.add_identity(AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE"))
+    assert not incident.add_identity(
+        AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE")
+    )
     assert incident.identity("aws:access_key:AKIAEXAMPLE") == key
 
 

@@ -6,10 +6,19 @@ import pytest
 
 from bot.core.merkle import leaf_hash, merkle_root
 
-LEAVES = [bytes.fromhex(h) for h in (
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-    "606162636465666768696a6b6c6d6e6f",
-)]
+LEAVES = [
+    bytes.fromhex(h)
+    for h in (
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    )
+]
 
 ROOTS = {
     0: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -35,5 +44,5 @@ def test_a_single_leaf_is_its_leaf_hash() -> None:
 
 def test_any_change_changes_the_root() -> None:
     base = merkle_root(LEAVES)
-    assert merkle_root(LEAVES[:7] + [b"\x61"]) != base
+    assert merkle_root([*LEAVES[:7], b"a"]) != base
     assert merkle_root(list(reversed(LEAVES))) != base

@@ -36,8 +36,10 @@ def test_each_kind_of_secret_is_redacted(text: str, secret: str, kind: str) -> N
 
 
 def test_identifiers_and_digests_are_kept() -> None:
-    text = ("key AKIAIOSFODNN7EXAMPLE of INC-20261122-0007, sha256 "
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    text = (
+        "key AKIAIOSFODNN7EXAMPLE of INC-20261122-0007, sha256 "
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    )
     assert R.redact_text(text) == text
 
 
@@ -51,13 +53,20 @@ def test_two_mentions_of_one_secret_match_and_others_differ() -> None:
 
 
 def test_nested_values_and_secret_named_fields() -> None:
-    body = {"who": "UALICE", "details": {"password": "hunter2!", "notes": [f"saw {SLACK}"],
-                                          "count": 3, "token": ""}}
+    body = {
+        "who": "UALICE",
+        "details": {"password": "hunter2!", "notes": [f"saw {SLACK}"], "count": 3, "token": ""},
+    }
     redacted = R.redact(body)
-    assert redacted == {"who": "UALICE", "details": {
-        "password": f"[REDACTED:password:{R.fingerprint('hunter2!')}]",
-        "notes": [f"saw [REDACTED:slack_token:{R.fingerprint(SLACK)}]"],
-        "count": 3, "token": ""}}
+    assert redacted == {
+        "who": "UALICE",
+        "details": {
+            "password": f"[REDACTED:password:{R.fingerprint('hunter2!')}]",
+            "notes": [f"saw [REDACTED:slack_token:{R.fingerprint(SLACK)}]"],
+            "count": 3,
+            "token": "",
+        },
+    }
 
 
 def test_redacting_twice_changes_nothing_more() -> None:

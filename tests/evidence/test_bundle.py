@@ -29,8 +29,13 @@ KEY = Ed25519PrivateKey.generate()
 def _ledger(count: int = 6) -> list[bytes]:
     lines, previous = [], GENESIS
     for n in range(1, count + 1):
-        record = EvidenceRecord(INCIDENT, f"step {n}", Actor("slack", f"U{n}"),
-                                datetime(2026, 11, 22, 9, n, tzinfo=UTC), why="because | <b>")
+        record = EvidenceRecord(
+            INCIDENT,
+            f"step {n}",
+            Actor("slack", f"U{n}"),
+            datetime(2026, 11, 22, 9, n, tzinfo=UTC),
+            why="because | <b>",
+        )
         sealed = seal(record.as_body(), n, previous)
         lines.append(sealed.line)
         previous = sealed.hash
@@ -40,13 +45,13 @@ def _ledger(count: int = 6) -> list[bytes]:
 def _export(path: Path, lines: list[bytes], sizes: tuple[int, ...] = (3,)) -> Path:
     signer = NoteSigner(KEY)
     notes = [signer.sign(INCIDENT, s, merkle_root(lines[:s])) for s in (*sizes, len(lines))]
-    write_bundle(path, INCIDENT, lines, notes, public_key_pem(KEY),
-                 render_report(INCIDENT, lines))
+    write_bundle(path, INCIDENT, lines, notes, public_key_pem(KEY), render_report(INCIDENT, lines))
     return path
 
 
-def _rewrite(src: Path, dest: Path, change: Callable[[dict[str, bytes]], None],
-             fix_manifest: bool = True) -> Path:
+def _rewrite(
+    src: Path, dest: Path, change: Callable[[dict[str, bytes]], None], fix_manifest: bool = True
+) -> Path:
     with zipfile.ZipFile(src) as archive:
         files = {n: archive.read(n) for n in archive.namelist()}
     change(files)
@@ -54,8 +59,9 @@ def _rewrite(src: Path, dest: Path, change: Callable[[dict[str, bytes]], None],
         manifest = json.loads(files[MANIFEST])
         import hashlib
 
-        manifest["files"] = {n: hashlib.sha256(d).hexdigest() for n, d in files.items()
-                             if n != MANIFEST}
+        manifest["files"] = {
+            n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n != MANIFEST
+        }
         files[MANIFEST] = canonical(manifest)
     with zipfile.ZipFile(dest, "w") as archive:
         for name, data in files.items():
@@ -67,6 +73,7 @@ def _entries(change: Callable[[list[bytes]], list[bytes]]) -> Callable[[dict[str
     def apply(files: dict[str, bytes]) -> None:
         lines = files[ENTRIES].split(b"\n")[:-1]
         files[ENTRIES] = b"".join(line + b"\n" for line in change(lines))
+
     return apply
 
 
@@ -84,13 +91,19 @@ def test_an_intact_bundle_verifies(bundle: Path) -> None:
 
 def test_export_is_deterministic(tmp_path: Path) -> None:
     lines = _ledger()
-    assert _export(tmp_path / "a.zip", lines).read_bytes() == \
-        _export(tmp_path / "b.zip", lines).read_bytes()
+    assert (
+        _export(tmp_path / "a.zip", lines).read_bytes()
+        == _export(tmp_path / "b.zip", lines).read_bytes()
+    )
 
 
 def test_the_manifest_catches_a_changed_byte(bundle: Path, tmp_path: Path) -> None:
-    changed = _rewrite(bundle, tmp_path / "t.zip", _entries(
-        lambda ls: [ls[0].replace(b"step 1", b"step 9"), *ls[1:]]), fix_manifest=False)
+    changed = _rewrite(
+        bundle,
+        tmp_path / "t.zip",
+        _entries(lambda ls: [ls[0].replace(b"step 1", b"step 9"), *ls[1:]]),
+        fix_manifest=False,
+    )
     verdict = verify_bundle(changed)
     assert not verdict.ok and "entries.jsonl was changed after export" in verdict.reason
 
@@ -116,8 +129,11 @@ def _rechained(lines: list[bytes]) -> list[bytes]:
         if entry["seq"] == 2:
             entry["what"] = "nothing happened"
         entry["prev_hash"] = previous
-        sealed = seal({k: v for k, v in entry.items() if k not in ("seq", "prev_hash")},
-                      entry["seq"], previous)
+        sealed = seal(
+            {k: v for k, v in entry.items() if k not in ("seq", "prev_hash")},
+            entry["seq"],
+            previous,
+        )
         out.append(sealed.line)
         previous = sealed.hash
     return out
@@ -135,8 +151,9 @@ def _rechained(lines: list[bytes]) -> list[bytes]:
     ],
     ids=["changed-byte", "dropped", "reordered", "inserted", "truncated", "rechained"],
 )
-def test_tampered_entries_fail(bundle: Path, tmp_path: Path,
-                               change: Callable[[list[bytes]], list[bytes]], reason: str) -> None:
+def test_tampered_entries_fail(
+    bundle: Path, tmp_path: Path, change: Callable[[list[bytes]], list[bytes]], reason: str
+) -> None:
     verdict = verify_bundle(_rewrite(bundle, tmp_path / "t.zip", _entries(change)))
     assert not verdict.ok
     assert reason in verdict.reason
@@ -146,6 +163,7 @@ def test_a_forged_checkpoint_fails(bundle: Path, tmp_path: Path) -> None:
     def forge(files: dict[str, bytes]) -> None:
         name = sorted(n for n in files if n.startswith("checkpoints/"))[-1]
         files[name] = files[name].replace(b"\n6\n", b"\n7\n")
+
     verdict = verify_bundle(_rewrite(bundle, tmp_path / "t.zip", forge))
     assert not verdict.ok and "signature does not verify" in verdict.reason
 
@@ -155,8 +173,10 @@ def test_a_checkpoint_signed_by_another_key_fails(bundle: Path, tmp_path: Path) 
 
     def resign(files: dict[str, bytes]) -> None:
         lines = files[ENTRIES].split(b"\n")[:-1]
-        files["checkpoints/000002.note"] = NoteSigner(other).sign(
-            INCIDENT, len(lines), merkle_root(lines)).encode()
+        files["checkpoints/000002.note"] = (
+            NoteSigner(other).sign(INCIDENT, len(lines), merkle_root(lines)).encode()
+        )
+
     verdict = verify_bundle(_rewrite(bundle, tmp_path / "t.zip", resign))
     assert not verdict.ok and "key id mismatch" in verdict.reason
 
@@ -167,11 +187,11 @@ def test_the_wrong_trusted_key_fails(bundle: Path) -> None:
 
 
 def test_an_added_file_and_a_missing_file_fail(bundle: Path, tmp_path: Path) -> None:
-    added = _rewrite(bundle, tmp_path / "a.zip",
-                     lambda f: f.__setitem__("extra.txt", b"x"), fix_manifest=False)
+    added = _rewrite(
+        bundle, tmp_path / "a.zip", lambda f: f.__setitem__("extra.txt", b"x"), fix_manifest=False
+    )
     assert "not in the manifest" in verify_bundle(added).reason
-    missing = _rewrite(bundle, tmp_path / "m.zip", lambda f: f.pop("report.md"),
-                       fix_manifest=False)
+    missing = _rewrite(bundle, tmp_path / "m.zip", lambda f: f.pop("report.md"), fix_manifest=False)
     assert "report.md is missing" in verify_bundle(missing).reason
 
 

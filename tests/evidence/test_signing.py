@@ -47,7 +47,10 @@ def test_a_signed_note_round_trips_and_names_its_signer(tmp_path: Path) -> None:
     assert "\n\n\u2014 blastwall " in note
     checkpoint = verify_checkpoint(note, key.public_key())
     assert (checkpoint.incident_id, checkpoint.size, checkpoint.root_hash) == (
-        "INC-20261122-0001", 3, b"\x01" * 32)
+        "INC-20261122-0001",
+        3,
+        b"\x01" * 32,
+    )
     with pytest.raises(CheckpointError, match="malformed"):
         verify_checkpoint("blastwall/x\n1\n", key.public_key())
 

@@ -55,8 +55,12 @@ class Message:
     updates: list[list[dict[str, Any]]] = field(default_factory=list)
 
     def buttons(self) -> list[Button]:
-        return [Button(e["action_id"], e["value"], e["text"]["text"])
-                for b in self.blocks if b.get("type") == "actions" for e in b["elements"]]
+        return [
+            Button(e["action_id"], e["value"], e["text"]["text"])
+            for b in self.blocks
+            if b.get("type") == "actions"
+            for e in b["elements"]
+        ]
 
     def button(self, action_id: str) -> Button:
         return next(b for b in self.buttons() if json.loads(b.value)["a"] == action_id)
@@ -70,8 +74,13 @@ class Ephemeral:
 
 
 class SlackStandIn:
-    def __init__(self, token: str, users: list[str], bot_user: str = "UBLASTWALL",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        token: str,
+        users: list[str],
+        bot_user: str = "UBLASTWALL",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.token = token
         self.users = set(users) | {bot_user}
         self.bot_user = bot_user
@@ -178,15 +187,24 @@ class SlackStandIn:
         if times <= 0:
             return None
         self._limits[method] = (times - 1, retry_after)
-        return JSONResponse({"ok": False, "error": "ratelimited"}, status_code=429,
-                            headers={"Retry-After": str(retry_after)})
+        return JSONResponse(
+            {"ok": False, "error": "ratelimited"},
+            status_code=429,
+            headers={"Retry-After": str(retry_after)},
+        )
 
     def _authorized(self, request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {self.token}"
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"user_id": self.bot_user, "bot_id": "BBLASTWALL", "team_id": "T0TEST",
-                "user": "blastwall", "team": "Test", "url": "https://test.slack.invalid/"}
+        return {
+            "user_id": self.bot_user,
+            "bot_id": "BBLASTWALL",
+            "team_id": "T0TEST",
+            "user": "blastwall",
+            "team": "Test",
+            "url": "https://test.slack.invalid/",
+        }
 
     def _create(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("name", ""))
@@ -211,14 +229,16 @@ class SlackStandIn:
         users = [u for u in str(args.get("users", "")).split(",") if u]
         unknown = [u for u in users if u not in self.users]
         fresh = [u for u in users if u in self.users and u not in channel.members]
-        if unknown and not str(args.get("force", "")).lower() in ("1", "true"):
+        if unknown and str(args.get("force", "")).lower() not in ("1", "true"):
             raise SlackError("user_not_found")
         if not fresh and not unknown:
             raise SlackError("already_in_channel")
         channel.members += fresh
         if unknown:
-            raise SlackError("user_not_found", errors=[
-                {"user": u, "ok": False, "error": "user_not_found"} for u in unknown])
+            raise SlackError(
+                "user_not_found",
+                errors=[{"user": u, "ok": False, "error": "user_not_found"} for u in unknown],
+            )
         return {"channel": {"id": channel.id}}
 
     def _set_topic(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -231,29 +251,39 @@ class SlackStandIn:
 
     def _info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
-        return {"channel": {"id": channel.id, "name": channel.name,
-                            "topic": {"value": channel.topic}}}
+        return {
+            "channel": {"id": channel.id, "name": channel.name, "topic": {"value": channel.topic}}
+        }
 
     def _members(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"members": list(self._channel(args).members)}
 
     def _post(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("channel") in self.users:  # a direct message opens the IM
-            self.channels.setdefault(f"D{args['channel']}", Channel(
-                id=f"D{args['channel']}", name="", members=[self.bot_user, args["channel"]]))
+            self.channels.setdefault(
+                f"D{args['channel']}",
+                Channel(
+                    id=f"D{args['channel']}", name="", members=[self.bot_user, args["channel"]]
+                ),
+            )
             args = {**args, "channel": f"D{args['channel']}"}
         channel = self._channel(args)
         if self.bot_user not in channel.members:
             raise SlackError("not_in_channel")
-        message = Message(channel.id, f"{int(time.time())}.{next(self._ids):06d}",
-                          str(args.get("text", "")), _blocks(args.get("blocks")))
+        message = Message(
+            channel.id,
+            f"{int(time.time())}.{next(self._ids):06d}",
+            str(args.get("text", "")),
+            _blocks(args.get("blocks")),
+        )
         self.messages.append(message)
         return {"channel": channel.id, "ts": message.ts}
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
-        message = next((m for m in self.messages
-                        if m.channel == channel.id and m.ts == args.get("ts")), None)
+        message = next(
+            (m for m in self.messages if m.channel == channel.id and m.ts == args.get("ts")), None
+        )
         if message is None:
             raise SlackError("message_not_found")
         message.blocks = _blocks(args.get("blocks"))

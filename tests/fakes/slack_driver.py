@@ -14,8 +14,13 @@ import httpx
 
 
 class SlackDriver:
-    def __init__(self, base_url: str, signing_secret: str, team_id: str = "T0TEST",
-                 response_base: str = "http://127.0.0.1:9/response_url") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        signing_secret: str,
+        team_id: str = "T0TEST",
+        response_base: str = "http://127.0.0.1:9/response_url",
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.secret = signing_secret
         self.team_id = team_id
@@ -25,56 +30,99 @@ class SlackDriver:
         base = b"v0:" + str(timestamp).encode() + b":" + body
         return "v0=" + hmac.new(self.secret.encode(), base, hashlib.sha256).hexdigest()
 
-    async def post(self, body: bytes, content_type: str, *, forge: bool = False,
-                   skew_s: int = 0, retry_num: int | None = None) -> httpx.Response:
+    async def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        forge: bool = False,
+        skew_s: int = 0,
+        retry_num: int | None = None,
+    ) -> httpx.Response:
         timestamp = int(time.time()) + skew_s
         signature = self.sign(body, timestamp)
         if forge:
             signature = "v0=" + "0" * 64
-        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp),
-                   "X-Slack-Signature": signature}
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(timestamp),
+            "X-Slack-Signature": signature,
+        }
         if retry_num is not None:
             headers |= {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         async with httpx.AsyncClient(timeout=10) as client:
-            return await client.post(f"{self.base_url}/slack/events", content=body,
-                                     headers=headers)
+            return await client.post(f"{self.base_url}/slack/events", content=body, headers=headers)
 
-    async def slash_command(self, user_id: str, text: str, *, command: str = "/incident",
-                            channel_id: str = "CGENERAL", trigger_id: str | None = None,
-                            **options: Any) -> httpx.Response:
+    async def slash_command(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        command: str = "/incident",
+        channel_id: str = "CGENERAL",
+        trigger_id: str | None = None,
+        **options: Any,
+    ) -> httpx.Response:
         form = {
-            "token": "deprecated-verification-token", "team_id": self.team_id,
-            "team_domain": "test", "channel_id": channel_id, "channel_name": "general",
-            "user_id": user_id, "user_name": user_id.lower(), "command": command,
-            "text": text, "api_app_id": "A0BLASTWALL", "is_enterprise_install": "false",
+            "token": "deprecated-verification-token",
+            "team_id": self.team_id,
+            "team_domain": "test",
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0BLASTWALL",
+            "is_enterprise_install": "false",
             "response_url": f"{self.response_base}/{uuid.uuid4().hex}",
             "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**10}.trigger",
         }
-        return await self.post(urlencode(form).encode(), "application/x-www-form-urlencoded",
-                               **options)
+        return await self.post(
+            urlencode(form).encode(), "application/x-www-form-urlencoded", **options
+        )
 
-    async def click(self, user_id: str, value: str, action_id: str, channel_id: str,
-                    message_ts: str, **options: Any) -> httpx.Response:
+    async def click(
+        self,
+        user_id: str,
+        value: str,
+        action_id: str,
+        channel_id: str,
+        message_ts: str,
+        **options: Any,
+    ) -> httpx.Response:
         payload = {
             "type": "block_actions",
             "team": {"id": self.team_id, "domain": "test"},
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
             "api_app_id": "A0BLASTWALL",
             "token": "deprecated-verification-token",
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id,
-                          "is_ephemeral": False},
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            },
             "trigger_id": f"{uuid.uuid4().int % 10**10}.trigger",
             "channel": {"id": channel_id, "name": "incident"},
             "message": {"type": "message", "ts": message_ts, "text": "card"},
             "response_url": f"{self.response_base}/{uuid.uuid4().hex}",
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "bw.actions.0",
-                         "value": value, "action_ts": f"{time.time():.6f}",
-                         "text": {"type": "plain_text", "text": "button"}}],
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "bw.actions.0",
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                    "text": {"type": "plain_text", "text": "button"},
+                }
+            ],
         }
         return await self._payload(payload, **options)
 
-    async def view_submission(self, user_id: str, callback_id: str,
-                              values: dict[str, dict[str, Any]], **options: Any) -> httpx.Response:
+    async def view_submission(
+        self, user_id: str, callback_id: str, values: dict[str, dict[str, Any]], **options: Any
+    ) -> httpx.Response:
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "test"},
@@ -82,8 +130,13 @@ class SlackDriver:
             "api_app_id": "A0BLASTWALL",
             "token": "deprecated-verification-token",
             "trigger_id": f"{uuid.uuid4().int % 10**10}.trigger",
-            "view": {"id": "V0VIEW", "type": "modal", "callback_id": callback_id,
-                     "team_id": self.team_id, "state": {"values": values}},
+            "view": {
+                "id": "V0VIEW",
+                "type": "modal",
+                "callback_id": callback_id,
+                "team_id": self.team_id,
+                "state": {"values": values},
+            },
         }
         return await self._payload(payload, **options)
 

@@ -42,8 +42,11 @@ actions:
 
 def test_the_shipped_playbooks_load() -> None:
     playbooks = load_playbooks(SHIPPED, CATALOGUE)
-    assert set(playbooks) == {"leaked-cloud-access-key", "compromised-ai-agent",
-                              "shared-service-account"}
+    assert set(playbooks) == {
+        "leaked-cloud-access-key",
+        "compromised-ai-agent",
+        "shared-service-account",
+    }
     shared = playbooks["shared-service-account"]
     assert all(a.approval is not None for a in shared.actions)
     agent = playbooks["compromised-ai-agent"]
@@ -65,20 +68,40 @@ def test_a_valid_playbook_has_no_problems(tmp_path: Path) -> None:
     ("old", "new", "expected"),
     [
         ("title: Test", "title: Test\ncolour: red", "book.yaml:3: colour: Extra inputs"),
-        ("  min_severity: SEV3", "  min_severity: SEV3\n  when: always",
-         "book.yaml:8: trigger.when: Extra inputs"),
+        (
+            "  min_severity: SEV3",
+            "  min_severity: SEV3\n  when: always",
+            "book.yaml:8: trigger.when: Extra inputs",
+        ),
         ("default_severity: SEV2", "default_severity: SEV9", "book.yaml:8: default_severity:"),
-        ("  - action: aws.iam.deactivate_access_key", "  - action: aws.iam.delete_everything",
-         "book.yaml:16: actions[0].action: unknown action 'aws.iam.delete_everything'"),
+        (
+            "  - action: aws.iam.deactivate_access_key",
+            "  - action: aws.iam.delete_everything",
+            "book.yaml:16: actions[0].action: unknown action 'aws.iam.delete_everything'",
+        ),
         ('  iam: ["slack:UIAM"]', '  iam: ["UIAM"]', "book.yaml:12: groups.iam[0]:"),
-        ('["group:iam"]', '["group:nobody"]',
-         "book.yaml:14: rights.nhi.credential-lifecycle[0]: group 'nobody' is not defined"),
+        (
+            '["group:iam"]',
+            '["group:nobody"]',
+            "book.yaml:14: rights.nhi.credential-lifecycle[0]: group 'nobody' is not defined",
+        ),
         ("[RS.MI-01]", "[RS.MITIGATE]", "book.yaml:19: actions[0].frameworks.nist_csf[0]:"),
-        ('  user: "slack:UIC"', '  user: "slack:UIC"\n  rotation: ["slack:UB"]',
-         "book.yaml:9: commander: give exactly one of user or rotation"),
+        (
+            '  user: "slack:UIC"',
+            '  user: "slack:UIC"\n  rotation: ["slack:UB"]',
+            "book.yaml:9: commander: give exactly one of user or rotation",
+        ),
     ],
-    ids=["unknown-top", "unknown-nested", "severity", "action", "principal", "group",
-         "framework", "commander"],
+    ids=[
+        "unknown-top",
+        "unknown-nested",
+        "severity",
+        "action",
+        "principal",
+        "group",
+        "framework",
+        "commander",
+    ],
 )
 def test_errors_name_file_line_and_field(tmp_path: Path, old: str, new: str, expected: str) -> None:
     problems = _problems(tmp_path, VALID.replace(old, new, 1))
@@ -102,24 +125,35 @@ def test_empty_directory_is_a_problem(tmp_path: Path) -> None:
 
 def test_selection_prefers_the_specific_and_respects_severity() -> None:
     playbooks = load_playbooks(SHIPPED, CATALOGUE)
-    chosen = select_playbook(playbooks, "aws-guardduty", "aws", IdentityKind.ACCESS_KEY,
-                             Severity.SEV2)
+    chosen = select_playbook(
+        playbooks, "aws-guardduty", "aws", IdentityKind.ACCESS_KEY, Severity.SEV2
+    )
     assert chosen is not None and chosen.name == "leaked-cloud-access-key"
     agent = select_playbook(playbooks, "agent-guardrail", "aws", IdentityKind.AGENT, Severity.SEV1)
     assert agent is not None and agent.name == "compromised-ai-agent"
-    assert select_playbook(playbooks, "aws-guardduty", "aws", IdentityKind.ACCESS_KEY,
-                           Severity.SEV4) is None
+    assert (
+        select_playbook(playbooks, "aws-guardduty", "aws", IdentityKind.ACCESS_KEY, Severity.SEV4)
+        is None
+    )
     manual = manual_playbook(playbooks)
     assert manual is not None and manual.trigger.manual
 
 
 def test_the_cli_validates(tmp_path: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "bot.cli", "playbooks", "validate", str(SHIPPED)],
-                        capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "playbooks", "validate", str(SHIPPED)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0, ok.stderr
     shutil.copy(SHIPPED / "leaked-cloud-access-key.yaml", tmp_path / "x.yaml")
     (tmp_path / "y.yaml").write_text("name: y\nbogus: 1\n")
-    bad = subprocess.run([sys.executable, "-m", "bot.cli", "playbooks", "validate", str(tmp_path)],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "playbooks", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1
     assert "y.yaml:2: bogus: Extra inputs are not permitted" in bad.stderr

@@ -52,8 +52,9 @@ def slack() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture
-def blastwall(tmp_path: Path, slack: SlackStandIn, moto_endpoint: str, iam_admin: Any,
-              database_url: str) -> Iterator[Blastwall]:
+def blastwall(
+    tmp_path: Path, slack: SlackStandIn, moto_endpoint: str, iam_admin: Any, database_url: str
+) -> Iterator[Blastwall]:
     playbooks = tmp_path / "playbooks"
     playbooks.mkdir()
     (playbooks / "leaked.yaml").write_text(PLAYBOOK)
@@ -69,9 +70,15 @@ def blastwall(tmp_path: Path, slack: SlackStandIn, moto_endpoint: str, iam_admin
         SLACK_SIGNING_SECRET=SLACK_SECRET,
         SLACK_API_URL=f"{slack.url}/api/",  # type: ignore[attr-defined]
     )
-    service = Blastwall(workdir=tmp_path, env=env, url=f"http://127.0.0.1:{free_port()}",
-                        iam=iam_admin, slack_secret=SLACK_SECRET,
-                        intake_token="intake-token-for-tests", database_url=database_url)
+    service = Blastwall(
+        workdir=tmp_path,
+        env=env,
+        url=f"http://127.0.0.1:{free_port()}",
+        iam=iam_admin,
+        slack_secret=SLACK_SECRET,
+        intake_token="intake-token-for-tests",
+        database_url=database_url,
+    )
     service.start()
     try:
         yield service

@@ -27,8 +27,9 @@ START_TIMEOUT_S = 60
 EVENTUALLY_S = 30
 
 
-async def eventually(probe: Callable[[], T | None | Awaitable[T | None]],
-                     timeout_s: float = EVENTUALLY_S) -> T:
+async def eventually(
+    probe: Callable[[], T | Awaitable[T | None] | None], timeout_s: float = EVENTUALLY_S
+) -> T:
     """Poll ``probe`` until it returns something truthy, within a bound."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -73,7 +74,11 @@ class Blastwall:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "serve", "--port", port],
-                cwd=self.workdir, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+                cwd=self.workdir,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -96,8 +101,14 @@ class Blastwall:
                 self.process.wait(timeout=20)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=self.workdir,
-                              env=self.env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     def aws_key(self, user: str) -> str:
         self.iam.create_user(UserName=user)
@@ -112,8 +123,10 @@ class Blastwall:
         try:
             async with engine.connect() as conn:
                 rows = await conn.execute(
-                    select(EvidenceEntryRow.line).where(EvidenceEntryRow.incident_id == incident_id)
-                    .order_by(EvidenceEntryRow.seq))
+                    select(EvidenceEntryRow.line)
+                    .where(EvidenceEntryRow.incident_id == incident_id)
+                    .order_by(EvidenceEntryRow.seq)
+                )
                 return [json.loads(line) for line in rows.scalars()]
         finally:
             await engine.dispose()
@@ -124,7 +137,13 @@ class Blastwall:
 
 
 def base_env(**extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith(("BLASTWALL_", "SLACK_", "AWS_"))}
-    return {**keep, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1", **extra}
+    keep = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BLASTWALL_", "SLACK_", "AWS_"))
+    }
+    return {
+        **keep,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        **extra,
+    }

@@ -29,8 +29,13 @@ def _alert(key_id: str) -> dict[str, object]:
         "source": "github-secret-scanning",
         "severity": "SEV2",
         "summary": "AWS key pushed to a public repo <!channel> <@U999> <https://evil|click>",
-        "identity": {"system": "aws", "kind": "access_key", "id": key_id,
-                     "owner": "payments", "attributes": {"user": "ci-deployer"}},
+        "identity": {
+            "system": "aws",
+            "kind": "access_key",
+            "id": key_id,
+            "owner": "payments",
+            "attributes": {"user": "ci-deployer"},
+        },
     }
 
 
@@ -52,7 +57,8 @@ async def test_alert_to_verified_evidence(
     assert f"<@{IC}>" in channel.topic
     assert any(f"<@{IC}>" in m.text for m in slack.messages_in(channel.id))
     posted = json.dumps([m.blocks for m in slack.messages_in(channel.id)]) + "".join(
-        m.text for m in slack.messages_in(channel.id))
+        m.text for m in slack.messages_in(channel.id)
+    )
     assert "<!channel>" not in posted and "<@U999>" not in posted and "<https://evil" not in posted
     button = card.button("aws.iam.deactivate_access_key")
 
@@ -65,8 +71,9 @@ async def test_alert_to_verified_evidence(
     assert blastwall.key_status(key_id) == "Active"
 
     first = await driver.click(IAM, button.value, button.action_id, channel.id, card.ts)
-    again = await driver.click(IAM, button.value, button.action_id, channel.id, card.ts,
-                               retry_num=1)
+    again = await driver.click(
+        IAM, button.value, button.action_id, channel.id, card.ts, retry_num=1
+    )
     assert first.status_code == again.status_code == 200
     await eventually(lambda: blastwall.key_status(key_id) == "Inactive" or None)
     await eventually(lambda: slack.updated_card_mentions(channel.id, "Inactive"))

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 import pytest
 
 from bot.bus import MessageBus
+from bot.core.identities import IdentityKind
 from bot.core.incidents import Environment, Severity
 from bot.core.playbooks import OfferedAction, Playbook, Trigger
-from bot.core.identities import IdentityKind
 from bot.core.roles import Right
 from bot.handlers import build_bus
 from bot.services import Services
@@ -26,12 +26,18 @@ class FakeSigner:
 PLAYBOOK = Playbook(
     name="leaked-key",
     title="Leaked key",
-    trigger=Trigger(sources=frozenset({"scanner"}), kinds=frozenset({IdentityKind.ACCESS_KEY}),
-                    min_severity=Severity.SEV3, manual=True),
+    trigger=Trigger(
+        sources=frozenset({"scanner"}),
+        kinds=frozenset({IdentityKind.ACCESS_KEY}),
+        min_severity=Severity.SEV3,
+        manual=True,
+    ),
     default_severity=Severity.SEV2,
     commander=("slack:UIC",),
-    rights={Right.NHI_CREDENTIAL_LIFECYCLE: frozenset({"group:iam"}),
-            Right.AUDIT: frozenset({"slack:UAUDIT"})},
+    rights={
+        Right.NHI_CREDENTIAL_LIFECYCLE: frozenset({"group:iam"}),
+        Right.AUDIT: frozenset({"slack:UAUDIT"}),
+    },
     groups={"iam": frozenset({"slack:UIAM"})},
     actions=(OfferedAction(DEACTIVATE_ACCESS_KEY.id, "Deactivate key"),),
     environment=Environment.PRODUCTION,

@@ -29,8 +29,12 @@ OUTSIDER = Actor("slack", "UOUT")
 
 def _alert(identity: AffectedIdentity = KEY, severity: Severity = Severity.SEV2) -> DeclareIncident:
     return DeclareIncident(
-        title="Key on GitHub", source="scanner", declared_by=Actor("alert", "scanner"),
-        identities=(identity,), severity=severity, summary="found in a public repo",
+        title="Key on GitHub",
+        source="scanner",
+        declared_by=Actor("alert", "scanner"),
+        identities=(identity,),
+        severity=severity,
+        summary="found in a public repo",
     )
 
 
@@ -48,7 +52,7 @@ async def _declare(world: World) -> str:
 async def test_an_alert_opens_a_room_names_the_commander_and_posts_the_card(world: World) -> None:
     incident_id = await _declare(world)
     assert incident_id == "INC-20261122-0001"
-    (room_incident, invited), = world.chat.rooms
+    ((room_incident, invited),) = world.chat.rooms
     assert room_incident == incident_id and {"slack:UIC", "slack:UIAM"} <= set(invited)
     assert world.chat.said == [(incident_id, "commander slack:UIC")]
     (card,) = world.chat.cards
@@ -99,7 +103,10 @@ async def test_holder_contains_once_even_when_clicking_twice(world: World) -> No
     state = world.database.committed
     assert state.incidents[incident_id].status is Status.CONTAINED
     assert _whats(world, incident_id)[-3:] == [
-        "action requested", "action succeeded", "status changed"]
+        "action requested",
+        "action succeeded",
+        "status changed",
+    ]
     size, _ = state.checkpoints[incident_id][-1]
     assert size == len(state.lines[incident_id])
     assert world.chat.cards[-1].outcomes[0].status is RequestStatus.SUCCEEDED

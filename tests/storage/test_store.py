@@ -23,15 +23,27 @@ pytestmark = pytest.mark.db
 
 T0 = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 ALICE = Actor("slack", "UALICE", "Alice")
-KEY = AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE0001", owner="payments",
-                       shared_with_humans=True, attributes=(("user", "ci"),))
+KEY = AffectedIdentity(
+    "aws",
+    IdentityKind.ACCESS_KEY,
+    "AKIAEXAMPLE0001",
+    owner="payments",
+    shared_with_humans=True,
+    attributes=(("user", "ci"),),
+)
 
 
 def _incident(number: int = 1) -> Incident:
     incident = Incident(
-        id=f"INC-20261122-{number:04d}", title="Leaked key", severity=Severity.SEV2,
-        environment=Environment.PRODUCTION, playbook="leaked", declared_at=T0,
-        declared_by=ALICE, summary="s", identities=[KEY],
+        id=f"INC-20261122-{number:04d}",
+        title="Leaked key",
+        severity=Severity.SEV2,
+        environment=Environment.PRODUCTION,
+        playbook="leaked",
+        declared_at=T0,
+        declared_by=ALICE,
+        summary="s",
+        identities=[KEY],
     )
     incident.assign_commander(ALICE, T0)
     return incident
@@ -98,9 +110,15 @@ async def test_evidence_is_chained_and_redacted(database: Database) -> None:
     await _stored(database, _incident())
     async with database.uow() as uow:
         for n in range(3):
-            await uow.incidents.append_evidence(EvidenceRecord(
-                "INC-20261122-0001", f"step {n}", ALICE, T0,
-                why="token xoxb-1234567890-abcdefghij"))
+            await uow.incidents.append_evidence(
+                EvidenceRecord(
+                    "INC-20261122-0001",
+                    f"step {n}",
+                    ALICE,
+                    T0,
+                    why="token xoxb-1234567890-abcdefghij",
+                )
+            )
         await uow.incidents.add_checkpoint("INC-20261122-0001", 3, "note")
         await uow.commit()
     async with database.uow() as uow:
@@ -124,7 +142,9 @@ async def test_a_failed_unit_of_work_leaves_nothing(database: Database) -> None:
 
 
 @pytest.mark.parametrize("table", ["evidence_entries", "checkpoints"])
-@pytest.mark.parametrize("statement", ["UPDATE {t} SET incident_id = incident_id", "DELETE FROM {t}"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE {t} SET incident_id = incident_id", "DELETE FROM {t}"]
+)
 async def test_the_database_refuses_to_change_evidence(
     database: Database, table: str, statement: str
 ) -> None:

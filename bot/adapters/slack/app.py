@@ -14,7 +14,11 @@ def build_slack_app(*, signing_secret: str, client: AsyncWebClient, bus: Command
     (bolt's default, ``process_before_response=False``)."""
     if not signing_secret:
         raise ValueError("a Slack signing secret is required")
-    app = AsyncApp(signing_secret=signing_secret, client=client,
-                   request_verification_enabled=True, process_before_response=False)
+    app = AsyncApp(
+        signing_secret=signing_secret,
+        client=client,
+        request_verification_enabled=True,
+        process_before_response=False,
+    )
     register(app, bus)
     return app

@@ -13,13 +13,11 @@ ACTION_PREFIX = "bw.act."
 MAX_ELEMENTS = 25  # per actions block
 MAX_BUTTON_TEXT = 75
 MAX_VALUE = 2000
-_MARK = {RequestStatus.SUCCEEDED: "✅", RequestStatus.FAILED: "❌",
-         RequestStatus.RUNNING: "⏳"}
+_MARK = {RequestStatus.SUCCEEDED: "✅", RequestStatus.FAILED: "❌", RequestStatus.RUNNING: "⏳"}
 
 
 def encode_button(incident_id: str, action_id: str, target_key: str) -> str:
-    value = json.dumps({"i": incident_id, "a": action_id, "t": target_key},
-                       separators=(",", ":"))
+    value = json.dumps({"i": incident_id, "a": action_id, "t": target_key}, separators=(",", ":"))
     if len(value) > MAX_VALUE:
         raise ValueError("button value longer than Slack allows")
     return value
@@ -42,36 +40,57 @@ def card_text(card: Card) -> str:
 
 def card_blocks(card: Card) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "emoji": False,
-                                    "text": f"{card.incident_id} · {card.severity}"[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(card.title)[:2900]}*"},
-         "fields": [
-             {"type": "mrkdwn", "text": f"*Status*\n{escape(card.status)}"},
-             {"type": "mrkdwn", "text": f"*Commander*\n{mention(card.commander)}"},
-             {"type": "mrkdwn", "text": f"*Environment*\n{escape(card.environment)}"},
-             {"type": "mrkdwn", "text": f"*Severity*\n{escape(card.severity)}"},
-         ]},
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "emoji": False,
+                "text": f"{card.incident_id} · {card.severity}"[:150],
+            },
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*{escape(card.title)[:2900]}*"},
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Status*\n{escape(card.status)}"},
+                {"type": "mrkdwn", "text": f"*Commander*\n{mention(card.commander)}"},
+                {"type": "mrkdwn", "text": f"*Environment*\n{escape(card.environment)}"},
+                {"type": "mrkdwn", "text": f"*Severity*\n{escape(card.severity)}"},
+            ],
+        },
         {"type": "section", "text": {"type": "mrkdwn", "text": _identities(card)}},
     ]
     blocks += _actions(card)
     if card.outcomes:
-        blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": _outcome(o)} for o in card.outcomes[-10:]]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": _outcome(o)} for o in card.outcomes[-10:]],
+            }
+        )
     return blocks
 
 
 def _identities(card: Card) -> str:
     listed = "\n".join(f"• `{escape(key)}`" for key in card.identities[:20])
     more = len(card.identities) - 20
-    return "*Affected identities*\n" + (listed or "none yet") + (
-        f"\n…and {more} more" if more > 0 else "")
+    return (
+        "*Affected identities*\n"
+        + (listed or "none yet")
+        + (f"\n…and {more} more" if more > 0 else "")
+    )
 
 
 def _actions(card: Card) -> list[dict[str, Any]]:
     buttons = [_button(card, n, b) for n, b in enumerate(card.buttons)]
-    return [{"type": "actions", "block_id": f"bw.actions.{i // MAX_ELEMENTS}",
-             "elements": buttons[i:i + MAX_ELEMENTS]}
-            for i in range(0, len(buttons), MAX_ELEMENTS)]
+    return [
+        {
+            "type": "actions",
+            "block_id": f"bw.actions.{i // MAX_ELEMENTS}",
+            "elements": buttons[i : i + MAX_ELEMENTS],
+        }
+        for i in range(0, len(buttons), MAX_ELEMENTS)
+    ]
 
 
 def _button(card: Card, n: int, button: CardButton) -> dict[str, Any]:
@@ -89,6 +108,8 @@ def _button(card: Card, n: int, button: CardButton) -> dict[str, Any]:
 
 
 def _outcome(outcome: CardOutcome) -> str:
-    return (f"{_MARK[outcome.status]} {escape(outcome.action_id)} on "
-            f"`{escape(outcome.target_key)}` by {mention(outcome.actor_principal)}: "
-            f"{escape(outcome.summary)}")[:3000]
+    return (
+        f"{_MARK[outcome.status]} {escape(outcome.action_id)} on "
+        f"`{escape(outcome.target_key)}` by {mention(outcome.actor_principal)}: "
+        f"{escape(outcome.summary)}"
+    )[:3000]

@@ -17,8 +17,10 @@ from bot.declare import DeclarationRefused
 
 log = logging.getLogger(__name__)
 DECLARE_VIEW = "bw.declare"
-USAGE = ("Usage: `/incident open TITLE` declares an incident; `/incident` alone opens a form; "
-         "`/incident help` shows this.")
+USAGE = (
+    "Usage: `/incident open TITLE` declares an incident; `/incident` alone opens a form; "
+    "`/incident help` shows this."
+)
 
 
 def register(app: AsyncApp, bus: CommandSink) -> None:
@@ -29,8 +31,9 @@ def register(app: AsyncApp, bus: CommandSink) -> None:
 
 
 def _incident_command(bus: CommandSink) -> Any:
-    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
-                     client: AsyncWebClient) -> None:
+    async def handle(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         text = str(body.get("text") or "").strip()
         verb, _, rest = text.partition(" ")
@@ -40,6 +43,7 @@ def _incident_command(bus: CommandSink) -> Any:
             await _declare(bus, rest.strip(), "", body["user_id"], respond)
         else:
             await respond(text=USAGE, response_type="ephemeral")
+
     return handle
 
 
@@ -53,13 +57,16 @@ def _declare_submitted(bus: CommandSink) -> Any:
             return
         await ack()
         await _declare(bus, title, summary.strip(), body["user"]["id"], None)
+
     return handle
 
 
-async def _declare(bus: CommandSink, title: str, summary: str, user_id: str,
-                   respond: AsyncRespond | None) -> None:
-    command = DeclareIncident(title=title[:200], source="manual", summary=summary,
-                              declared_by=Actor("slack", user_id))
+async def _declare(
+    bus: CommandSink, title: str, summary: str, user_id: str, respond: AsyncRespond | None
+) -> None:
+    command = DeclareIncident(
+        title=title[:200], source="manual", summary=summary, declared_by=Actor("slack", user_id)
+    )
     try:
         await bus.handle(command)
     except DeclarationRefused as refused:
@@ -76,16 +83,23 @@ def _button_clicked(bus: CommandSink) -> Any:
         except ValueError:
             log.warning("ignored a malformed button from slack:%s", body["user"]["id"])
             return
-        await bus.handle(RequestAction(incident_id=incident_id, action_id=action_id,
-                                       target_key=target_key,
-                                       actor=Actor("slack", body["user"]["id"])))
+        await bus.handle(
+            RequestAction(
+                incident_id=incident_id,
+                action_id=action_id,
+                target_key=target_key,
+                actor=Actor("slack", body["user"]["id"]),
+            )
+        )
+
     return handle
 
 
 async def _mentioned(body: dict[str, Any], client: AsyncWebClient) -> None:
     event = body.get("event", {})
-    await client.chat_postMessage(channel=event.get("channel"), thread_ts=event.get("ts"),
-                                  text=USAGE)
+    await client.chat_postMessage(
+        channel=event.get("channel"), thread_ts=event.get("ts"), text=USAGE
+    )
 
 
 def _declare_view() -> dict[str, Any]:
@@ -95,12 +109,23 @@ def _declare_view() -> dict[str, Any]:
         "title": {"type": "plain_text", "text": "Declare an incident"},
         "submit": {"type": "plain_text", "text": "Declare"},
         "blocks": [
-            {"type": "input", "block_id": "title", "label": {"type": "plain_text",
-                                                               "text": "Title"},
-             "element": {"type": "plain_text_input", "action_id": "title", "max_length": 200}},
-            {"type": "input", "block_id": "summary", "optional": True,
-             "label": {"type": "plain_text", "text": "What do you know so far?"},
-             "element": {"type": "plain_text_input", "action_id": "summary",
-                         "multiline": True, "max_length": 3000}},
+            {
+                "type": "input",
+                "block_id": "title",
+                "label": {"type": "plain_text", "text": "Title"},
+                "element": {"type": "plain_text_input", "action_id": "title", "max_length": 200},
+            },
+            {
+                "type": "input",
+                "block_id": "summary",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "What do you know so far?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "summary",
+                    "multiline": True,
+                    "max_length": 3000,
+                },
+            },
         ],
     }

@@ -55,7 +55,8 @@ class SlackNotifier:
         channel_id, name = await self._create(channel_name(incident.id, incident.title))
         await self._invite(channel_id, [a.user_id for a in invitees if a.platform == "slack"])
         topic = f"{incident.severity.value} · {incident.status.value} · IC " + mention(
-            incident.commander.principal if incident.commander else None)
+            incident.commander.principal if incident.commander else None
+        )
         await self.client.conversations_setTopic(channel=channel_id, topic=topic[:250])
         return RoomRef(platform=self.platform, room_id=channel_id, name=name)
 
@@ -77,35 +78,52 @@ class SlackNotifier:
             return
         try:
             await self.client.conversations_invite(
-                channel=channel_id, users=",".join(sorted(set(users))), force=True)
+                channel=channel_id, users=",".join(sorted(set(users))), force=True
+            )
         except SlackApiError as exc:
             if _error(exc) != "already_in_channel":
-                log.warning("could not invite all of %s to %s: %s", users, channel_id,
-                            exc.response.get("errors") or _error(exc))
+                log.warning(
+                    "could not invite all of %s to %s: %s",
+                    users,
+                    channel_id,
+                    exc.response.get("errors") or _error(exc),
+                )
 
     async def announce(self, incident: Incident, text: str) -> None:
         await self._post(incident, escape(text))
 
     async def announce_commander(self, incident: Incident, commander: Actor) -> None:
-        await self._post(incident, f"{mention(commander.principal)} is the incident commander "
-                                   f"for {incident.id}: {escape(incident.title)}")
+        await self._post(
+            incident,
+            f"{mention(commander.principal)} is the incident commander "
+            f"for {incident.id}: {escape(incident.title)}",
+        )
 
     async def _post(self, incident: Incident, mrkdwn: str) -> None:
         assert incident.room is not None
-        await self.client.chat_postMessage(channel=incident.room.room_id, text=mrkdwn,
-                                           link_names=False, unfurl_links=False,
-                                           unfurl_media=False)
+        await self.client.chat_postMessage(
+            channel=incident.room.room_id,
+            text=mrkdwn,
+            link_names=False,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
 
     async def post_card(self, incident: Incident, card: Card) -> MessageRef:
         assert incident.room is not None
         answer = await self.client.chat_postMessage(
-            channel=incident.room.room_id, text=card_text(card), blocks=card_blocks(card),
-            unfurl_links=False, unfurl_media=False)
+            channel=incident.room.room_id,
+            text=card_text(card),
+            blocks=card_blocks(card),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
         return MessageRef(self.platform, incident.room.room_id, str(answer["ts"]))
 
     async def update_card(self, ref: MessageRef, card: Card) -> None:
-        await self.client.chat_update(channel=ref.room_id, ts=ref.message_id,
-                                      text=card_text(card), blocks=card_blocks(card))
+        await self.client.chat_update(
+            channel=ref.room_id, ts=ref.message_id, text=card_text(card), blocks=card_blocks(card)
+        )
 
     async def tell(self, incident: Incident, actor: Actor, text: str) -> None:
         """Ephemeral in the room; a direct message when they are not in the room."""
@@ -113,10 +131,12 @@ class SlackNotifier:
             log.info("cannot tell %s on Slack: %s", actor.principal, text)
             return
         try:
-            await self.client.chat_postEphemeral(channel=incident.room.room_id,
-                                                 user=actor.user_id, text=escape(text))
+            await self.client.chat_postEphemeral(
+                channel=incident.room.room_id, user=actor.user_id, text=escape(text)
+            )
         except SlackApiError as exc:
             if _error(exc) != "user_not_in_channel":
                 raise
-            await self.client.chat_postMessage(channel=actor.user_id, text=escape(text),
-                                               link_names=False)
+            await self.client.chat_postMessage(
+                channel=actor.user_id, text=escape(text), link_names=False
+            )

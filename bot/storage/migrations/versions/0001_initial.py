@@ -52,8 +52,9 @@ def upgrade() -> None:
     op.create_table(
         "action_requests",
         sa.Column("idempotency_key", sa.String(64), primary_key=True),
-        sa.Column("incident_id", sa.String(32), sa.ForeignKey("incidents.id"), nullable=False,
-                  index=True),
+        sa.Column(
+            "incident_id", sa.String(32), sa.ForeignKey("incidents.id"), nullable=False, index=True
+        ),
         sa.Column("action_id", sa.String(128), nullable=False),
         sa.Column("target_key", sa.String(512), nullable=False),
         sa.Column("params", sa.JSON, nullable=False),
