@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
+from bot.body_limit import BodyLimit
 from bot.bus import MessageBus
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -97,6 +98,7 @@ def create_app(wired: Wired) -> FastAPI:
         await wired.database.dispose()
 
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(BodyLimit)
     token = settings.intake_token.get_secret_value() if settings.intake_token else None
     app.include_router(alerts_router(wired.bus, token))
     app.include_router(health_router(wired.database))

@@ -3,7 +3,7 @@
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
@@ -13,8 +13,6 @@ from bot.core.commands import DeclareIncident
 from bot.core.events import AlertCoalesced, IncidentDeclared
 from bot.declare import DeclarationRefused
 from bot.intake.alert import Alert
-
-MAX_BODY = 256 * 1024
 
 
 class Accepted(BaseModel):
@@ -42,15 +40,10 @@ def alerts_router(bus: CommandSink, token: str | None) -> APIRouter:
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
-    async def small_body(request: Request) -> None:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "alert too large")
-
     @router.post(
         "/alerts",
         status_code=status.HTTP_202_ACCEPTED,
-        dependencies=[Depends(authorized), Depends(small_body)],
+        dependencies=[Depends(authorized)],
     )
     async def receive(alert: Alert) -> Accepted:
         """Declare an incident for the alert, or join the open one about the same identity."""
@@ -67,7 +60,7 @@ def alerts_router(bus: CommandSink, token: str | None) -> APIRouter:
         try:
             events = await bus.handle(command)
         except DeclarationRefused as refused:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from refused
+            raise HTTPException(422, str(refused)) from refused
         for event in events:
             if isinstance(event, IncidentDeclared | AlertCoalesced):
                 return Accepted(

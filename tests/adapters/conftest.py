@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi import FastAPI
+
+from bot.adapters.slack.app import build_slack_app
+from bot.adapters.slack.notifier import make_client
+from bot.adapters.slack.route import slack_router
+from bot.core.commands import Command
+from bot.core.events import Event
+from tests.fakes.servers import ServedApp
+from tests.fakes.slack_api import SlackStandIn
+from tests.fakes.slack_driver import SlackDriver
+
+TOKEN = "xoxb-test-0000000000-adapter"
+SECRET = "adapter-signing-secret-0123456789"
+USERS = ["UALICE0001", "UBOB000001"]
+
+
+@dataclass
+class RecordingBus:
+    """The bus fake: remembers every command, raises nothing, returns no events."""
+
+    commands: list[Command] = field(default_factory=list)
+
+    async def handle(self, command: Command) -> Sequence[Event]:
+        self.commands.append(command)
+        return []
+
+
+@dataclass
+class SlackRig:
+    stand_in: SlackStandIn
+    driver: SlackDriver
+    bus: RecordingBus
+    url: str
+
+
+@pytest.fixture
+def stand_in() -> Iterator[tuple[SlackStandIn, str]]:
+    slack = SlackStandIn(TOKEN, users=USERS)
+    with ServedApp(slack.app) as served:
+        yield slack, served.url
+
+
+@pytest.fixture
+def rig(stand_in: tuple[SlackStandIn, str]) -> Iterator[SlackRig]:
+    slack, slack_url = stand_in
+    bus = RecordingBus()
+    app = FastAPI()
+    client = make_client(TOKEN, f"{slack_url}/api/")
+    app.include_router(slack_router(build_slack_app(signing_secret=SECRET, client=client, bus=bus)))
+    with ServedApp(app) as served:
+        driver = SlackDriver(served.url, SECRET, response_base=f"{slack_url}/response_url")
+        yield SlackRig(slack, driver, bus, served.url)
