@@ -10,7 +10,7 @@ from functools import partial
 
 from bot.bus import CommandHandler, EventHandler, MessageBus
 from bot.containment import request_action
-from bot.core.commands import Command, DeclareIncident, RequestAction
+from bot.core.commands import ChangeStatus, Command, DeclareIncident, RequestAction
 from bot.core.events import (
     ActionDuplicate,
     ActionRefused,
@@ -18,14 +18,19 @@ from bot.core.events import (
     AlertCoalesced,
     Event,
     IncidentDeclared,
+    StatusChanged,
+    StatusRefused,
 )
 from bot.declare import declare_incident
+from bot.lifecycle import change_status
 from bot.notifications import (
     open_room,
     refresh_card,
     report_duplicate,
     report_refusal,
     report_settled,
+    report_status,
+    report_status_refusal,
 )
 from bot.services import Services
 
@@ -34,6 +39,7 @@ def build_bus(svc: Services) -> MessageBus:
     commands: dict[type[Command], CommandHandler] = {
         DeclareIncident: partial(declare_incident, svc=svc),
         RequestAction: partial(request_action, svc=svc),
+        ChangeStatus: partial(change_status, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [partial(open_room, svc=svc)],
@@ -41,5 +47,7 @@ def build_bus(svc: Services) -> MessageBus:
         ActionRefused: [partial(report_refusal, svc=svc)],
         ActionDuplicate: [partial(report_duplicate, svc=svc)],
         ActionSettled: [partial(refresh_card, svc=svc), partial(report_settled, svc=svc)],
+        StatusChanged: [partial(refresh_card, svc=svc), partial(report_status, svc=svc)],
+        StatusRefused: [partial(report_status_refusal, svc=svc)],
     }
     return MessageBus(commands, events)

@@ -17,6 +17,8 @@ from bot.core.events import (
     ActionSettled,
     AlertCoalesced,
     IncidentDeclared,
+    StatusChanged,
+    StatusRefused,
 )
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
@@ -69,7 +71,9 @@ async def _record_room(incident: Incident, svc: Services) -> None:
         await uow.commit()
 
 
-async def refresh_card(event: ActionSettled | AlertCoalesced, svc: Services) -> None:
+async def refresh_card(
+    event: ActionSettled | AlertCoalesced | StatusChanged, svc: Services
+) -> None:
     async with svc.uow() as uow:
         incident = await uow.incidents.get(event.incident_id)
         if incident is None or incident.card is None:
@@ -90,6 +94,20 @@ async def report_settled(event: ActionSettled, svc: Services) -> None:
     )
 
 
+async def report_status(event: StatusChanged, svc: Services) -> None:
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(event.incident_id)
+    notifier = svc.notifier_for(incident) if incident else None
+    if incident is not None and notifier is not None and incident.room is not None:
+        await notifier.announce(
+            incident, f"{incident.id} is now {event.after} (was {event.before})."
+        )
+
+
+async def report_status_refusal(event: StatusRefused, svc: Services) -> None:
+    await _tell(event.incident_id, event, f"Not changed: {event.reason}", svc)
+
+
 async def report_refusal(event: ActionRefused, svc: Services) -> None:
     await _tell(event.incident_id, event, f"Not done: {event.reason}", svc)
 
@@ -104,7 +122,7 @@ async def report_duplicate(event: ActionDuplicate, svc: Services) -> None:
 
 async def _tell(
     incident_id: str,
-    event: ActionSettled | ActionRefused | ActionDuplicate,
+    event: ActionSettled | ActionRefused | ActionDuplicate | StatusRefused,
     text: str,
     svc: Services,
 ) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.core.actors import Actor
 from bot.core.identities import AffectedIdentity
-from bot.core.incidents import Environment, Severity
+from bot.core.incidents import Environment, Severity, Status
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,21 @@ class DeclareIncident(Command):
     summary: str = ""
     playbook: str | None = None
     details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChangeStatus(Command):
+    """The commander moves the incident along its lifecycle.
+
+    The incident is named by id, or by its room when the command was typed in it.
+    Closing seals the ledger with a final signed checkpoint.
+    """
+
+    actor: Actor
+    status: Status
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None  # (platform, room id)
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,21 @@ class IncidentDeclared(Event):
 
 
 @dataclass(frozen=True)
+class StatusChanged(Event):
+    actor: Actor
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class StatusRefused(Event):
+    """Told privately to ``actor``; nothing changed."""
+
+    actor: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
 class AlertCoalesced(Event):
     """A further alert about an identity an open incident already covers."""
 

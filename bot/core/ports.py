@@ -84,6 +84,10 @@ class IncidentStore(Protocol):
 
     async def find_open_with_identity(self, identity_key: str) -> Incident | None: ...
 
+    async def find_by_room(self, platform: str, room_id: str) -> Incident | None:
+        """The incident whose room this is (a Slack channel, a Teams chat)."""
+        ...
+
     async def list_incidents(self) -> Sequence[Incident]: ...
 
     async def add_request(self, request: ActionRequest) -> bool:

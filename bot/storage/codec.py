@@ -29,6 +29,10 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def room_key(platform: str, room_id: str) -> str:
+    return f"{platform}:{room_id}"
+
+
 def incident_row(incident: Incident, now: datetime) -> dict[str, Any]:
     """Column values for an insert or an update."""
     return {
@@ -42,6 +46,9 @@ def incident_row(incident: Incident, now: datetime) -> dict[str, Any]:
         "declared_at": incident.declared_at,
         "declared_by": actor_record(incident.declared_by),
         "room": vars(incident.room).copy() if incident.room else None,
+        "room_key": room_key(incident.room.platform, incident.room.room_id)
+        if incident.room
+        else None,
         "card": vars(incident.card).copy() if incident.card else None,
         "identities": [i.as_record() for i in incident.identities],
         "commanders": [

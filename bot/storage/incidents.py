@@ -14,7 +14,13 @@ from bot.core.actions import ActionRequest
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
 from bot.evidence.chain import GENESIS, seal
-from bot.storage.codec import incident_from, incident_row, request_from, request_row
+from bot.storage.codec import (
+    incident_from,
+    incident_row,
+    request_from,
+    request_row,
+    room_key,
+)
 from bot.storage.models import (
     ActionRequestRow,
     CheckpointRow,
@@ -103,6 +109,11 @@ class SqlIncidentStore:
             .order_by(IncidentRow.declared_at.desc())
             .limit(1)
         )
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return incident_from(row) if row else None
+
+    async def find_by_room(self, platform: str, room_id: str) -> Incident | None:
+        stmt = select(IncidentRow).where(IncidentRow.room_key == room_key(platform, room_id))
         row = (await self._session.execute(stmt)).scalar_one_or_none()
         return incident_from(row) if row else None
 

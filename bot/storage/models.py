@@ -47,6 +47,7 @@ class IncidentRow(Base):
     declared_at: Mapped[datetime]
     declared_by: Mapped[dict[str, Any]]
     room: Mapped[dict[str, Any] | None]
+    room_key: Mapped[str | None] = mapped_column(String(200), index=True, unique=True)
     card: Mapped[dict[str, Any] | None]
     identities: Mapped[list[Any]]
     commanders: Mapped[list[Any]]

@@ -51,6 +51,13 @@ class MemoryStore:
                 return copy.deepcopy(incident)
         return None
 
+    async def find_by_room(self, platform: str, room_id: str) -> Incident | None:
+        for incident in self.state.incidents.values():
+            room = incident.room
+            if room is not None and (room.platform, room.room_id) == (platform, room_id):
+                return copy.deepcopy(incident)
+        return None
+
     async def list_incidents(self) -> Sequence[Incident]:
         return [copy.deepcopy(i) for i in self.state.incidents.values()]
 

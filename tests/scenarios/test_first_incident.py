@@ -81,6 +81,15 @@ async def test_alert_to_verified_evidence(
     assert whats.count("action succeeded") == 1
     assert whats.count("authorization denied") == 1
 
+    refused_close = await driver.slash_command(IAM, "status closed", channel_id=channel.id)
+    assert refused_close.status_code == 200
+    await driver.slash_command(IC, "status resolved contained and rotated", channel_id=channel.id)
+    await driver.slash_command(IC, "status closed", channel_id=channel.id)
+    await eventually(lambda: _closed(slack, channel.id))
+
+    final = [e["what"] for e in await blastwall.evidence(incident_id)]
+    assert final.count("status change refused") == 1 and final[-1] == "status changed"
+
     bundle = tmp_path / "bundle.zip"
     assert blastwall.cli("evidence", "export", incident_id, "-o", str(bundle)).returncode == 0
     verified = blastwall.cli("evidence", "verify", str(bundle), "--key", blastwall.public_key)
@@ -100,3 +109,7 @@ def _flip_one_byte(source: Path, dest: Path) -> None:
             if item.filename == "entries.jsonl":
                 data = data.replace(b"UOUTSIDER1", b"UOUTSIDER2", 1)
             zout.writestr(item, data)
+
+
+def _closed(slack: SlackStandIn, channel_id: str) -> bool | None:
+    return slack.updated_card_mentions(channel_id, "closed")

@@ -137,3 +137,34 @@ async def test_chat_down_still_keeps_the_incident(world: World) -> None:
     incident_id = await _declare(world)
     assert incident_id in world.database.committed.incidents
     assert _whats(world, incident_id)[-1] == "room not opened"
+
+
+async def test_only_the_commander_moves_the_lifecycle_and_close_seals(world: World) -> None:
+    from bot.core.commands import ChangeStatus
+    from bot.core.events import StatusChanged, StatusRefused
+
+    incident_id = await _declare(world)
+    commander = Actor("slack", "UIC")
+    (refused,) = await world.bus.handle(ChangeStatus(IAM, Status.RESOLVED, incident_id))
+    assert isinstance(refused, StatusRefused) and "commander" in refused.reason
+    (illegal,) = await world.bus.handle(ChangeStatus(commander, Status.CLOSED, incident_id))
+    assert isinstance(illegal, StatusRefused) and "cannot go from declared to closed" in (
+        illegal.reason
+    )
+    room = world.database.committed.incidents[incident_id].room
+    assert room is not None
+    (resolved,) = await world.bus.handle(
+        ChangeStatus(
+            commander, Status.RESOLVED, room=(room.platform, room.room_id), reason="false positive"
+        )
+    )
+    assert resolved == StatusChanged(incident_id, commander, "declared", "resolved")
+    await world.bus.handle(ChangeStatus(commander, Status.CLOSED, incident_id))
+    state = world.database.committed
+    assert state.incidents[incident_id].status is Status.CLOSED
+    assert state.checkpoints[incident_id][-1][0] == len(state.lines[incident_id])
+    assert _whats(world, incident_id)[-1] == "status changed"
+    (after_close,) = await world.bus.handle(
+        RequestAction(incident_id, DEACTIVATE_ACCESS_KEY.id, KEY.key, IAM)
+    )
+    assert isinstance(after_close, ActionRefused) and "closed" in after_close.reason

@@ -12,14 +12,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import ACTION_PREFIX, decode_button
 from bot.bus import CommandSink
 from bot.core.actors import Actor
-from bot.core.commands import DeclareIncident, RequestAction
+from bot.core.commands import ChangeStatus, DeclareIncident, RequestAction
+from bot.core.events import StatusRefused
+from bot.core.incidents import Status
 from bot.declare import DeclarationRefused
 
 log = logging.getLogger(__name__)
 DECLARE_VIEW = "bw.declare"
 USAGE = (
     "Usage: `/incident open TITLE` declares an incident; `/incident` alone opens a form; "
-    "`/incident help` shows this."
+    "in an incident channel, `/incident status contained|recovering|resolved|closed [reason]` "
+    "moves it along (commander only); `/incident help` shows this."
 )
 
 
@@ -41,10 +44,30 @@ def _incident_command(bus: CommandSink) -> Any:
             await client.views_open(trigger_id=body["trigger_id"], view=_declare_view())
         elif verb.lower() == "open" and rest.strip():
             await _declare(bus, rest.strip(), "", body["user_id"], respond)
+        elif verb.lower() == "status" and rest.strip():
+            await _status(bus, rest.strip(), body, respond)
         else:
             await respond(text=USAGE, response_type="ephemeral")
 
     return handle
+
+
+async def _status(bus: CommandSink, text: str, body: dict[str, Any], respond: AsyncRespond) -> None:
+    word, _, reason = text.partition(" ")
+    try:
+        status = Status(word.lower())
+    except ValueError:
+        await respond(text=USAGE, response_type="ephemeral")
+        return
+    command = ChangeStatus(
+        actor=Actor("slack", body["user_id"]),
+        status=status,
+        room=("slack", str(body.get("channel_id", ""))),
+        reason=reason.strip(),
+    )
+    for event in await bus.handle(command):
+        if isinstance(event, StatusRefused) and not event.incident_id:
+            await respond(text=f"Not changed: {event.reason}", response_type="ephemeral")
 
 
 def _declare_submitted(bus: CommandSink) -> Any:

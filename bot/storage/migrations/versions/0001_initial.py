@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("declared_at", UTCDateTime, nullable=False),
         sa.Column("declared_by", sa.JSON, nullable=False),
         sa.Column("room", sa.JSON, nullable=True),
+        sa.Column("room_key", sa.String(200), nullable=True, index=True, unique=True),
         sa.Column("card", sa.JSON, nullable=True),
         sa.Column("identities", sa.JSON, nullable=False),
         sa.Column("commanders", sa.JSON, nullable=False),
