@@ -3,13 +3,15 @@
 The order is what makes it safe: the rights check runs on the verified user;
 the intent (with its idempotency key) commits before the connector is called,
 so a double click, a retry or a second replica collides on the key instead of
-running twice; the outcome and a signed checkpoint commit afterwards.
+running twice; the outcome and a signed checkpoint commit afterwards. An
+action the playbook gates behind approval waits for its approvers instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.checkpoints import checkpoint
 from bot.core.actions import (
@@ -18,16 +20,26 @@ from bot.core.actions import (
     ActionSpec,
     RequestStatus,
     idempotency_key,
+    plan_hash,
 )
 from bot.core.commands import RequestAction
-from bot.core.events import ActionDuplicate, ActionRefused, ActionSettled, Event
+from bot.core.escalation import StallKind, step_due
+from bot.core.events import (
+    ActionDuplicate,
+    ActionRefused,
+    ActionSettled,
+    ApprovalRequested,
+    Event,
+)
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
-from bot.core.ports import IncidentStore
+from bot.core.playbooks import ApprovalPolicy
+from bot.core.ports import IncidentStore, UnitOfWork
 from bot.services import Services
 
 MAX_ATTEMPTS = 20
+RETRYABLE = (RequestStatus.FAILED, RequestStatus.DENIED)
 
 
 @dataclass(frozen=True)
@@ -44,30 +56,32 @@ async def request_action(cmd: RequestAction, svc: Services) -> Sequence[Event]:
         incident = await uow.incidents.get(cmd.incident_id, for_update=True)
         if incident is None:
             return [ActionRefused(cmd.incident_id, cmd.actor, cmd.action_id, "no such incident")]
-        verdict = await _clear(uow.incidents, incident, cmd, svc)
+        verdict = await _clear(uow, incident, cmd, svc)
         await uow.commit()
     if not isinstance(verdict, Cleared):
         return [verdict]
-    outcome = await _run(verdict, svc)
-    return [await _settle(verdict, outcome, svc)]
+    return [await execute(verdict, svc)]
 
 
 async def _clear(
-    store: IncidentStore, incident: Incident, cmd: RequestAction, svc: Services
+    uow: UnitOfWork, incident: Incident, cmd: RequestAction, svc: Services
 ) -> Cleared | Event:
-    """Check the request; record the refusal or the intent. Commits happen in the caller."""
+    """Check the request; record the refusal, the wait for approval, or the intent."""
     spec, target, reason = _check(incident, cmd, svc)
     if reason is not None or spec is None or target is None:
         why = reason or "refused"
-        await store.append_evidence(_denied(incident, cmd, svc, spec, why))
+        await uow.incidents.append_evidence(_denied(incident, cmd, svc, spec, why))
         return ActionRefused(incident.id, cmd.actor, cmd.action_id, why)
-    request = await _reserve(store, incident, cmd, svc)
+    offered = svc.playbooks[incident.playbook].offered(cmd.action_id)
+    approval = offered.approval if offered else None
+    request = await _reserve(uow, incident, cmd, svc, approval)
     if isinstance(request, ActionDuplicate):
         return request
-    await store.append_evidence(
+    what = "approval requested" if approval else "action requested"
+    await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="action requested",
+            what=what,
             actor=cmd.actor,
             at=svc.clock.now(),
             why=cmd.justification,
@@ -75,7 +89,19 @@ async def _clear(
             details=_request_details(request, spec),
         )
     )
+    if approval is not None:
+        await _arm(uow, incident, request, StallKind.APPROVAL_PENDING, svc)
+        return ApprovalRequested(incident.id, request_key=request.idempotency_key)
+    await _arm(uow, incident, request, StallKind.ACTION_NOT_RUN, svc)
     return Cleared(request=request, spec=spec, target=target)
+
+
+async def _arm(
+    uow: UnitOfWork, incident: Incident, request: ActionRequest, kind: StallKind, svc: Services
+) -> None:
+    first = svc.playbooks[incident.playbook].ladder(kind)[0]
+    now = svc.clock.now()
+    await uow.timers.arm(incident.id, kind, request.idempotency_key, now, step_due(now, first))
 
 
 def _check(
@@ -92,33 +118,27 @@ def _check(
         return spec, target, f"{incident.id} is closed"
     if target is None or not spec.applies_to(target.kind):
         return spec, target, f"{cmd.target_key} is not a target of {cmd.action_id} here"
-    if playbook.offered(cmd.action_id).approval is not None:  # type: ignore[union-attr]
-        return spec, target, f"{cmd.action_id} needs an approver's agreement first"
     if spec.connector not in svc.connectors:
         return spec, target, f"the {spec.connector} connector is not configured"
     return spec, target, None
 
 
 async def _reserve(
-    store: IncidentStore, incident: Incident, cmd: RequestAction, svc: Services
+    uow: UnitOfWork,
+    incident: Incident,
+    cmd: RequestAction,
+    svc: Services,
+    approval: ApprovalPolicy | None,
 ) -> ActionRequest | ActionDuplicate:
-    """Claim the idempotency key; a failed attempt may be retried under the next one."""
+    """Claim the idempotency key; a failed or denied attempt may be tried again."""
+    store = uow.incidents
     for attempt in range(1, MAX_ATTEMPTS + 1):
         key = idempotency_key(incident.id, cmd.action_id, cmd.target_key, cmd.params, attempt)
         existing = await store.get_request(key)
-        if existing is not None and existing.status is RequestStatus.FAILED:
+        if existing is not None and existing.status in RETRYABLE:
             continue
         if existing is None:
-            request = ActionRequest(
-                incident_id=incident.id,
-                action_id=cmd.action_id,
-                target_key=cmd.target_key,
-                params=dict(cmd.params),
-                actor=cmd.actor,
-                idempotency_key=key,
-                requested_at=svc.clock.now(),
-                justification=cmd.justification,
-            )
+            request = _new_request(incident, cmd, key, svc, approval)
             if await store.add_request(request):
                 return request
             existing = await store.get_request(key)
@@ -127,6 +147,36 @@ async def _reserve(
     return ActionDuplicate(
         incident.id, cmd.actor, cmd.action_id, cmd.target_key, RequestStatus.FAILED
     )
+
+
+def _new_request(
+    incident: Incident,
+    cmd: RequestAction,
+    key: str,
+    svc: Services,
+    approval: ApprovalPolicy | None,
+) -> ActionRequest:
+    now = svc.clock.now()
+    return ActionRequest(
+        incident_id=incident.id,
+        action_id=cmd.action_id,
+        target_key=cmd.target_key,
+        params=dict(cmd.params),
+        actor=cmd.actor,
+        idempotency_key=key,
+        requested_at=now,
+        justification=cmd.justification,
+        status=RequestStatus.AWAITING_APPROVAL if approval else RequestStatus.RUNNING,
+        plan_hash=plan_hash(cmd.action_id, cmd.target_key, dict(cmd.params)),
+        approvals_needed=approval.approvers if approval else 0,
+        expires_at=now + timedelta(minutes=approval.ttl_minutes) if approval else None,
+    )
+
+
+async def execute(cleared: Cleared, svc: Services, approvals: Sequence[str] = ()) -> Event:
+    """Call the connector for a committed intent, then commit its outcome."""
+    outcome = await _run(cleared, svc)
+    return await _settle(cleared, outcome, svc, approvals)
 
 
 async def _run(cleared: Cleared, svc: Services) -> ActionOutcome:
@@ -138,7 +188,9 @@ async def _run(cleared: Cleared, svc: Services) -> ActionOutcome:
         return ActionOutcome(ok=False, summary=f"connector error: {exc}", error_code="error")
 
 
-async def _settle(cleared: Cleared, outcome: ActionOutcome, svc: Services) -> Event:
+async def _settle(
+    cleared: Cleared, outcome: ActionOutcome, svc: Services, approvals: Sequence[str]
+) -> Event:
     request = cleared.request
     request.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
     request.outcome = outcome
@@ -147,7 +199,8 @@ async def _settle(cleared: Cleared, outcome: ActionOutcome, svc: Services) -> Ev
         incident = await store.get(request.incident_id, for_update=True)
         assert incident is not None
         await store.save_request(request)
-        await store.append_evidence(_settled(request, cleared.spec, outcome, svc))
+        await uow.timers.cancel(incident.id, StallKind.ACTION_NOT_RUN, request.idempotency_key)
+        await store.append_evidence(_settled(request, cleared.spec, outcome, svc, approvals))
         if outcome.ok and incident.status is Status.DECLARED:
             await _contain(store, incident, request, svc)
         await checkpoint(store, svc.signer, incident.id)
@@ -197,7 +250,11 @@ def _denied(
 
 
 def _settled(
-    request: ActionRequest, spec: ActionSpec, outcome: ActionOutcome, svc: Services
+    request: ActionRequest,
+    spec: ActionSpec,
+    outcome: ActionOutcome,
+    svc: Services,
+    approvals: Sequence[str],
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=request.incident_id,
@@ -213,6 +270,7 @@ def _settled(
             **_request_details(request, spec),
             "already": outcome.already,
             "error_code": outcome.error_code,
+            "approvals": list(approvals),
         },
     )
 
@@ -225,6 +283,9 @@ def _request_details(request: ActionRequest, spec: ActionSpec) -> dict[str, obje
         "target": request.target_key,
         "params": dict(request.params),
         "idempotency_key": request.idempotency_key,
+        "plan_hash": request.plan_hash,
         "reversibility": spec.reversibility.value,
         "risk": spec.risk.value,
+        "approvals_needed": request.approvals_needed,
+        "expires_at": request.expires_at.isoformat() if request.expires_at else None,
     }

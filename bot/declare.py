@@ -7,15 +7,17 @@ incident instead of opening another: one leak, one incident, many identities.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
+from bot.core.escalation import SUBJECTS, StallKind, step_due
 from bot.core.events import AlertCoalesced, Event, IncidentDeclared
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Severity, incident_id
 from bot.core.playbooks import Playbook
-from bot.core.ports import IncidentStore
+from bot.core.ports import IncidentStore, UnitOfWork
 from bot.playbooks.selection import manual_playbook, select_playbook
 from bot.services import Services
 
@@ -54,6 +56,7 @@ async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Even
             await uow.commit()
             return joined
         incident = await _open(uow.incidents, cmd, playbook, svc)
+        await _arm(uow, incident, playbook, incident.declared_at)
         await uow.commit()
     return [IncidentDeclared(incident_id=incident.id)]
 
@@ -112,8 +115,21 @@ async def _open(
             after={"commander": commander.principal},
         )
     )
+    if commander == cmd.declared_by:
+        incident.commander_acknowledged = True
     await store.save(incident)
     return incident
+
+
+async def _arm(uow: UnitOfWork, incident: Incident, playbook: Playbook, now: datetime) -> None:
+    """Start the clocks: command must be acknowledged, and status kept fresh."""
+    kinds = [StallKind.NO_STATUS_UPDATE]
+    if not incident.commander_acknowledged:
+        kinds.append(StallKind.COMMANDER_NOT_ACKNOWLEDGED)
+    for kind in kinds:
+        await uow.timers.arm(
+            incident.id, kind, SUBJECTS[kind], now, step_due(now, playbook.ladder(kind)[0])
+        )
 
 
 def _declared(incident: Incident, cmd: DeclareIncident, svc: Services) -> EvidenceRecord:

@@ -6,48 +6,97 @@ themselves live in modules named for their concept.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
 
+from bot.approval_flow import decide_approval
 from bot.bus import CommandHandler, EventHandler, MessageBus
+from bot.command_chain import accept, acknowledge, propose_handoff, snooze
 from bot.containment import request_action
-from bot.core.commands import ChangeStatus, Command, DeclareIncident, RequestAction
+from bot.core.commands import (
+    AcceptCommand,
+    AcknowledgeCommand,
+    ChangeStatus,
+    Command,
+    DecideApproval,
+    DeclareIncident,
+    FireDueTimers,
+    ProposeHandoff,
+    RequestAction,
+    Snooze,
+)
 from bot.core.events import (
     ActionDuplicate,
     ActionRefused,
     ActionSettled,
     AlertCoalesced,
+    ApprovalRecorded,
+    ApprovalRequested,
+    CommandAcknowledged,
+    CommandChanged,
+    Escalated,
     Event,
+    HandoffProposed,
     IncidentDeclared,
+    Refused,
+    RequestDenied,
     StatusChanged,
     StatusRefused,
+    Told,
 )
 from bot.declare import declare_incident
+from bot.escalations import fire_due
 from bot.lifecycle import change_status
 from bot.notifications import (
+    announce_commander,
+    announce_denial,
+    ask_approvers,
+    ask_to_accept,
+    escalate,
     open_room,
     refresh_card,
     report_duplicate,
     report_refusal,
+    report_refused,
     report_settled,
     report_status,
     report_status_refusal,
+    report_told,
 )
 from bot.services import Services
 
 
 def build_bus(svc: Services) -> MessageBus:
+    def on(handler: Callable[..., Awaitable[None]]) -> EventHandler:
+        return partial(handler, svc=svc)
+
     commands: dict[type[Command], CommandHandler] = {
         DeclareIncident: partial(declare_incident, svc=svc),
         RequestAction: partial(request_action, svc=svc),
+        DecideApproval: partial(decide_approval, svc=svc),
         ChangeStatus: partial(change_status, svc=svc),
+        AcknowledgeCommand: partial(acknowledge, svc=svc),
+        ProposeHandoff: partial(propose_handoff, svc=svc),
+        AcceptCommand: partial(accept, svc=svc),
+        Snooze: partial(snooze, svc=svc),
+        FireDueTimers: partial(fire_due, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
-        IncidentDeclared: [partial(open_room, svc=svc)],
-        AlertCoalesced: [partial(refresh_card, svc=svc)],
-        ActionRefused: [partial(report_refusal, svc=svc)],
-        ActionDuplicate: [partial(report_duplicate, svc=svc)],
-        ActionSettled: [partial(refresh_card, svc=svc), partial(report_settled, svc=svc)],
-        StatusChanged: [partial(refresh_card, svc=svc), partial(report_status, svc=svc)],
-        StatusRefused: [partial(report_status_refusal, svc=svc)],
+        IncidentDeclared: [on(open_room)],
+        AlertCoalesced: [on(refresh_card)],
+        ActionRefused: [on(report_refusal)],
+        ActionDuplicate: [on(report_duplicate)],
+        ActionSettled: [on(refresh_card), on(report_settled)],
+        ApprovalRequested: [on(refresh_card), on(ask_approvers)],
+        ApprovalRecorded: [on(refresh_card)],
+        RequestDenied: [on(refresh_card), on(announce_denial)],
+        StatusChanged: [on(refresh_card), on(report_status)],
+        StatusRefused: [on(report_status_refusal)],
+        CommandAcknowledged: [on(refresh_card)],
+        HandoffProposed: [on(refresh_card), on(ask_to_accept)],
+        CommandChanged: [on(refresh_card), on(announce_commander)],
+        Escalated: [on(escalate)],
+        Refused: [on(report_refused)],
+        Told: [on(report_told)],
     }
     return MessageBus(commands, events)

@@ -9,16 +9,18 @@ from collections.abc import Sequence
 
 from bot.checkpoints import checkpoint
 from bot.core.commands import ChangeStatus
+from bot.core.escalation import SUBJECTS, StallKind, step_due
 from bot.core.events import Event, StatusChanged, StatusRefused
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import TRANSITIONS, IllegalTransition, Incident, Status
-from bot.core.ports import IncidentStore
+from bot.core.ports import UnitOfWork
+from bot.incident_lookup import locked_incident
 from bot.services import Services
 
 
 async def change_status(cmd: ChangeStatus, svc: Services) -> Sequence[Event]:
     async with svc.uow() as uow:
-        incident = await _find(uow.incidents, cmd)
+        incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
             return [StatusRefused("", cmd.actor, "no incident here: name one, or use its room")]
         refusal = _refusal(incident, cmd)
@@ -33,19 +35,23 @@ async def change_status(cmd: ChangeStatus, svc: Services) -> Sequence[Event]:
         await uow.incidents.append_evidence(
             _record(incident, cmd, svc, "status changed", None, before)
         )
+        await _rearm(uow, incident, svc)
         if cmd.status is Status.CLOSED:
             await checkpoint(uow.incidents, svc.signer, incident.id)
         await uow.commit()
     return [StatusChanged(incident.id, cmd.actor, before.value, cmd.status.value)]
 
 
-async def _find(store: IncidentStore, cmd: ChangeStatus) -> Incident | None:
-    found = None
-    if cmd.incident_id is not None:
-        found = await store.get(cmd.incident_id, for_update=True)
-    elif cmd.room is not None:
-        found = await store.find_by_room(*cmd.room)
-    return await store.get(found.id, for_update=True) if found else None
+async def _rearm(uow: UnitOfWork, incident: Incident, svc: Services) -> None:
+    """A status update restarts the no-update clock; a finished incident stops every clock."""
+    if not incident.is_open:
+        for kind in StallKind:
+            await uow.timers.cancel(incident.id, kind)
+        return
+    now = svc.clock.now()
+    first = svc.playbooks[incident.playbook].ladder(StallKind.NO_STATUS_UPDATE)[0]
+    kind = StallKind.NO_STATUS_UPDATE
+    await uow.timers.arm(incident.id, kind, SUBJECTS[kind], now, step_due(now, first))
 
 
 def _refusal(incident: Incident, cmd: ChangeStatus) -> str | None:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.core.actors import Actor
-from bot.core.cards import Card
+from bot.core.cards import Card, Prompt
 from bot.core.incidents import Incident, MessageRef, RoomRef
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ class LocalNotifier:
 
     async def announce_commander(self, incident: Incident, commander: Actor) -> None:
         log.info("%s: %s is the incident commander", incident.id, commander.principal)
+
+    async def ask(self, incident: Incident, people: Sequence[Actor], prompt: Prompt) -> None:
+        asked = ", ".join(a.principal for a in people)
+        log.info("%s: asked %s: %s", incident.id, asked, prompt.text)
 
     async def post_card(self, incident: Incident, card: Card) -> MessageRef:
         return MessageRef(platform=self.platform, room_id=incident.id, message_id="card")

@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.actions import RequestStatus
-from bot.core.actors import SYSTEM
-from bot.core.cards import Card, CardOutcome, build_card
+from bot.core.actions import ActionRequest, RequestStatus
+from bot.core.actors import SYSTEM, Actor
+from bot.core.cards import Card, CardOutcome, Prompt, PromptButton, build_card
 from bot.core.events import (
     ActionDuplicate,
     ActionRefused,
     ActionSettled,
-    AlertCoalesced,
+    ApprovalRequested,
+    CommandChanged,
+    Escalated,
+    Event,
+    HandoffProposed,
     IncidentDeclared,
+    Refused,
+    RequestDenied,
     StatusChanged,
     StatusRefused,
+    Told,
 )
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
-from bot.core.ports import IncidentStore
+from bot.core.ports import IncidentStore, Notifier
+from bot.core.roles import Right
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -71,9 +79,7 @@ async def _record_room(incident: Incident, svc: Services) -> None:
         await uow.commit()
 
 
-async def refresh_card(
-    event: ActionSettled | AlertCoalesced | StatusChanged, svc: Services
-) -> None:
+async def refresh_card(event: Event, svc: Services) -> None:
     async with svc.uow() as uow:
         incident = await uow.incidents.get(event.incident_id)
         if incident is None or incident.card is None:
@@ -122,7 +128,7 @@ async def report_duplicate(event: ActionDuplicate, svc: Services) -> None:
 
 async def _tell(
     incident_id: str,
-    event: ActionSettled | ActionRefused | ActionDuplicate | StatusRefused,
+    event: ActionSettled | ActionRefused | ActionDuplicate | StatusRefused | Refused | Told,
     text: str,
     svc: Services,
 ) -> None:
@@ -137,17 +143,32 @@ async def _tell(
 
 async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card:
     playbook = svc.playbooks[incident.playbook]
+    requests = await store.requests_for(incident.id)
     outcomes = tuple(
         CardOutcome(
             action_id=r.action_id,
             target_key=r.target_key,
             status=r.status,
-            summary=r.outcome.summary if r.outcome else "running",
+            summary=r.outcome.summary if r.outcome else r.status.value.replace("_", " "),
             actor_principal=r.actor.principal,
         )
-        for r in await store.requests_for(incident.id)
+        for r in requests
     )
-    return build_card(incident, playbook, svc.catalogue, outcomes)
+    pending = []
+    for r in requests:
+        if r.status is RequestStatus.AWAITING_APPROVAL:
+            given = len(await store.approvals_for(r.idempotency_key))
+            asked = ", ".join(sorted(_approvers(svc, incident, r)))
+            pending.append(
+                f"{r.action_id} on {r.target_key}: {given}/{r.approvals_needed} "
+                f"approvals, asked: {asked or 'nobody holds approve'}"
+            )
+    return build_card(incident, playbook, svc.catalogue, outcomes, tuple(pending))
+
+
+def _approvers(svc: Services, incident: Incident, request: ActionRequest) -> frozenset[str]:
+    holders = svc.playbooks[incident.playbook].holders(Right.APPROVE)
+    return holders - {request.actor.principal}
 
 
 async def _record_chat_failure(incident_id: str, what: str, exc: Exception, svc: Services) -> None:
@@ -162,3 +183,101 @@ async def _record_chat_failure(incident_id: str, what: str, exc: Exception, svc:
             )
         )
         await uow.commit()
+
+
+async def report_refused(event: Refused, svc: Services) -> None:
+    await _tell(event.incident_id, event, f"Not done: {event.reason}", svc)
+
+
+async def report_told(event: Told, svc: Services) -> None:
+    await _tell(event.incident_id, event, event.text, svc)
+
+
+async def _room(incident_id: str, svc: Services) -> tuple[Incident, Notifier] | None:
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(incident_id)
+    notifier = svc.notifier_for(incident) if incident else None
+    if incident is None or notifier is None or incident.room is None:
+        return None
+    return incident, notifier
+
+
+async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
+    """The approval card, in the channel and to each approver directly."""
+    async with svc.uow() as uow:
+        request = await uow.incidents.get_request(event.request_key)
+    found = await _room(event.incident_id, svc)
+    if request is None or found is None:
+        return
+    incident, notifier = found
+    approvers = [Actor.parse(p) for p in sorted(_approvers(svc, incident, request))]
+    prompt = Prompt(
+        text=(
+            f"{request.actor.principal} asks to run {request.action_id} on "
+            f"{request.target_key} in {incident.id}. Needs {request.approvals_needed} "
+            f"approval(s) before {request.expires_at:%H:%M} UTC. Plan {request.plan_hash}."
+        ),
+        buttons=(
+            PromptButton(
+                "Approve", "approve", incident.id, request.idempotency_key, request.plan_hash or ""
+            ),
+            PromptButton(
+                "Deny",
+                "deny",
+                incident.id,
+                request.idempotency_key,
+                request.plan_hash or "",
+                danger=True,
+            ),
+        ),
+    )
+    await notifier.ask(incident, approvers, prompt)
+
+
+async def ask_to_accept(event: HandoffProposed, svc: Services) -> None:
+    found = await _room(event.incident_id, svc)
+    if found is None:
+        return
+    incident, notifier = found
+    why = " (the commander has not responded)" if event.by_escalation else ""
+    prompt = Prompt(
+        f"You are offered command of {incident.id}{why}. You take command only when you accept.",
+        (PromptButton("Accept command", "accept_command", incident.id),),
+    )
+    await notifier.ask(incident, [event.to], prompt)
+
+
+async def announce_commander(event: CommandChanged, svc: Services) -> None:
+    found = await _room(event.incident_id, svc)
+    if found is not None:
+        await found[1].announce_commander(found[0], event.after)
+
+
+async def announce_denial(event: RequestDenied, svc: Services) -> None:
+    found = await _room(event.incident_id, svc)
+    if found is not None:
+        await found[1].announce(found[0], f"Request denied, nothing was run: {event.reason}")
+
+
+async def escalate(event: Escalated, svc: Services) -> None:
+    """Tell (or ask again) the people this escalation step names."""
+    found = await _room(event.incident_id, svc)
+    if found is None:
+        return
+    incident, notifier = found
+    people = [Actor.parse(p) for p in event.notify]
+    await notifier.announce(incident, event.text)
+    buttons: tuple[PromptButton, ...] = ()
+    if event.prompt == "ack_command":
+        buttons = (PromptButton("Acknowledge command", "ack_command", incident.id),)
+    elif event.prompt == "accept_command":
+        buttons = (PromptButton("Accept command", "accept_command", incident.id),)
+    elif event.prompt == "approve":
+        async with svc.uow() as uow:
+            request = await uow.incidents.get_request(event.ref)
+        hash_ = request.plan_hash or "" if request else ""
+        buttons = (
+            PromptButton("Approve", "approve", incident.id, event.ref, hash_),
+            PromptButton("Deny", "deny", incident.id, event.ref, hash_, danger=True),
+        )
+    await notifier.ask(incident, people, Prompt(event.text, buttons))

@@ -49,9 +49,15 @@ class ActionSpec:
 
 
 class RequestStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"
     RUNNING = "running"  # intent committed, connector called or about to be
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    DENIED = "denied"  # by an approver, or at the approval deadline
+
+    @property
+    def settled(self) -> bool:
+        return self in (RequestStatus.SUCCEEDED, RequestStatus.FAILED, RequestStatus.DENIED)
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,7 @@ class ActionPlan:
 
     @property
     def plan_hash(self) -> str:
-        return stable_hash(
-            {"action": self.action_id, "target": self.target_key, "params": self.params}
-        )
+        return plan_hash(self.action_id, self.target_key, self.params)
 
     @property
     def no_op(self) -> bool:
@@ -99,6 +103,9 @@ class ActionRequest:
     status: RequestStatus = RequestStatus.RUNNING
     outcome: ActionOutcome | None = None
     justification: str = ""
+    plan_hash: str | None = None
+    approvals_needed: int = 0
+    expires_at: datetime | None = None
 
 
 def idempotency_key(
@@ -118,6 +125,11 @@ def idempotency_key(
             "attempt": attempt,
         }
     )
+
+
+def plan_hash(action_id: str, target_key: str, params: dict[str, str]) -> str:
+    """What an approval is bound to: change any part and the approval no longer counts."""
+    return stable_hash({"action": action_id, "target": target_key, "params": params})
 
 
 def stable_hash(value: object) -> str:

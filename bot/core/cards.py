@@ -28,6 +28,24 @@ class CardOutcome:
 
 
 @dataclass(frozen=True)
+class PromptButton:
+    """A button on a question put to people: ``kind`` says what clicking it means."""
+
+    label: str
+    kind: str  # approve | deny | accept_command | ack_command
+    incident_id: str
+    ref: str = ""  # the request key for approvals
+    plan_hash: str = ""
+    danger: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    text: str
+    buttons: tuple[PromptButton, ...] = ()
+
+
+@dataclass(frozen=True)
 class Card:
     incident_id: str
     title: str
@@ -38,6 +56,9 @@ class Card:
     identities: tuple[str, ...]
     buttons: tuple[CardButton, ...]
     outcomes: tuple[CardOutcome, ...] = field(default_factory=tuple)
+    pending: tuple[str, ...] = ()  # approvals awaited, and who is asked
+    acknowledged: bool = True
+    handoff_to: str | None = None
 
 
 def build_card(
@@ -45,6 +66,7 @@ def build_card(
     playbook: Playbook,
     catalogue: Mapping[str, ActionSpec],
     outcomes: tuple[CardOutcome, ...] = (),
+    pending: tuple[str, ...] = (),
 ) -> Card:
     """One button per offered action per identity it applies to."""
     buttons = []
@@ -73,4 +95,7 @@ def build_card(
         identities=tuple(i.key for i in incident.identities),
         buttons=tuple(buttons),
         outcomes=outcomes,
+        pending=pending,
+        acknowledged=incident.commander_acknowledged,
+        handoff_to=incident.pending_handoff.to.principal if incident.pending_handoff else None,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.actors import Actor
+from bot.core.approvals import Decision
+from bot.core.escalation import StallKind
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Environment, Severity, Status
 
@@ -57,3 +59,61 @@ class RequestAction(Command):
     actor: Actor
     params: dict[str, str] = field(default_factory=dict)
     justification: str = ""
+
+
+@dataclass(frozen=True)
+class DecideApproval(Command):
+    """An approver's Approve or Deny, bound to the plan hash they were shown."""
+
+    request_key: str
+    actor: Actor
+    decision: Decision
+    plan_hash: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ProposeHandoff(Command):
+    """The commander offers command to someone; they stay commander until it is accepted."""
+
+    actor: Actor
+    to: Actor
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class AcceptCommand(Command):
+    """The proposed commander (or a manager offered command by escalation) takes it."""
+
+    actor: Actor
+    incident_id: str
+
+
+@dataclass(frozen=True)
+class AcknowledgeCommand(Command):
+    """The commander a playbook named says they have it."""
+
+    actor: Actor
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Snooze(Command):
+    """The commander pushes back one kind of reminder, with a reason."""
+
+    actor: Actor
+    kind: StallKind
+    minutes: int
+    reason: str
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class FireDueTimers(Command):
+    """Wake-up from the scheduler: fire what is due, each timer exactly once."""
+
+    claimer: str
+    limit: int = 200

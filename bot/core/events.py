@@ -67,3 +67,66 @@ class ActionSettled(Event):
     target_key: str
     status: RequestStatus
     summary: str
+
+
+@dataclass(frozen=True)
+class ApprovalRequested(Event):
+    request_key: str
+
+
+@dataclass(frozen=True)
+class ApprovalRecorded(Event):
+    actor: Actor
+    request_key: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class Refused(Event):
+    """Anything refused to one person: told privately, nothing changed."""
+
+    actor: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
+class RequestDenied(Event):
+    request_key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandoffProposed(Event):
+    to: Actor
+    by_escalation: bool = False
+
+
+@dataclass(frozen=True)
+class CommandChanged(Event):
+    before: Actor | None
+    after: Actor
+
+
+@dataclass(frozen=True)
+class CommandAcknowledged(Event):
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class Escalated(Event):
+    """A stall climbed a step: tell (or ask) these people."""
+
+    kind: str
+    step: int
+    notify: tuple[str, ...]
+    text: str
+    prompt: str | None = None  # approve | accept_command | ack_command
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Told(Event):
+    """A private confirmation to one person."""
+
+    actor: Actor
+    text: str

@@ -92,6 +92,16 @@ class MessageRef:
     message_id: str
 
 
+@dataclass(frozen=True)
+class Handoff:
+    """A proposed change of command. Until ``to`` accepts, the commander stays in command."""
+
+    to: Actor
+    proposed_by: Actor
+    proposed_at: datetime
+    by_escalation: bool = False
+
+
 @dataclass
 class Incident:
     id: str
@@ -108,6 +118,8 @@ class Incident:
     room: RoomRef | None = None
     card: MessageRef | None = None
     summary: str = ""
+    commander_acknowledged: bool = False
+    pending_handoff: Handoff | None = None
 
     @property
     def commander(self) -> Actor | None:
@@ -135,10 +147,16 @@ class Incident:
     def identity(self, key: str) -> AffectedIdentity | None:
         return next((i for i in self.identities if i.key == key), None)
 
-    def assign_commander(self, actor: Actor, at: datetime) -> Actor | None:
-        """Give command to ``actor``; returns who had it."""
+    def assign_commander(self, actor: Actor, at: datetime, accepted: bool = False) -> Actor | None:
+        """Give command to ``actor``; returns who had it.
+
+        ``accepted`` is true when the new commander took command themselves (a
+        handoff they accepted); a commander named by a playbook must acknowledge.
+        """
         previous = self.commander
         self.commanders = hand_over(self.commanders, actor, at)
+        self.commander_acknowledged = accepted
+        self.pending_handoff = None
         if actor not in self.responders:
             self.responders.append(actor)
         return previous

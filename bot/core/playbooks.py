@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.actors import Actor
+from bot.core.escalation import DEFAULT_LADDERS, StallKind, Step
 from bot.core.identities import IdentityKind
 from bot.core.incidents import Environment, Severity
 from bot.core.roles import Right
@@ -71,16 +72,24 @@ class Playbook:
     actions: tuple[OfferedAction, ...] = ()
     environment: Environment = Environment.PRODUCTION
     frameworks: FrameworkRefs = FrameworkRefs()
+    escalation: dict[StallKind, tuple[Step, ...]] = field(default_factory=dict)
 
-    def holders(self, right: Right) -> frozenset[str]:
-        """Every principal holding ``right``, with ``group:NAME`` entries expanded."""
+    def expand(self, grants: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
+        """Principals, with ``group:NAME`` entries replaced by the group's members."""
         principals: set[str] = set()
-        for grant in self.rights.get(right, frozenset()):
+        for grant in grants:
             if grant.startswith("group:"):
                 principals |= self.groups.get(grant.removeprefix("group:"), frozenset())
             else:
                 principals.add(grant)
         return frozenset(principals)
+
+    def holders(self, right: Right) -> frozenset[str]:
+        """Every principal holding ``right``."""
+        return self.expand(self.rights.get(right, frozenset()))
+
+    def ladder(self, kind: StallKind) -> tuple[Step, ...]:
+        return self.escalation.get(kind) or DEFAULT_LADDERS[kind]
 
     def holds(self, actor: Actor, right: Right) -> bool:
         return actor.principal in self.holders(right)

@@ -9,10 +9,13 @@ from typing import Protocol
 
 from bot.core.actions import ActionOutcome, ActionPlan, ActionRequest, ActionSpec
 from bot.core.actors import Actor
-from bot.core.cards import Card
+from bot.core.approvals import Approval
+from bot.core.cards import Card, Prompt
+from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, MessageRef, RoomRef
+from bot.core.timers import Timer
 
 
 class Clock(Protocol):
@@ -54,6 +57,10 @@ class Notifier(Protocol):
 
     async def announce_commander(self, incident: Incident, commander: Actor) -> None:
         """Name the commander in the room, with a mention that notifies them."""
+        ...
+
+    async def ask(self, incident: Incident, people: Sequence[Actor], prompt: Prompt) -> None:
+        """Put a question with buttons in the room, and to each person directly."""
         ...
 
     async def post_card(self, incident: Incident, card: Card) -> MessageRef: ...
@@ -100,6 +107,12 @@ class IncidentStore(Protocol):
 
     async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]: ...
 
+    async def add_approval(self, approval: Approval) -> bool:
+        """Record one person's decision; False when they already decided (nothing written)."""
+        ...
+
+    async def approvals_for(self, request_key: str) -> list[Approval]: ...
+
     async def append_evidence(self, record: EvidenceRecord) -> int:
         """Append to the incident's chain; returns the entry's sequence number."""
         ...
@@ -113,11 +126,45 @@ class IncidentStore(Protocol):
     async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]: ...
 
 
+class TimerStore(Protocol):
+    async def arm(
+        self,
+        incident_id: str,
+        kind: StallKind,
+        subject: str,
+        started_at: datetime,
+        due_at: datetime,
+    ) -> Timer:
+        """Start the ladder for a stall; pending timers of an older generation are cancelled."""
+        ...
+
+    async def arm_next(self, timer: Timer, step: int, due_at: datetime) -> Timer: ...
+
+    async def cancel(
+        self, incident_id: str, kind: StallKind, subject: str | None = None
+    ) -> int: ...
+
+    async def postpone(self, incident_id: str, kind: StallKind, until: datetime) -> int: ...
+
+    async def due(self, now: datetime, limit: int) -> Sequence[tuple[int, str]]: ...
+
+    async def claim(
+        self, timer_id: int, incident_id: str, now: datetime, claimer: str
+    ) -> Timer | None:
+        """Mark one due timer fired, exactly once across processes; None if already taken."""
+        ...
+
+    async def pending(self, incident_id: str) -> Sequence[Timer]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: a state change and its evidence commit together or not at all."""
 
     @property
     def incidents(self) -> IncidentStore: ...
+
+    @property
+    def timers(self) -> TimerStore: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

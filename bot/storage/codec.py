@@ -7,10 +7,21 @@ from typing import Any
 
 from bot.core.actions import ActionOutcome, ActionRequest, RequestStatus
 from bot.core.actors import Actor
+from bot.core.approvals import Approval, Decision
+from bot.core.escalation import StallKind
 from bot.core.identities import AffectedIdentity
-from bot.core.incidents import Environment, Incident, MessageRef, RoomRef, Severity, Status
+from bot.core.incidents import (
+    Environment,
+    Handoff,
+    Incident,
+    MessageRef,
+    RoomRef,
+    Severity,
+    Status,
+)
 from bot.core.roles import CommanderTerm
-from bot.storage.models import ActionRequestRow, IncidentRow
+from bot.core.timers import Timer, TimerState
+from bot.storage.models import ActionRequestRow, ApprovalRow, IncidentRow, TimerRow
 
 
 def actor_record(actor: Actor) -> dict[str, Any]:
@@ -60,8 +71,32 @@ def incident_row(incident: Incident, now: datetime) -> dict[str, Any]:
             for t in incident.commanders
         ],
         "responders": [actor_record(a) for a in incident.responders],
+        "commander_acknowledged": incident.commander_acknowledged,
+        "pending_handoff": _handoff_record(incident.pending_handoff),
         "updated_at": now,
     }
+
+
+def _handoff_record(handoff: Handoff | None) -> dict[str, Any] | None:
+    if handoff is None:
+        return None
+    return {
+        "to": actor_record(handoff.to),
+        "proposed_by": actor_record(handoff.proposed_by),
+        "proposed_at": handoff.proposed_at.isoformat(),
+        "by_escalation": handoff.by_escalation,
+    }
+
+
+def _handoff_from(record: dict[str, Any] | None) -> Handoff | None:
+    if record is None:
+        return None
+    return Handoff(
+        actor_from(record["to"]),
+        actor_from(record["proposed_by"]),
+        datetime.fromisoformat(record["proposed_at"]),
+        bool(record["by_escalation"]),
+    )
 
 
 def incident_from(row: IncidentRow) -> Incident:
@@ -80,6 +115,8 @@ def incident_from(row: IncidentRow) -> Incident:
         identities=[AffectedIdentity.from_record(r) for r in row.identities],
         commanders=[_term(t) for t in row.commanders],
         responders=[actor_from(a) for a in row.responders],
+        commander_acknowledged=row.commander_acknowledged,
+        pending_handoff=_handoff_from(row.pending_handoff),
     )
 
 
@@ -103,6 +140,9 @@ def request_row(request: ActionRequest, now: datetime) -> dict[str, Any]:
         "justification": request.justification,
         "status": request.status.value,
         "outcome": vars(outcome).copy() if outcome else None,
+        "plan_hash": request.plan_hash,
+        "approvals_needed": request.approvals_needed,
+        "expires_at": request.expires_at,
         "requested_at": request.requested_at,
         "updated_at": now,
     }
@@ -120,4 +160,44 @@ def request_from(row: ActionRequestRow) -> ActionRequest:
         status=RequestStatus(row.status),
         outcome=ActionOutcome(**row.outcome) if row.outcome else None,
         justification=row.justification,
+        plan_hash=row.plan_hash,
+        approvals_needed=row.approvals_needed,
+        expires_at=row.expires_at,
+    )
+
+
+def approval_row(approval: Approval) -> dict[str, Any]:
+    return {
+        "request_key": approval.request_key,
+        "approver_principal": approval.approver.principal,
+        "approver": actor_record(approval.approver),
+        "decision": approval.decision.value,
+        "plan_hash": approval.plan_hash,
+        "reason": approval.reason,
+        "decided_at": approval.decided_at,
+    }
+
+
+def approval_from(row: ApprovalRow) -> Approval:
+    return Approval(
+        row.request_key,
+        actor_from(row.approver),
+        Decision(row.decision),
+        row.plan_hash,
+        row.reason,
+        row.decided_at,
+    )
+
+
+def timer_from(row: TimerRow) -> Timer:
+    return Timer(
+        incident_id=row.incident_id,
+        kind=StallKind(row.kind),
+        subject=row.subject,
+        step=row.step,
+        due_at=row.due_at,
+        started_at=row.started_at,
+        generation=row.generation,
+        id=row.id,
+        state=TimerState(row.state),
     )

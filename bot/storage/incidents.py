@@ -11,10 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actions import ActionRequest
+from bot.core.approvals import Approval
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
 from bot.evidence.chain import GENESIS, seal
 from bot.storage.codec import (
+    approval_from,
+    approval_row,
     incident_from,
     incident_row,
     request_from,
@@ -23,6 +26,7 @@ from bot.storage.codec import (
 )
 from bot.storage.models import (
     ActionRequestRow,
+    ApprovalRow,
     CheckpointRow,
     EvidenceEntryRow,
     IncidentCounterRow,
@@ -154,6 +158,22 @@ class SqlIncidentStore:
             )
         ).scalars()
         return [request_from(r) for r in rows]
+
+    async def add_approval(self, approval: Approval) -> bool:
+        try:
+            async with self._session.begin_nested():
+                self._session.add(ApprovalRow(**approval_row(approval)))
+        except IntegrityError:
+            return False
+        return True
+
+    async def approvals_for(self, request_key: str) -> list[Approval]:
+        rows = await self._session.execute(
+            select(ApprovalRow)
+            .where(ApprovalRow.request_key == request_key)
+            .order_by(ApprovalRow.decided_at)
+        )
+        return [approval_from(r) for r in rows.scalars()]
 
     async def append_evidence(self, record: EvidenceRecord) -> int:
         """Chain after the incident's last entry. The caller holds the incident's lock;

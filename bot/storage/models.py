@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -52,6 +64,8 @@ class IncidentRow(Base):
     identities: Mapped[list[Any]]
     commanders: Mapped[list[Any]]
     responders: Mapped[list[Any]]
+    commander_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    pending_handoff: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]
 
 
@@ -83,8 +97,48 @@ class ActionRequestRow(Base):
     justification: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), index=True)
     outcome: Mapped[dict[str, Any] | None]
+    plan_hash: Mapped[str | None] = mapped_column(String(64))
+    approvals_needed: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None]
     requested_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ApprovalRow(Base):
+    """One person's decision on one request: the key makes one person count once."""
+
+    __tablename__ = "approvals"
+
+    request_key: Mapped[str] = mapped_column(
+        ForeignKey("action_requests.idempotency_key"), primary_key=True
+    )
+    approver_principal: Mapped[str] = mapped_column(String(200), primary_key=True)
+    approver: Mapped[dict[str, Any]]
+    decision: Mapped[str] = mapped_column(String(16))
+    plan_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime]
+
+
+class TimerRow(Base):
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "kind", "subject", "generation", "step"),
+        Index("ix_timers_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    generation: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))
+    fired_at: Mapped[datetime | None]
+    lateness_seconds: Mapped[float | None] = mapped_column(Float)
+    fired_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class EvidenceEntryRow(Base):

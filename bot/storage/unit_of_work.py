@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.database import make_engine, session_factory
 from bot.storage.incidents import Redact, SqlIncidentStore
 from bot.storage.models import ActionRequestRow, IncidentRow
+from bot.storage.timers import SqlTimerStore
 
 
 class SqlUnitOfWork:
     incidents: SqlIncidentStore
+    timers: SqlTimerStore
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], redact: Redact) -> None:
         self._sessions = sessions
@@ -25,6 +27,7 @@ class SqlUnitOfWork:
         self._session = self._sessions()
         await self._session.begin()
         self.incidents = SqlIncidentStore(self._session, self._redact)
+        self.timers = SqlTimerStore(self._session)
         return self
 
     async def __aexit__(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.actors import Actor
-from bot.core.cards import Card
+from bot.core.cards import Card, Prompt
 from bot.core.incidents import Incident, MessageRef, RoomRef
 
 
@@ -17,6 +17,7 @@ class RecordingNotifier:
     said: list[tuple[str, str]] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
     told: list[tuple[str, str]] = field(default_factory=list)
+    asked: list[tuple[list[str], Prompt]] = field(default_factory=list)
     fail_open: bool = False
 
     async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
@@ -30,6 +31,9 @@ class RecordingNotifier:
 
     async def announce_commander(self, incident: Incident, commander: Actor) -> None:
         self.said.append((incident.id, f"commander {commander.principal}"))
+
+    async def ask(self, incident: Incident, people: Sequence[Actor], prompt: Prompt) -> None:
+        self.asked.append(([a.principal for a in people], prompt))
 
     async def post_card(self, incident: Incident, card: Card) -> MessageRef:
         self.cards.append(card)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import TracebackType
 
 from bot.core.actions import ActionRequest
+from bot.core.approvals import Approval
+from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
+from bot.core.timers import Timer, TimerState
 from bot.evidence.chain import GENESIS, seal
 
 
@@ -25,6 +29,9 @@ class _State:
     lines: dict[str, list[bytes]] = field(default_factory=dict)
     hashes: dict[str, list[str]] = field(default_factory=dict)
     checkpoints: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    approvals: dict[tuple[str, str], Approval] = field(default_factory=dict)
+    timers: list[Timer] = field(default_factory=list)
+    fired: list[tuple[int, float]] = field(default_factory=list)  # (timer id, lateness s)
 
 
 class MemoryStore:
@@ -77,6 +84,16 @@ class MemoryStore:
     async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]:
         return [r for r in self.state.requests.values() if r.incident_id == incident_id]
 
+    async def add_approval(self, approval: Approval) -> bool:
+        key = (approval.request_key, approval.approver.principal)
+        if key in self.state.approvals:
+            return False
+        self.state.approvals[key] = approval
+        return True
+
+    async def approvals_for(self, request_key: str) -> list[Approval]:
+        return [a for (k, _), a in self.state.approvals.items() if k == request_key]
+
     async def append_evidence(self, record: EvidenceRecord) -> int:
         lines = self.state.lines.setdefault(record.incident_id, [])
         hashes = self.state.hashes.setdefault(record.incident_id, [])
@@ -95,6 +112,99 @@ class MemoryStore:
         return list(self.state.checkpoints.get(incident_id, []))
 
 
+class MemoryTimers:
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    def _replace(self, old: Timer, **changes: object) -> None:
+        index = self.state.timers.index(old)
+        self.state.timers[index] = replace(old, **changes)  # type: ignore[arg-type]
+
+    async def arm(
+        self,
+        incident_id: str,
+        kind: StallKind,
+        subject: str,
+        started_at: datetime,
+        due_at: datetime,
+    ) -> Timer:
+        await self.cancel(incident_id, kind, subject)
+        gens = [
+            t.generation
+            for t in self.state.timers
+            if (t.incident_id, t.kind, t.subject) == (incident_id, kind, subject)
+        ]
+        timer = Timer(
+            incident_id,
+            kind,
+            subject,
+            0,
+            due_at,
+            started_at,
+            generation=max(gens, default=0) + 1,
+            id=len(self.state.timers) + 1,
+        )
+        self.state.timers.append(timer)
+        return timer
+
+    async def arm_next(self, timer: Timer, step: int, due_at: datetime) -> Timer:
+        nxt = replace(
+            timer, step=step, due_at=due_at, id=len(self.state.timers) + 1, state=TimerState.PENDING
+        )
+        self.state.timers.append(nxt)
+        return nxt
+
+    async def cancel(self, incident_id: str, kind: StallKind, subject: str | None = None) -> int:
+        hits = [
+            t
+            for t in self.state.timers
+            if t.incident_id == incident_id
+            and t.kind == kind
+            and t.state is TimerState.PENDING
+            and subject in (None, t.subject)
+        ]
+        for timer in hits:
+            self._replace(timer, state=TimerState.CANCELLED)
+        return len(hits)
+
+    async def postpone(self, incident_id: str, kind: StallKind, until: datetime) -> int:
+        hits = [
+            t
+            for t in self.state.timers
+            if t.incident_id == incident_id and t.kind == kind and t.state is TimerState.PENDING
+        ]
+        for timer in hits:
+            self._replace(timer, due_at=max(timer.due_at, until))
+        return len(hits)
+
+    async def due(self, now: datetime, limit: int) -> Sequence[tuple[int, str]]:
+        ready = sorted(
+            (t for t in self.state.timers if t.state is TimerState.PENDING and t.due_at <= now),
+            key=lambda t: (t.due_at, t.id or 0),
+        )
+        return [(t.id or 0, t.incident_id) for t in ready[:limit]]
+
+    async def claim(
+        self, timer_id: int, incident_id: str, now: datetime, claimer: str
+    ) -> Timer | None:
+        found = next(
+            (t for t in self.state.timers if t.id == timer_id and t.state is TimerState.PENDING),
+            None,
+        )
+        if found is None:
+            return None
+        self._replace(found, state=TimerState.FIRED)
+        self.state.fired.append((timer_id, (now - found.due_at).total_seconds()))
+        return replace(found, state=TimerState.FIRED)
+
+    async def pending(self, incident_id: str) -> Sequence[Timer]:
+        return [
+            t
+            for t in self.state.timers
+            if t.incident_id == incident_id and t.state is TimerState.PENDING
+        ]
+
+
 class MemoryDatabase:
     """Hands out units of work over one committed state."""
 
@@ -109,9 +219,11 @@ class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
         self.incidents = MemoryStore(copy.deepcopy(database.committed))
+        self.timers = MemoryTimers(self.incidents.state)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed))
+        self.timers = MemoryTimers(self.incidents.state)
         return self
 
     async def __aexit__(
@@ -127,3 +239,4 @@ class MemoryUnitOfWork:
 
     async def rollback(self) -> None:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed))
+        self.timers = MemoryTimers(self.incidents.state)

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.adapters.slack.escaping import escape, mention
 from bot.core.actions import RequestStatus
-from bot.core.cards import Card, CardButton, CardOutcome
+from bot.core.cards import Card, CardButton, CardOutcome, Prompt, PromptButton
 
 ACTION_PREFIX = "bw.act."
 MAX_ELEMENTS = 25  # per actions block
@@ -34,6 +34,47 @@ def decode_button(value: str) -> tuple[str, str, str]:
     return parts
 
 
+ASK_PREFIX = "bw.ask."
+CARD_ACK = "bw.cmd.ack"
+CARD_HANDOFF = "bw.cmd.handoff"
+
+
+def encode_prompt(button: PromptButton) -> str:
+    return json.dumps(
+        {"k": button.kind, "i": button.incident_id, "r": button.ref, "h": button.plan_hash},
+        separators=(",", ":"),
+    )
+
+
+def decode_prompt(value: str) -> dict[str, str]:
+    data = json.loads(value)
+    if not isinstance(data, dict) or set(data) != {"k", "i", "r", "h"}:
+        raise ValueError("not a Blastwall prompt button")
+    if not all(isinstance(v, str) for v in data.values()):
+        raise ValueError("not a Blastwall prompt button")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def prompt_blocks(prompt: Prompt) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": escape(prompt.text)[:2900]}}
+    ]
+    if prompt.buttons:
+        elements = []
+        for n, button in enumerate(prompt.buttons):
+            element: dict[str, Any] = {
+                "type": "button",
+                "action_id": f"{ASK_PREFIX}{n}",
+                "text": {"type": "plain_text", "text": button.label[:MAX_BUTTON_TEXT]},
+                "value": encode_prompt(button),
+            }
+            if button.danger:
+                element["style"] = "danger"
+            elements.append(element)
+        blocks.append({"type": "actions", "block_id": "bw.ask", "elements": elements})
+    return blocks
+
+
 def card_text(card: Card) -> str:
     return f"{card.incident_id} {card.severity} {card.status}: {escape(card.title)}"
 
@@ -53,14 +94,26 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
             "text": {"type": "mrkdwn", "text": f"*{escape(card.title)[:2900]}*"},
             "fields": [
                 {"type": "mrkdwn", "text": f"*Status*\n{escape(card.status)}"},
-                {"type": "mrkdwn", "text": f"*Commander*\n{mention(card.commander)}"},
+                {"type": "mrkdwn", "text": _commander(card)},
                 {"type": "mrkdwn", "text": f"*Environment*\n{escape(card.environment)}"},
                 {"type": "mrkdwn", "text": f"*Severity*\n{escape(card.severity)}"},
             ],
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": _identities(card)}},
     ]
+    if card.pending:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Awaiting approval*\n"
+                    + "\n".join(f"• {escape(line)}" for line in card.pending[:10])[:2900],
+                },
+            }
+        )
     blocks += _actions(card)
+    blocks.append(_command_buttons(card))
     if card.outcomes:
         blocks.append(
             {
@@ -69,6 +122,38 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
             }
         )
     return blocks
+
+
+def _commander(card: Card) -> str:
+    text = f"*Commander*\n{mention(card.commander)}"
+    if not card.acknowledged:
+        text += " (not yet acknowledged)"
+    if card.handoff_to:
+        text += f"\nhandoff offered to {mention(card.handoff_to)}"
+    return text
+
+
+def _command_buttons(card: Card) -> dict[str, Any]:
+    elements: list[dict[str, Any]] = [
+        {
+            "type": "button",
+            "action_id": CARD_HANDOFF,
+            "value": card.incident_id,
+            "text": {"type": "plain_text", "text": "Hand off command"},
+        }
+    ]
+    if not card.acknowledged:
+        elements.insert(
+            0,
+            {
+                "type": "button",
+                "action_id": CARD_ACK,
+                "value": card.incident_id,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Acknowledge command"},
+            },
+        )
+    return {"type": "actions", "block_id": "bw.command", "elements": elements}
 
 
 def _identities(card: Card) -> str:

@@ -17,10 +17,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.blocks import card_blocks, card_text
+from bot.adapters.slack.blocks import card_blocks, card_text, prompt_blocks
 from bot.adapters.slack.escaping import channel_name, escape, mention, with_suffix
 from bot.core.actors import Actor
-from bot.core.cards import Card
+from bot.core.cards import Card, Prompt
 from bot.core.incidents import Incident, MessageRef, RoomRef
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ def make_client(token: str, base_url: str | None = None) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def _mentions(asked: str) -> dict[str, object]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": asked}]}
 
 
 def _error(exc: SlackApiError) -> str:
@@ -108,6 +112,24 @@ class SlackNotifier:
             unfurl_links=False,
             unfurl_media=False,
         )
+
+    async def ask(self, incident: Incident, people: Sequence[Actor], prompt: Prompt) -> None:
+        """In the room with mentions, then to each person directly (a DM)."""
+        assert incident.room is not None
+        blocks = prompt_blocks(prompt)
+        slack_people = [a for a in people if a.platform == self.platform]
+        asked = " ".join(mention(a.principal) for a in slack_people)
+        text = f"{asked} {escape(prompt.text)}".strip()
+        await self.client.chat_postMessage(
+            channel=incident.room.room_id,
+            text=text,
+            blocks=[_mentions(asked), *blocks] if asked else blocks,
+        )
+        for person in slack_people:
+            try:
+                await self.client.chat_postMessage(channel=person.user_id, text=text, blocks=blocks)
+            except SlackApiError as exc:
+                log.warning("could not message %s directly: %s", person.principal, _error(exc))
 
     async def post_card(self, incident: Incident, card: Card) -> MessageRef:
         assert incident.room is not None

@@ -1,0 +1,73 @@
+"""``/incident …`` text to a command. Pure translation, so it is tested without Slack."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.actors import Actor
+from bot.core.commands import (
+    AcknowledgeCommand,
+    ChangeStatus,
+    Command,
+    DeclareIncident,
+    ProposeHandoff,
+    Snooze,
+)
+from bot.core.escalation import StallKind
+from bot.core.incidents import Status
+
+USAGE = (
+    "Usage: `/incident open TITLE` declares an incident; `/incident` alone opens a form. "
+    "In an incident channel: `/incident ack` acknowledges command; "
+    "`/incident commander @someone` offers them command; "
+    "`/incident status contained|recovering|resolved|closed [reason]`; "
+    "`/incident snooze KIND MINUTES REASON` (KIND: "
+    + ", ".join(k.value for k in StallKind)
+    + "). `/incident help` shows this."
+)
+FORM = "form"
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def parse(text: str, user_id: str, channel_id: str) -> Command | str:
+    """A command, ``FORM`` for the declaration modal, or the usage text."""
+    text = text.strip()
+    if not text:
+        return FORM
+    actor = Actor("slack", user_id)
+    room = ("slack", channel_id)
+    verb, _, rest = text.partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    if verb == "open" and rest:
+        return DeclareIncident(title=rest[:200], source="manual", declared_by=actor)
+    if verb == "ack" and not rest:
+        return AcknowledgeCommand(actor=actor, room=room)
+    if verb == "commander":
+        found = _MENTION.match(rest)
+        return ProposeHandoff(actor, Actor("slack", found.group(1)), room=room) if found else USAGE
+    if verb == "status" and rest:
+        return _status(actor, room, rest)
+    if verb == "snooze":
+        return _snooze(actor, room, rest)
+    return USAGE
+
+
+def _status(actor: Actor, room: tuple[str, str], rest: str) -> Command | str:
+    word, _, reason = rest.partition(" ")
+    try:
+        return ChangeStatus(
+            actor=actor, status=Status(word.lower()), room=room, reason=reason.strip()
+        )
+    except ValueError:
+        return USAGE
+
+
+def _snooze(actor: Actor, room: tuple[str, str], rest: str) -> Command | str:
+    parts = rest.split(" ", 2)
+    if len(parts) < 3 or not parts[1].isdigit():
+        return USAGE
+    try:
+        kind = StallKind(parts[0])
+    except ValueError:
+        return USAGE
+    return Snooze(actor=actor, kind=kind, minutes=int(parts[1]), reason=parts[2].strip(), room=room)

@@ -1,0 +1,173 @@
+"""Firing due escalation timers: each exactly once, late ones with their lateness.
+
+Each timer is claimed in its own transaction, which also writes its evidence
+entry and arms the next step, so a crash anywhere leaves either the timer
+pending (it fires after restart) or fired with its record: never lost, never
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.approval_flow import deny
+from bot.command_chain import offer
+from bot.core.actions import RequestStatus
+from bot.core.actors import SYSTEM, Actor
+from bot.core.commands import FireDueTimers
+from bot.core.escalation import StallKind, Step, StepEnd, step_due
+from bot.core.events import Escalated, Event, HandoffProposed
+from bot.core.evidence import EvidenceRecord
+from bot.core.incidents import Handoff, Incident
+from bot.core.playbooks import Playbook
+from bot.core.ports import UnitOfWork
+from bot.core.roles import Right
+from bot.core.timers import Timer
+from bot.services import Services
+
+ASKS = {
+    StallKind.COMMANDER_NOT_ACKNOWLEDGED: "ack_command",
+    StallKind.HANDOFF_NOT_ACCEPTED: "accept_command",
+    StallKind.APPROVAL_PENDING: "approve",
+}
+
+
+async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event]:
+    async with svc.uow() as uow:
+        due = await uow.timers.due(svc.clock.now(), cmd.limit)
+    events: list[Event] = []
+    for timer_id, incident_id in due:
+        async with svc.uow() as uow:
+            now = svc.clock.now()
+            timer = await uow.timers.claim(timer_id, incident_id, now, cmd.claimer)
+            if timer is None:
+                continue  # another process fired it
+            events += await _fire(uow, timer, now, cmd.claimer, svc)
+            await uow.commit()
+    return events
+
+
+async def _fire(
+    uow: UnitOfWork, timer: Timer, now: datetime, claimer: str, svc: Services
+) -> list[Event]:
+    incident = await uow.incidents.get(timer.incident_id, for_update=True)
+    assert incident is not None
+    playbook = svc.playbooks[incident.playbook]
+    ladder = playbook.ladder(timer.kind)
+    lateness = max(0.0, (now - timer.due_at) / timedelta(seconds=1))
+    stalled = await _still_stalled(uow, incident, timer)
+    step = ladder[timer.step] if timer.step < len(ladder) else Step(0, end=StepEnd.DENY)
+    notify = _audience(playbook, incident, timer, step) if stalled else frozenset[str]()
+    await uow.incidents.append_evidence(
+        EvidenceRecord(
+            incident_id=incident.id,
+            what="escalation timer fired",
+            actor=SYSTEM,
+            at=now,
+            outcome=(step.end.value if step.end else "notify") if stalled else "stall resolved",
+            details={
+                "timer": timer.id,
+                "kind": timer.kind.value,
+                "step": timer.step,
+                "generation": timer.generation,
+                "due_at": timer.due_at.isoformat(),
+                "lateness_seconds": round(lateness, 3),
+                "claimer": claimer,
+                "notified": sorted(notify),
+            },
+        )
+    )
+    if not stalled:
+        return []
+    events = await _end(uow, incident, timer, step, notify, svc)
+    await _arm_next(uow, incident, timer, ladder)
+    text = _text(incident, timer, lateness)
+    return [
+        Escalated(
+            incident.id,
+            timer.kind.value,
+            timer.step,
+            tuple(sorted(notify)),
+            text,
+            ASKS.get(timer.kind),
+            timer.subject,
+        ),
+        *events,
+    ]
+
+
+async def _still_stalled(uow: UnitOfWork, incident: Incident, timer: Timer) -> bool:
+    kind = timer.kind
+    if not incident.is_open:
+        return False
+    if kind is StallKind.COMMANDER_NOT_ACKNOWLEDGED:
+        return not incident.commander_acknowledged
+    if kind is StallKind.HANDOFF_NOT_ACCEPTED:
+        handoff = incident.pending_handoff
+        return handoff is not None and handoff.to.principal == timer.subject
+    if kind in (StallKind.APPROVAL_PENDING, StallKind.ACTION_NOT_RUN):
+        request = await uow.incidents.get_request(timer.subject)
+        wanted = (
+            RequestStatus.AWAITING_APPROVAL
+            if kind is StallKind.APPROVAL_PENDING
+            else RequestStatus.RUNNING
+        )
+        return request is not None and request.status is wanted
+    return True  # no status update: any open incident
+
+
+def _audience(playbook: Playbook, incident: Incident, timer: Timer, step: Step) -> frozenset[str]:
+    """Whom this step tells: the step's list, else whoever the stall waits on."""
+    if step.notify:
+        return playbook.expand(step.notify)
+    if timer.kind is StallKind.APPROVAL_PENDING:
+        return playbook.holders(Right.APPROVE)
+    if timer.kind is StallKind.HANDOFF_NOT_ACCEPTED:
+        return frozenset({timer.subject})
+    return frozenset({incident.commander.principal}) if incident.commander else frozenset()
+
+
+async def _end(
+    uow: UnitOfWork,
+    incident: Incident,
+    timer: Timer,
+    step: Step,
+    notify: frozenset[str],
+    svc: Services,
+) -> list[Event]:
+    if step.end is StepEnd.DENY and timer.kind is StallKind.APPROVAL_PENDING:
+        request = await uow.incidents.get_request(timer.subject)
+        assert request is not None
+        return [await deny(uow, incident, request, "no decision before the deadline", svc)]
+    if step.end is StepEnd.OFFER_COMMAND and notify and incident.pending_handoff is None:
+        manager = Actor.parse(sorted(notify)[0])
+        await offer(uow, incident, Handoff(manager, SYSTEM, svc.clock.now(), True), svc)
+        return [HandoffProposed(incident.id, to=manager, by_escalation=True)]
+    return []
+
+
+async def _arm_next(
+    uow: UnitOfWork, incident: Incident, timer: Timer, ladder: tuple[Step, ...]
+) -> None:
+    nxt = timer.step + 1
+    if nxt < len(ladder):
+        await uow.timers.arm_next(timer, nxt, step_due(timer.started_at, ladder[nxt]))
+        return
+    if timer.kind is StallKind.APPROVAL_PENDING and nxt == len(ladder):
+        request = await uow.incidents.get_request(timer.subject)
+        if request is not None and request.expires_at is not None:
+            deadline = max(request.expires_at, timer.due_at)
+            await uow.timers.arm_next(timer, nxt, deadline)  # the final deadline: auto-deny
+
+
+def _text(incident: Incident, timer: Timer, lateness: float) -> str:
+    late = f" (fired {lateness:.0f}s late)" if lateness >= 1 else ""
+    waiting = {
+        StallKind.COMMANDER_NOT_ACKNOWLEDGED: "the commander has not acknowledged command",
+        StallKind.HANDOFF_NOT_ACCEPTED: "a handoff of command has not been accepted",
+        StallKind.APPROVAL_PENDING: "an action is waiting for approval",
+        StallKind.ACTION_NOT_RUN: "an action was requested but has not run",
+        StallKind.NO_STATUS_UPDATE: "there has been no status update",
+    }[timer.kind]
+    return f"{incident.id}: {waiting}{late}."

@@ -1,0 +1,155 @@
+"""Escalation timers in the database, where they survive restarts and replicas.
+
+Claiming locks the incident first (the same order every handler uses, so no
+deadlock), then the timer row with ``FOR UPDATE SKIP LOCKED``; a timer another
+process already fired is no longer pending and is skipped. On SQLite the
+``BEGIN IMMEDIATE`` write lock serializes claimers instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.escalation import StallKind
+from bot.core.timers import Timer, TimerState
+from bot.storage.codec import timer_from
+from bot.storage.models import IncidentRow, TimerRow
+
+PENDING = TimerState.PENDING.value
+
+
+class SqlTimerStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def arm(
+        self,
+        incident_id: str,
+        kind: StallKind,
+        subject: str,
+        started_at: datetime,
+        due_at: datetime,
+    ) -> Timer:
+        """Start (or restart) the ladder for a stall: a new generation fences out the old."""
+        await self.cancel(incident_id, kind, subject)
+        newest = await self._session.scalar(
+            select(func.max(TimerRow.generation)).where(
+                TimerRow.incident_id == incident_id,
+                TimerRow.kind == kind.value,
+                TimerRow.subject == subject,
+            )
+        )
+        return await self._insert(
+            incident_id, kind, subject, (newest or 0) + 1, 0, started_at, due_at
+        )
+
+    async def arm_next(self, timer: Timer, step: int, due_at: datetime) -> Timer:
+        return await self._insert(
+            timer.incident_id,
+            timer.kind,
+            timer.subject,
+            timer.generation,
+            step,
+            timer.started_at,
+            due_at,
+        )
+
+    async def _insert(
+        self,
+        incident_id: str,
+        kind: StallKind,
+        subject: str,
+        generation: int,
+        step: int,
+        started_at: datetime,
+        due_at: datetime,
+    ) -> Timer:
+        row = TimerRow(
+            incident_id=incident_id,
+            kind=kind.value,
+            subject=subject,
+            generation=generation,
+            step=step,
+            started_at=started_at,
+            due_at=due_at,
+            state=PENDING,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return timer_from(row)
+
+    async def cancel(self, incident_id: str, kind: StallKind, subject: str | None = None) -> int:
+        stmt = update(TimerRow).where(
+            TimerRow.incident_id == incident_id,
+            TimerRow.kind == kind.value,
+            TimerRow.state == PENDING,
+        )
+        if subject is not None:
+            stmt = stmt.where(TimerRow.subject == subject)
+        result = await self._session.execute(stmt.values(state=TimerState.CANCELLED.value))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def postpone(self, incident_id: str, kind: StallKind, until: datetime) -> int:
+        """Snooze: nothing of that kind fires before ``until``."""
+        rows = (
+            (
+                await self._session.execute(
+                    select(TimerRow).where(
+                        TimerRow.incident_id == incident_id,
+                        TimerRow.kind == kind.value,
+                        TimerRow.state == PENDING,
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for row in rows:
+            row.due_at = max(row.due_at, until)
+        await self._session.flush()
+        return len(rows)
+
+    async def due(self, now: datetime, limit: int) -> Sequence[tuple[int, str]]:
+        """(timer id, incident id) of pending timers due by ``now``, oldest first; unlocked."""
+        rows = await self._session.execute(
+            select(TimerRow.id, TimerRow.incident_id)
+            .where(TimerRow.state == PENDING, TimerRow.due_at <= now)
+            .order_by(TimerRow.due_at, TimerRow.id)
+            .limit(limit)
+        )
+        return [(int(i), str(incident)) for i, incident in rows.all()]
+
+    async def claim(
+        self, timer_id: int, incident_id: str, now: datetime, claimer: str
+    ) -> Timer | None:
+        """Lock the incident, then the timer; fire it unless someone else already did."""
+        await self._session.execute(
+            select(IncidentRow.id).where(IncidentRow.id == incident_id).with_for_update()
+        )
+        row = (
+            await self._session.execute(
+                select(TimerRow)
+                .where(TimerRow.id == timer_id, TimerRow.state == PENDING)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        row.state = TimerState.FIRED.value
+        row.fired_at = now
+        row.lateness_seconds = max(0.0, (now - row.due_at) / timedelta(seconds=1))
+        row.fired_by = claimer
+        await self._session.flush()
+        return timer_from(row)
+
+    async def pending(self, incident_id: str) -> Sequence[Timer]:
+        rows = await self._session.execute(
+            select(TimerRow)
+            .where(TimerRow.incident_id == incident_id, TimerRow.state == PENDING)
+            .order_by(TimerRow.due_at)
+        )
+        return [timer_from(r) for r in rows.scalars()]
