@@ -31,6 +31,7 @@ from bot.playbooks.loader import load_playbooks
 from bot.services import Services
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
+from bot.timers.clock import EscalationClock
 from bot.web import health_router
 from connectors.aws_iam.connector import AwsIamConnector
 from connectors.catalogue import all_specs
@@ -94,7 +95,11 @@ def create_app(wired: Wired) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
         await upgrade(database_url(settings))
+        clock = EscalationClock(wired.bus, settings.timer_interval)
+        clock.start()
+        log.info("escalation clock started as %s", clock.claimer)
         yield
+        clock.shutdown()
         await wired.database.dispose()
 
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)

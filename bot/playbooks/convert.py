@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.escalation import Step
 from bot.core.playbooks import ApprovalPolicy, FrameworkRefs, OfferedAction, Playbook, Trigger
 from bot.playbooks.schema import ActionModel, Frameworks, PlaybookModel
 
@@ -27,6 +28,10 @@ def to_core(model: PlaybookModel) -> Playbook:
         actions=tuple(_offered(a) for a in model.actions),
         environment=model.environment,
         frameworks=_refs(model.frameworks),
+        escalation={
+            kind: tuple(Step(s.after_minutes, tuple(s.notify), s.end) for s in steps)
+            for kind, steps in model.escalation.items()
+        },
     )
 
 

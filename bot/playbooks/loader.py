@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from bot.core.actions import ActionSpec
+from bot.core.escalation import StallKind, StepEnd
 from bot.core.playbooks import Playbook
 from bot.playbooks.convert import to_core
 from bot.playbooks.schema import PlaybookModel
@@ -101,12 +102,41 @@ def _semantic(
             group = grant.removeprefix("group:")
             if grant.startswith("group:") and group not in model.groups:
                 found.append((("rights", right.value, i), f"group {group!r} is not defined"))
+    found += _ladder_problems(model)
     for i, offered in enumerate(model.actions):
         if offered.action not in catalogue:
             known = ", ".join(sorted(catalogue))
             found.append(
                 (("actions", i, "action"), f"unknown action {offered.action!r} (known: {known})")
             )
+    return found
+
+
+ENDS_ALLOWED = {
+    StepEnd.DENY: {StallKind.APPROVAL_PENDING},
+    StepEnd.OFFER_COMMAND: {StallKind.COMMANDER_NOT_ACKNOWLEDGED, StallKind.HANDOFF_NOT_ACCEPTED},
+}
+
+
+def _ladder_problems(model: PlaybookModel) -> list[tuple[tuple[str | int, ...], str]]:
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for kind, steps in model.escalation.items():
+        where: tuple[str | int, ...] = ("escalation", kind.value)
+        if not steps:
+            found.append((where, "a ladder needs at least one step"))
+        times = [s.after_minutes for s in steps]
+        if times != sorted(times):
+            found.append((where, "steps must come in order of after_minutes"))
+        for i, step in enumerate(steps):
+            allowed = ENDS_ALLOWED.get(step.end) if step.end else None
+            if step.end is not None and allowed is not None and kind not in allowed:
+                found.append(
+                    ((*where, i, "end"), f"{step.end.value} cannot end a {kind.value} ladder")
+                )
+            for j, grant in enumerate(step.notify):
+                group = grant.removeprefix("group:")
+                if grant.startswith("group:") and group not in model.groups:
+                    found.append(((*where, i, "notify", j), f"group {group!r} is not defined"))
     return found
 
 

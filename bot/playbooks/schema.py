@@ -6,6 +6,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from bot.core.escalation import StallKind, StepEnd
 from bot.core.identities import IdentityKind
 from bot.core.incidents import Environment, Severity
 from bot.core.roles import Right
@@ -73,6 +74,12 @@ class ActionModel(Strict):
     frameworks: Frameworks = Frameworks()
 
 
+class StepModel(Strict):
+    after_minutes: int = Field(ge=0, le=7 * 24 * 60)
+    notify: list[Grant] = []
+    end: StepEnd | None = None
+
+
 class PlaybookModel(Strict):
     name: Slug
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -84,4 +91,5 @@ class PlaybookModel(Strict):
     groups: dict[Slug, list[Principal]] = {}
     rights: dict[Right, list[Grant]]
     actions: list[ActionModel] = Field(min_length=1)
+    escalation: dict[StallKind, list[StepModel]] = {}
     frameworks: Frameworks = Frameworks()

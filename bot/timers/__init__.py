@@ -1,0 +1,1 @@
+"""The escalation clock: APScheduler wakes the claimer; the database holds the timers."""

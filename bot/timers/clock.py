@@ -1,0 +1,71 @@
+"""APScheduler 3.x as the in-process alarm clock, nothing more.
+
+The timers themselves live in the database, so a restart or a second replica
+loses nothing: this only wakes the claimer every ``interval_s``. Misfires are
+never dropped (``misfire_grace_time=None``): a wake-up that comes late still
+runs, and the claimer records each timer's lateness.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.bus import CommandSink
+from bot.core.commands import FireDueTimers
+from bot.core.events import Escalated
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def claimer_id() -> str:
+    """Names this process in the timers it fires: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class EscalationClock:
+    def __init__(
+        self, bus: CommandSink, interval_s: float = 1.0, claimer: str | None = None
+    ) -> None:
+        self._bus = bus
+        self._interval_s = interval_s
+        self.claimer = claimer or claimer_id()
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    def start(self) -> None:
+        """Must run inside the event loop. The first wake-up is immediate, so timers
+        that fell due while Blastwall was down fire on start."""
+        self._scheduler.add_job(
+            self.wake,
+            "interval",
+            seconds=self._interval_s,
+            next_run_time=datetime.now(UTC),
+            id="blastwall-timers",
+        )
+        self._scheduler.start()
+
+    async def wake(self) -> int:
+        """Fire everything due, a batch at a time; returns how many fired here."""
+        fired = 0
+        while True:
+            try:
+                events = await self._bus.handle(FireDueTimers(self.claimer, BATCH))
+            except Exception:
+                log.exception("firing due timers failed; retrying on the next wake-up")
+                return fired
+            fired += sum(1 for e in events if isinstance(e, Escalated))
+            if len(events) == 0:
+                return fired
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
