@@ -63,12 +63,18 @@ class Message:
         ]
 
     def button(self, action_id: str) -> Button:
-        return next(b for b in self.buttons()
-                    if b.action_id.startswith("bw.act.") and json.loads(b.value)["a"] == action_id)
+        return next(
+            b
+            for b in self.buttons()
+            if b.action_id.startswith("bw.act.") and json.loads(b.value)["a"] == action_id
+        )
 
     def prompt_button(self, kind: str) -> Button:
-        return next(b for b in self.buttons()
-                    if b.action_id.startswith("bw.ask.") and json.loads(b.value)["k"] == kind)
+        return next(
+            b
+            for b in self.buttons()
+            if b.action_id.startswith("bw.ask.") and json.loads(b.value)["k"] == kind
+        )
 
 
 @dataclass
@@ -129,13 +135,24 @@ class SlackStandIn:
         return [m for m in self.messages if m.channel == channel_id]
 
     def card_in(self, channel_id: str) -> Message | None:
-        return next((m for m in self.messages_in(channel_id)
-                     if any(b.action_id.startswith("bw.cmd.") for b in m.buttons())), None)
+        return next(
+            (
+                m
+                for m in self.messages_in(channel_id)
+                if any(b.action_id.startswith("bw.cmd.") for b in m.buttons())
+            ),
+            None,
+        )
 
     def prompts_in(self, channel_id: str, kind: str) -> list[Message]:
-        return [m for m in self.messages_in(channel_id)
-                if any(b.action_id.startswith("bw.ask.") and json.loads(b.value)["k"] == kind
-                       for b in m.buttons())]
+        return [
+            m
+            for m in self.messages_in(channel_id)
+            if any(
+                b.action_id.startswith("bw.ask.") and json.loads(b.value)["k"] == kind
+                for b in m.buttons()
+            )
+        ]
 
     def join(self, channel_id: str, user: str) -> None:
         self.channels[channel_id].members.append(user)

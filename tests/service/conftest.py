@@ -5,9 +5,10 @@ from dataclasses import dataclass
 import pytest
 
 from bot.bus import MessageBus
+from bot.core.escalation import StallKind, Step, StepEnd
 from bot.core.identities import IdentityKind
 from bot.core.incidents import Environment, Severity
-from bot.core.playbooks import OfferedAction, Playbook, Trigger
+from bot.core.playbooks import ApprovalPolicy, OfferedAction, Playbook, Trigger
 from bot.core.roles import Right
 from bot.handlers import build_bus
 from bot.services import Services
@@ -44,6 +45,38 @@ PLAYBOOK = Playbook(
 )
 
 
+GATED = Playbook(
+    name="gated",
+    title="Shared account",
+    trigger=Trigger(sources=frozenset({"inventory"}), min_severity=Severity.SEV3),
+    default_severity=Severity.SEV2,
+    commander=("slack:UIC",),
+    rights={
+        Right.NHI_CREDENTIAL_LIFECYCLE: frozenset({"slack:UIAM", "slack:UM1"}),
+        Right.APPROVE: frozenset({"group:managers"}),
+    },
+    groups={
+        "managers": frozenset({"slack:UM1", "slack:UM2"}),
+        "directors": frozenset({"slack:UDIR"}),
+    },
+    actions=(
+        OfferedAction(
+            DEACTIVATE_ACCESS_KEY.id,
+            "Deactivate key",
+            approval=ApprovalPolicy(approvers=2, ttl_minutes=60),
+        ),
+    ),
+    escalation={
+        StallKind.APPROVAL_PENDING: (Step(10), Step(20, notify=("group:directors",))),
+        StallKind.COMMANDER_NOT_ACKNOWLEDGED: (
+            Step(5, end=StepEnd.REASK),
+            Step(15, notify=("group:directors",), end=StepEnd.OFFER_COMMAND),
+        ),
+        StallKind.HANDOFF_NOT_ACCEPTED: (Step(10, notify=("group:managers",)),),
+    },
+)
+
+
 @dataclass
 class World:
     bus: MessageBus
@@ -62,7 +95,7 @@ def world() -> World:
     services = Services(
         uow=database.uow,
         clock=clock,
-        playbooks={PLAYBOOK.name: PLAYBOOK},
+        playbooks={PLAYBOOK.name: PLAYBOOK, GATED.name: GATED},
         catalogue={s.id: s for s in SPECS},
         connectors={"aws_iam": aws},
         notifiers={"slack": chat},
