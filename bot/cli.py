@@ -24,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for chatty in ("apscheduler", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         code: int = args.run(args)
     except ConfigError as exc:
