@@ -89,6 +89,7 @@ class SlackDriver:
         action_id: str,
         channel_id: str,
         message_ts: str,
+        trigger_id: str | None = None,
         **options: Any,
     ) -> httpx.Response:
         payload = {
@@ -103,7 +104,7 @@ class SlackDriver:
                 "channel_id": channel_id,
                 "is_ephemeral": False,
             },
-            "trigger_id": f"{uuid.uuid4().int % 10**10}.trigger",
+            "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**10}.trigger",
             "channel": {"id": channel_id, "name": "incident"},
             "message": {"type": "message", "ts": message_ts, "text": "card"},
             "response_url": f"{self.response_base}/{uuid.uuid4().hex}",
@@ -121,7 +122,12 @@ class SlackDriver:
         return await self._payload(payload, **options)
 
     async def view_submission(
-        self, user_id: str, callback_id: str, values: dict[str, dict[str, Any]], **options: Any
+        self,
+        user_id: str,
+        callback_id: str,
+        values: dict[str, dict[str, Any]],
+        private_metadata: str = "",
+        **options: Any,
     ) -> httpx.Response:
         payload = {
             "type": "view_submission",
@@ -136,6 +142,7 @@ class SlackDriver:
                 "callback_id": callback_id,
                 "team_id": self.team_id,
                 "state": {"values": values},
+                "private_metadata": private_metadata,
             },
         }
         return await self._payload(payload, **options)

@@ -13,7 +13,7 @@ from tests.scenarios.harness import Blastwall, base_env
 
 __all__ = ["iam_admin", "moto_endpoint", "moto_server"]
 
-IC, IAM, OUTSIDER = "UCOMMANDER1", "UIAMENG01", "UOUTSIDER1"
+IC, IAM, OUTSIDER, MANAGER = "UCOMMANDER1", "UIAMENG01", "UOUTSIDER1", "UMANAGER01"
 SLACK_TOKEN = "xoxb-test-0000000000-blastwall"
 SLACK_SECRET = "test-signing-secret-0123456789abcdef"
 
@@ -42,10 +42,32 @@ actions:
       nist_csf: [RS.MI-01]
 """
 
+GATED_PLAYBOOK = f"""\
+name: scenario-shared-account
+title: Shared service account
+trigger:
+  sources: [nhi-inventory]
+  identity:
+    systems: [aws]
+    kinds: [service_account]
+default_severity: SEV2
+commander:
+  user: "slack:{IC}"
+rights:
+  iam.policy: ["slack:{IAM}"]
+  approve: ["slack:{MANAGER}", "slack:{IAM}"]
+actions:
+  - action: aws.iam.quarantine_principal
+    label: Quarantine shared account
+    approval:
+      approvers: 1
+      ttl_minutes: 30
+"""
+
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    stand_in = SlackStandIn(SLACK_TOKEN, users=[IC, IAM, OUTSIDER])
+    stand_in = SlackStandIn(SLACK_TOKEN, users=[IC, IAM, OUTSIDER, MANAGER])
     with ServedApp(stand_in.app) as served:
         stand_in.url = served.url  # type: ignore[attr-defined]
         yield stand_in
@@ -58,6 +80,7 @@ def blastwall(
     playbooks = tmp_path / "playbooks"
     playbooks.mkdir()
     (playbooks / "leaked.yaml").write_text(PLAYBOOK)
+    (playbooks / "shared.yaml").write_text(GATED_PLAYBOOK)
     env = base_env(
         BLASTWALL_DATABASE_URL=database_url,
         BLASTWALL_PLAYBOOKS=str(playbooks),
