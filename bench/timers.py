@@ -82,18 +82,34 @@ async def _seed(url: str, timers: int, spread_s: float) -> datetime:
     try:
         async with database.uow() as uow:
             for incident_id in ids:
-                await uow.incidents.add(Incident(
-                    id=incident_id, title="bench", severity=Severity.SEV3,
-                    environment=Environment.PRODUCTION, playbook="leaked-cloud-access-key",
-                    declared_at=start, declared_by=Actor("slack", "U0EXAMPLE1")))
+                await uow.incidents.add(
+                    Incident(
+                        id=incident_id,
+                        title="bench",
+                        severity=Severity.SEV3,
+                        environment=Environment.PRODUCTION,
+                        playbook="leaked-cloud-access-key",
+                        declared_at=start,
+                        declared_by=Actor("slack", "U0EXAMPLE1"),
+                    )
+                )
             await uow.commit()
-        rows = [{"incident_id": ids[n % INCIDENTS], "kind": "no_status_update",
-                 "subject": f"bench-{n}", "generation": 1, "step": 0, "started_at": start,
-                 "due_at": start + timedelta(seconds=spread_s * n / timers),
-                 "state": "pending"} for n in range(timers)]
+        rows = [
+            {
+                "incident_id": ids[n % INCIDENTS],
+                "kind": "no_status_update",
+                "subject": f"bench-{n}",
+                "generation": 1,
+                "step": 0,
+                "started_at": start,
+                "due_at": start + timedelta(seconds=spread_s * n / timers),
+                "state": "pending",
+            }
+            for n in range(timers)
+        ]
         async with database.engine.begin() as conn:
             for i in range(0, len(rows), 1000):
-                await conn.execute(insert(TimerRow), rows[i:i + 1000])
+                await conn.execute(insert(TimerRow), rows[i : i + 1000])
     finally:
         await database.dispose()
     return start
@@ -102,11 +118,19 @@ async def _seed(url: str, timers: int, spread_s: float) -> datetime:
 def _serve(url: str, workdir: Path, name: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BLASTWALL_", "SLACK_"))}
-    env |= {"BLASTWALL_DATABASE_URL": url, "BLASTWALL_TIMER_INTERVAL": "0.1",
-            "BLASTWALL_SIGNING_KEY": str(workdir / "signing.pem")}
+    env |= {
+        "BLASTWALL_DATABASE_URL": url,
+        "BLASTWALL_TIMER_INTERVAL": "0.1",
+        "BLASTWALL_SIGNING_KEY": str(workdir / "signing.pem"),
+    }
     log = (workdir / f"{name}.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-                               cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     return process, f"http://127.0.0.1:{port}"
 
 
@@ -128,13 +152,23 @@ async def _fired(url: str, timers: int) -> list[tuple[float, datetime, str]]:
     try:
         while True:
             async with database.engine.connect() as conn:
-                done = (await conn.execute(select(func.count()).select_from(TimerRow).where(
-                    TimerRow.state == "fired", TimerRow.step == 0,
-                    TimerRow.subject.like("bench-%")))).scalar_one()
+                done = (
+                    await conn.execute(
+                        select(func.count())
+                        .select_from(TimerRow)
+                        .where(
+                            TimerRow.state == "fired",
+                            TimerRow.step == 0,
+                            TimerRow.subject.like("bench-%"),
+                        )
+                    )
+                ).scalar_one()
                 if done >= timers:
                     rows = await conn.execute(
-                        select(TimerRow.lateness_seconds, TimerRow.fired_at, TimerRow.fired_by)
-                        .where(TimerRow.subject.like("bench-%"), TimerRow.step == 0))
+                        select(
+                            TimerRow.lateness_seconds, TimerRow.fired_at, TimerRow.fired_by
+                        ).where(TimerRow.subject.like("bench-%"), TimerRow.step == 0)
+                    )
                     return [(float(a), b, str(c)) for a, b, c in rows.all()]
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {done} of {timers} timers fired in {DEADLINE_S}s")
@@ -164,9 +198,12 @@ async def run(kind: str, processes: int, timers: int, spread_s: float) -> dict[s
     times = sorted(f[1] for f in fired)
     span = max((times[-1] - times[0]).total_seconds(), 1e-9)
     return {
-        "database": kind, "processes": processes, "timers": len(fired),
+        "database": kind,
+        "processes": processes,
+        "timers": len(fired),
         "p50_s": statistics.median(lateness),
-        "p99_s": lateness[int(0.99 * (len(lateness) - 1))], "max_s": lateness[-1],
+        "p99_s": lateness[int(0.99 * (len(lateness) - 1))],
+        "max_s": lateness[-1],
         "fired_per_s": len(fired) / span,
         "by_process": sorted(sum(1 for f in fired if f[2] == c) for c in {f[2] for f in fired}),
     }
@@ -175,8 +212,9 @@ async def run(kind: str, processes: int, timers: int, spread_s: float) -> dict[s
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timers", type=int, default=10_000)
-    parser.add_argument("--spread", type=float, default=20.0,
-                        help="seconds over which the timers fall due")
+    parser.add_argument(
+        "--spread", type=float, default=20.0, help="seconds over which the timers fall due"
+    )
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
@@ -184,14 +222,19 @@ async def main() -> None:
     if "postgresql" in databases and not await _postgres_answers():
         print("PostgreSQL is not answering on 127.0.0.1:5432: skipping it")
         databases.remove("postgresql")
-    print(f"{'database':<11}{'procs':>6}{'timers':>8}{'p50 s':>9}{'p99 s':>9}{'max s':>9}"
-          f"{'fired/s':>10}  per process")
+    print(
+        f"{'database':<11}{'procs':>6}{'timers':>8}{'p50 s':>9}{'p99 s':>9}{'max s':>9}"
+        f"{'fired/s':>10}  per process"
+    )
     for kind in databases:
         for processes in args.processes:
             r = await run(kind, processes, args.timers, args.spread)
-            print(f"{r['database']:<11}{r['processes']:>6}{r['timers']:>8}{r['p50_s']:>9.3f}"
-                  f"{r['p99_s']:>9.3f}{r['max_s']:>9.3f}{r['fired_per_s']:>10.1f}  "
-                  f"{r['by_process']}", flush=True)
+            print(
+                f"{r['database']:<11}{r['processes']:>6}{r['timers']:>8}{r['p50_s']:>9.3f}"
+                f"{r['p99_s']:>9.3f}{r['max_s']:>9.3f}{r['fired_per_s']:>10.1f}  "
+                f"{r['by_process']}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

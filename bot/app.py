@@ -110,7 +110,9 @@ def create_app(wired: Wired) -> FastAPI:
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
     app.add_api_route(
-        "/", lambda: PlainTextResponse("Blastwall: see /console, /docs\n"), include_in_schema=False
+        "/",
+        lambda: PlainTextResponse("Blastwall: see /docs and /healthz\n"),
+        include_in_schema=False,
     )
     return app
 
