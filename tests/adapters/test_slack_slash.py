@@ -14,14 +14,23 @@ def test_subcommands_become_commands() -> None:
     assert slash.parse("", "UME", "C1") == slash.FORM
     assert slash.parse("ack", "UME", "C1") == AcknowledgeCommand(ME, room=ROOM)
     assert slash.parse("commander <@U0NEW|new>", "UME", "C1") == ProposeHandoff(
-        ME, Actor("slack", "U0NEW"), room=ROOM)
+        ME, Actor("slack", "U0NEW"), room=ROOM
+    )
     assert slash.parse("status Resolved rotated and verified", "UME", "C1") == ChangeStatus(
-        ME, Status.RESOLVED, room=ROOM, reason="rotated and verified")
+        ME, Status.RESOLVED, room=ROOM, reason="rotated and verified"
+    )
     assert slash.parse("snooze no_status_update 30 waiting on vendor", "UME", "C1") == Snooze(
-        ME, StallKind.NO_STATUS_UPDATE, 30, "waiting on vendor", room=ROOM)
+        ME, StallKind.NO_STATUS_UPDATE, 30, "waiting on vendor", room=ROOM
+    )
 
 
 def test_anything_else_gets_the_usage() -> None:
-    for text in ("commander bob", "status sleeping", "snooze forever", "snooze nap 5 x",
-                 "dance", "open"):
+    for text in (
+        "commander bob",
+        "status sleeping",
+        "snooze forever",
+        "snooze nap 5 x",
+        "dance",
+        "open",
+    ):
         assert slash.parse(text, "UME", "C1") == slash.USAGE
