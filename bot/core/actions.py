@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +33,16 @@ class RiskTier(StrEnum):
 
 
 @dataclass(frozen=True)
+class ParamSpec:
+    """One parameter an action accepts; values are strings matching ``pattern``."""
+
+    name: str
+    description: str
+    required: bool = False
+    pattern: str = r"[^\x00-\x1f]{0,200}"
+
+
+@dataclass(frozen=True)
 class ActionSpec:
     """One pre-authorized operation of a connector, as the catalogue lists it."""
 
@@ -43,9 +54,22 @@ class ActionSpec:
     right: Right
     reversibility: Reversibility
     risk: RiskTier
+    params: tuple[ParamSpec, ...] = ()
 
     def applies_to(self, kind: IdentityKind) -> bool:
         return kind in self.target_kinds
+
+    def param_problem(self, params: dict[str, str]) -> str | None:
+        """Why these parameters do not fit the schema, or None when they do."""
+        known = {p.name: p for p in self.params}
+        for name, value in params.items():
+            spec = known.get(name)
+            if spec is None:
+                return f"unknown parameter {name!r} for {self.id}"
+            if re.fullmatch(spec.pattern, value) is None:
+                return f"parameter {name!r} does not match {spec.pattern}"
+        missing = [p.name for p in self.params if p.required and p.name not in params]
+        return f"missing parameter(s) {', '.join(missing)} for {self.id}" if missing else None
 
 
 class RequestStatus(StrEnum):
@@ -89,6 +113,25 @@ class ActionOutcome:
     after: dict[str, object] = field(default_factory=dict)
     already: bool = False
     error_code: str | None = None
+    response: dict[str, object] = field(default_factory=dict)  # what the system answered
+
+    @property
+    def response_hash(self) -> str:
+        return stable_hash(self.response)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A read-back after apply: is the change visible yet (within a bounded wait)?"""
+
+    confirmed: bool
+    observed: dict[str, object]
+    summary: str
+
+
+class Operation(StrEnum):
+    APPLY = "apply"
+    UNDO = "undo"
 
 
 @dataclass
@@ -106,6 +149,9 @@ class ActionRequest:
     plan_hash: str | None = None
     approvals_needed: int = 0
     expires_at: datetime | None = None
+    snapshot: dict[str, object] | None = None  # the target's state before the change
+    operation: Operation = Operation.APPLY
+    undo_of: str | None = None  # the request an undo restores
 
 
 def idempotency_key(

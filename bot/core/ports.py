@@ -7,7 +7,13 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
-from bot.core.actions import ActionOutcome, ActionPlan, ActionRequest, ActionSpec
+from bot.core.actions import (
+    ActionOutcome,
+    ActionPlan,
+    ActionRequest,
+    ActionSpec,
+    Verification,
+)
 from bot.core.actors import Actor
 from bot.core.approvals import Approval
 from bot.core.cards import Card, Prompt
@@ -41,6 +47,23 @@ class Connector(Protocol):
         self, action_id: str, target: AffectedIdentity, params: dict[str, str]
     ) -> ActionOutcome:
         """Make the change. Idempotent: "already in that state" is success."""
+        ...
+
+    async def verify(
+        self, action_id: str, target: AffectedIdentity, params: dict[str, str]
+    ) -> Verification:
+        """Read back until the change is visible (IAM is eventually consistent), bounded."""
+        ...
+
+    async def undo(
+        self,
+        action_id: str,
+        target: AffectedIdentity,
+        params: dict[str, str],
+        snapshot: dict[str, object],
+    ) -> ActionOutcome:
+        """Restore from the snapshot; refuse (ok=False, error_code "unsafe" or
+        "irreversible") when that would hand access back, saying why."""
         ...
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.core.actions import ActionOutcome, ActionRequest, RequestStatus
+from bot.core.actions import ActionOutcome, ActionRequest, Operation, RequestStatus
 from bot.core.actors import Actor
 from bot.core.approvals import Approval, Decision
 from bot.core.escalation import StallKind
@@ -143,6 +143,9 @@ def request_row(request: ActionRequest, now: datetime) -> dict[str, Any]:
         "plan_hash": request.plan_hash,
         "approvals_needed": request.approvals_needed,
         "expires_at": request.expires_at,
+        "snapshot": request.snapshot,
+        "operation": request.operation.value,
+        "undo_of": request.undo_of,
         "requested_at": request.requested_at,
         "updated_at": now,
     }
@@ -158,12 +161,19 @@ def request_from(row: ActionRequestRow) -> ActionRequest:
         idempotency_key=row.idempotency_key,
         requested_at=row.requested_at,
         status=RequestStatus(row.status),
-        outcome=ActionOutcome(**row.outcome) if row.outcome else None,
+        outcome=_outcome(row.outcome),
         justification=row.justification,
         plan_hash=row.plan_hash,
         approvals_needed=row.approvals_needed,
         expires_at=row.expires_at,
+        snapshot=row.snapshot,
+        operation=Operation(row.operation),
+        undo_of=row.undo_of,
     )
+
+
+def _outcome(record: dict[str, Any] | None) -> ActionOutcome | None:
+    return ActionOutcome(**record) if record else None
 
 
 def approval_row(approval: Approval) -> dict[str, Any]:

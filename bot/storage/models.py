@@ -95,11 +95,14 @@ class ActionRequestRow(Base):
     params: Mapped[dict[str, Any]]
     actor: Mapped[dict[str, Any]]
     justification: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
     outcome: Mapped[dict[str, Any] | None]
     plan_hash: Mapped[str | None] = mapped_column(String(64))
     approvals_needed: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime | None]
+    snapshot: Mapped[dict[str, Any] | None]
+    operation: Mapped[str] = mapped_column(String(16), default="apply")
+    undo_of: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -6,7 +6,7 @@ credentials or boto3 sessions.
 
 from __future__ import annotations
 
-from bot.core.actions import ActionSpec, Reversibility, RiskTier
+from bot.core.actions import ActionSpec, ParamSpec, Reversibility, RiskTier
 from bot.core.identities import IdentityKind
 from bot.core.roles import Right
 
@@ -21,6 +21,46 @@ DEACTIVATE_ACCESS_KEY = ActionSpec(
     right=Right.NHI_CREDENTIAL_LIFECYCLE,
     reversibility=Reversibility.TOGGLE,
     risk=RiskTier.MEDIUM,
+    params=(
+        ParamSpec(
+            "confirm_false_positive",
+            "undo only: re-enable a key that was never compromised",
+            pattern="true|false",
+        ),
+    ),
+)
+
+DELETE_ACCESS_KEY = ActionSpec(
+    id="aws.iam.delete_access_key",
+    connector=CONNECTOR,
+    operation="DeleteAccessKey",
+    title="Delete access key",
+    target_kinds=frozenset({IdentityKind.ACCESS_KEY}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.CRITICAL,
+)
+
+REMOVE_CONSOLE_LOGIN = ActionSpec(
+    id="aws.iam.remove_console_login",
+    connector=CONNECTOR,
+    operation="DeleteLoginProfile",
+    title="Remove console login",
+    target_kinds=frozenset({IdentityKind.USER, IdentityKind.SERVICE_ACCOUNT}),
+    right=Right.IAM_POLICY,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.HIGH,
+)
+
+BLOCK_ROLE_ASSUMPTION = ActionSpec(
+    id="aws.iam.block_role_assumption",
+    connector=CONNECTOR,
+    operation="UpdateAssumeRolePolicy(deny all)",
+    title="Block new role assumption",
+    target_kinds=frozenset({IdentityKind.ROLE, IdentityKind.AGENT}),
+    right=Right.IAM_POLICY,
+    reversibility=Reversibility.RESTORE_FROM_SNAPSHOT,
+    risk=RiskTier.HIGH,
 )
 
 QUARANTINE_PRINCIPAL = ActionSpec(
@@ -54,4 +94,11 @@ REVOKE_ROLE_SESSIONS = ActionSpec(
     risk=RiskTier.HIGH,
 )
 
-SPECS: tuple[ActionSpec, ...] = (DEACTIVATE_ACCESS_KEY, QUARANTINE_PRINCIPAL, REVOKE_ROLE_SESSIONS)
+SPECS: tuple[ActionSpec, ...] = (
+    DEACTIVATE_ACCESS_KEY,
+    DELETE_ACCESS_KEY,
+    QUARANTINE_PRINCIPAL,
+    REVOKE_ROLE_SESSIONS,
+    REMOVE_CONSOLE_LOGIN,
+    BLOCK_ROLE_ASSUMPTION,
+)
