@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.containment import Cleared, execute
 from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval, Decision, approved, refusal
 from bot.core.commands import DecideApproval
@@ -18,6 +17,7 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
+from bot.execution import Cleared, execute
 from bot.services import Services
 
 

@@ -10,12 +10,9 @@ action the playbook gates behind approval waits for its approvers instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.checkpoints import checkpoint
 from bot.core.actions import (
-    ActionOutcome,
     ActionRequest,
     ActionSpec,
     RequestStatus,
@@ -27,7 +24,6 @@ from bot.core.escalation import StallKind, step_due
 from bot.core.events import (
     ActionDuplicate,
     ActionRefused,
-    ActionSettled,
     ApprovalRequested,
     Event,
 )
@@ -35,20 +31,12 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
 from bot.core.playbooks import ApprovalPolicy
-from bot.core.ports import IncidentStore, UnitOfWork
+from bot.core.ports import UnitOfWork
+from bot.execution import Cleared, execute, request_details
 from bot.services import Services
 
 MAX_ATTEMPTS = 20
 RETRYABLE = (RequestStatus.FAILED, RequestStatus.DENIED)
-
-
-@dataclass(frozen=True)
-class Cleared:
-    """A request that passed every check and whose intent is committed."""
-
-    request: ActionRequest
-    spec: ActionSpec
-    target: AffectedIdentity
 
 
 async def request_action(cmd: RequestAction, svc: Services) -> Sequence[Event]:
@@ -86,7 +74,7 @@ async def _clear(
             at=svc.clock.now(),
             why=cmd.justification,
             right=spec.right.value,
-            details=_request_details(request, spec),
+            details=request_details(request, spec),
         )
     )
     if approval is not None:
@@ -173,67 +161,6 @@ def _new_request(
     )
 
 
-async def execute(cleared: Cleared, svc: Services, approvals: Sequence[str] = ()) -> Event:
-    """Call the connector for a committed intent, then commit its outcome."""
-    outcome = await _run(cleared, svc)
-    return await _settle(cleared, outcome, svc, approvals)
-
-
-async def _run(cleared: Cleared, svc: Services) -> ActionOutcome:
-    connector = svc.connectors[cleared.spec.connector]
-    request = cleared.request
-    try:
-        return await connector.apply(request.action_id, cleared.target, request.params)
-    except Exception as exc:  # a connector bug must still leave an outcome on record
-        return ActionOutcome(ok=False, summary=f"connector error: {exc}", error_code="error")
-
-
-async def _settle(
-    cleared: Cleared, outcome: ActionOutcome, svc: Services, approvals: Sequence[str]
-) -> Event:
-    request = cleared.request
-    request.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
-    request.outcome = outcome
-    async with svc.uow() as uow:
-        store = uow.incidents
-        incident = await store.get(request.incident_id, for_update=True)
-        assert incident is not None
-        await store.save_request(request)
-        await uow.timers.cancel(incident.id, StallKind.ACTION_NOT_RUN, request.idempotency_key)
-        await store.append_evidence(_settled(request, cleared.spec, outcome, svc, approvals))
-        if outcome.ok and incident.status is Status.DECLARED:
-            await _contain(store, incident, request, svc)
-        await checkpoint(store, svc.signer, incident.id)
-        await uow.commit()
-    return ActionSettled(
-        incident_id=request.incident_id,
-        actor=request.actor,
-        action_id=request.action_id,
-        target_key=request.target_key,
-        status=request.status,
-        summary=outcome.summary,
-    )
-
-
-async def _contain(
-    store: IncidentStore, incident: Incident, request: ActionRequest, svc: Services
-) -> None:
-    """The first successful containment action marks the incident contained."""
-    previous = incident.transition(Status.CONTAINED)
-    await store.save(incident)
-    await store.append_evidence(
-        EvidenceRecord(
-            incident_id=incident.id,
-            what="status changed",
-            actor=request.actor,
-            at=svc.clock.now(),
-            why=f"{request.action_id} succeeded on {request.target_key}",
-            before={"status": previous.value},
-            after={"status": incident.status.value},
-        )
-    )
-
-
 def _denied(
     incident: Incident, cmd: RequestAction, svc: Services, spec: ActionSpec | None, why: str
 ) -> EvidenceRecord:
@@ -247,45 +174,3 @@ def _denied(
         outcome="refused",
         details={"action": cmd.action_id, "target": cmd.target_key, "params": dict(cmd.params)},
     )
-
-
-def _settled(
-    request: ActionRequest,
-    spec: ActionSpec,
-    outcome: ActionOutcome,
-    svc: Services,
-    approvals: Sequence[str],
-) -> EvidenceRecord:
-    return EvidenceRecord(
-        incident_id=request.incident_id,
-        what="action succeeded" if outcome.ok else "action failed",
-        actor=request.actor,
-        at=svc.clock.now(),
-        why=request.justification,
-        right=spec.right.value,
-        before=dict(outcome.before),
-        after=dict(outcome.after),
-        outcome=outcome.summary,
-        details={
-            **_request_details(request, spec),
-            "already": outcome.already,
-            "error_code": outcome.error_code,
-            "approvals": list(approvals),
-        },
-    )
-
-
-def _request_details(request: ActionRequest, spec: ActionSpec) -> dict[str, object]:
-    return {
-        "action": request.action_id,
-        "operation": spec.operation,
-        "connector": spec.connector,
-        "target": request.target_key,
-        "params": dict(request.params),
-        "idempotency_key": request.idempotency_key,
-        "plan_hash": request.plan_hash,
-        "reversibility": spec.reversibility.value,
-        "risk": spec.risk.value,
-        "approvals_needed": request.approvals_needed,
-        "expires_at": request.expires_at.isoformat() if request.expires_at else None,
-    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.core.actions import ActionOutcome, ActionPlan, ActionSpec
+from bot.core.actions import ActionOutcome, ActionPlan, ActionSpec, Verification
 from bot.core.identities import AffectedIdentity
 
 
@@ -15,6 +15,7 @@ class FakeConnector:
     offered: Sequence[ActionSpec]
     states: dict[str, str] = field(default_factory=dict)
     applied: list[tuple[str, str]] = field(default_factory=list)
+    undone: list[tuple[str, str]] = field(default_factory=list)
     fail_with: str | None = None
 
     def specs(self) -> Sequence[ActionSpec]:
@@ -42,3 +43,22 @@ class FakeConnector:
             after={"status": "Inactive"},
             already=before == "Inactive",
         )
+
+    async def verify(
+        self, action_id: str, target: AffectedIdentity, params: dict[str, str]
+    ) -> Verification:
+        state = self.states.get(target.key, "Active")
+        return Verification(state == "Inactive", {"status": state}, "read back")
+
+    async def undo(
+        self,
+        action_id: str,
+        target: AffectedIdentity,
+        params: dict[str, str],
+        snapshot: dict[str, object],
+    ) -> ActionOutcome:
+        if params.get("confirm_false_positive") != "true":
+            return ActionOutcome(ok=False, summary="unsafe: rotate instead", error_code="unsafe")
+        self.undone.append((action_id, target.key))
+        self.states[target.key] = str(snapshot.get("status", "Active"))
+        return ActionOutcome(ok=True, summary="restored", after={"status": self.states[target.key]})

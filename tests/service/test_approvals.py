@@ -90,8 +90,14 @@ async def test_requester_cannot_approve_and_one_person_counts_once(world: World)
     settled = events[-1]
     assert isinstance(settled, ActionSettled) and settled.status is RequestStatus.SUCCEEDED
     assert world.aws.applied == [(DEACTIVATE_ACCESS_KEY.id, KEY.key)]
-    last = json.loads(world.database.committed.lines[incident_id][-2])
-    assert last["what"] == "action succeeded"
+    entries = [json.loads(x) for x in world.database.committed.lines[incident_id]]
+    last = next(e for e in entries if e["what"] == "action succeeded")
+    assert [e["what"] for e in entries][-4:] == [
+        "action planned",
+        "action succeeded",
+        "action verified",
+        "status changed",
+    ]
     assert len(last["details"]["approvals"]) == 2
     assert "approval refused" in _whats(world, incident_id)
 

@@ -102,9 +102,11 @@ async def test_holder_contains_once_even_when_clicking_twice(world: World) -> No
     assert world.aws.applied == [(DEACTIVATE_ACCESS_KEY.id, KEY.key)]
     state = world.database.committed
     assert state.incidents[incident_id].status is Status.CONTAINED
-    assert _whats(world, incident_id)[-3:] == [
+    assert _whats(world, incident_id)[-5:] == [
         "action requested",
+        "action planned",
         "action succeeded",
+        "action verified",
         "status changed",
     ]
     size, _ = state.checkpoints[incident_id][-1]
