@@ -95,7 +95,9 @@ def create_app(wired: Wired) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
         await upgrade(database_url(settings))
-        clock = EscalationClock(wired.bus, settings.timer_interval)
+        clock = EscalationClock(
+            wired.bus, settings.timer_interval, reconcile_after_s=settings.reconcile_after
+        )
         clock.start()
         log.info("escalation clock started as %s", clock.claimer)
         yield

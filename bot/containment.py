@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+from bot.bulk import ALL, request_bulk
 from bot.core.actions import (
     ActionRequest,
     ActionSpec,
@@ -40,6 +41,8 @@ RETRYABLE = (RequestStatus.FAILED, RequestStatus.DENIED)
 
 
 async def request_action(cmd: RequestAction, svc: Services) -> Sequence[Event]:
+    if cmd.target_key == ALL:
+        return await request_bulk(cmd, svc)
     async with svc.uow() as uow:
         incident = await uow.incidents.get(cmd.incident_id, for_update=True)
         if incident is None:

@@ -22,8 +22,10 @@ from bot.core.commands import (
     DeclareIncident,
     FireDueTimers,
     ProposeHandoff,
+    ReconcileIntents,
     RequestAction,
     Snooze,
+    UndoAction,
 )
 from bot.core.events import (
     ActionDuplicate,
@@ -32,6 +34,7 @@ from bot.core.events import (
     AlertCoalesced,
     ApprovalRecorded,
     ApprovalRequested,
+    BulkSettled,
     CommandAcknowledged,
     CommandChanged,
     Escalated,
@@ -55,6 +58,7 @@ from bot.notifications import (
     escalate,
     open_room,
     refresh_card,
+    report_bulk,
     report_duplicate,
     report_refusal,
     report_refused,
@@ -63,7 +67,9 @@ from bot.notifications import (
     report_status_refusal,
     report_told,
 )
+from bot.reconciler import reconcile
 from bot.services import Services
+from bot.undo import undo_action
 
 
 def build_bus(svc: Services) -> MessageBus:
@@ -80,6 +86,8 @@ def build_bus(svc: Services) -> MessageBus:
         AcceptCommand: partial(accept, svc=svc),
         Snooze: partial(snooze, svc=svc),
         FireDueTimers: partial(fire_due, svc=svc),
+        UndoAction: partial(undo_action, svc=svc),
+        ReconcileIntents: partial(reconcile, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],
@@ -98,5 +106,6 @@ def build_bus(svc: Services) -> MessageBus:
         Escalated: [on(escalate)],
         Refused: [on(report_refused)],
         Told: [on(report_told)],
+        BulkSettled: [on(refresh_card), on(report_bulk)],
     }
     return MessageBus(commands, events)

@@ -16,6 +16,7 @@ from bot.core.events import (
     ActionRefused,
     ActionSettled,
     ApprovalRequested,
+    BulkSettled,
     CommandChanged,
     Escalated,
     Event,
@@ -80,8 +81,20 @@ async def _record_room(incident: Incident, svc: Services) -> None:
 
 
 async def refresh_card(event: Event, svc: Services) -> None:
+    await refresh_card_of(event.incident_id, svc)
+
+
+async def report_bulk(event: BulkSettled, svc: Services) -> None:
+    text = (
+        f"{event.action_id} on {event.total} identities: {event.succeeded} done, "
+        f"{event.failed} failed, {event.skipped} skipped (refused or already requested)."
+    )
+    await _tell(event.incident_id, event, text, svc)
+
+
+async def refresh_card_of(incident_id: str, svc: Services) -> None:
     async with svc.uow() as uow:
-        incident = await uow.incidents.get(event.incident_id)
+        incident = await uow.incidents.get(incident_id)
         if incident is None or incident.card is None:
             return
         card = await _card(uow.incidents, incident, svc)
@@ -128,7 +141,13 @@ async def report_duplicate(event: ActionDuplicate, svc: Services) -> None:
 
 async def _tell(
     incident_id: str,
-    event: ActionSettled | ActionRefused | ActionDuplicate | StatusRefused | Refused | Told,
+    event: ActionSettled
+    | ActionRefused
+    | ActionDuplicate
+    | StatusRefused
+    | Refused
+    | Told
+    | BulkSettled,
     text: str,
     svc: Services,
 ) -> None:

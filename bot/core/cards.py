@@ -9,6 +9,8 @@ from bot.core.actions import ActionSpec, RequestStatus
 from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
 
+ALL_TARGETS = "*"
+
 
 @dataclass(frozen=True)
 class CardButton:
@@ -69,21 +71,17 @@ def build_card(
     pending: tuple[str, ...] = (),
 ) -> Card:
     """One button per offered action per identity it applies to."""
-    buttons = []
+    buttons: list[CardButton] = []
     for offered in playbook.actions:
         spec = catalogue.get(offered.action_id)
         if spec is None:
             continue
-        for identity in incident.identities:
-            if spec.applies_to(identity.kind):
-                buttons.append(
-                    CardButton(
-                        action_id=spec.id,
-                        target_key=identity.key,
-                        label=offered.label,
-                        danger=not spec.reversibility.reversible,
-                    )
-                )
+        fits = [i for i in incident.identities if spec.applies_to(i.kind)]
+        danger = not spec.reversibility.reversible
+        if len(fits) > 1:  # the bulk button: every identity it fits, as one request
+            label = f"{offered.label}: all {len(fits)}"
+            buttons.append(CardButton(spec.id, ALL_TARGETS, label, danger))
+        buttons += [CardButton(spec.id, i.key, offered.label, danger) for i in fits]
     commander = incident.commander
     return Card(
         incident_id=incident.id,

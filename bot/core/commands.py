@@ -117,3 +117,20 @@ class FireDueTimers(Command):
 
     claimer: str
     limit: int = 200
+
+
+@dataclass(frozen=True)
+class UndoAction(Command):
+    """Put a target back from the snapshot taken before the change, when that is safe."""
+
+    request_key: str
+    actor: Actor
+    params: dict[str, str] = field(default_factory=dict)
+    justification: str = ""
+
+
+@dataclass(frozen=True)
+class ReconcileIntents(Command):
+    """After a crash: settle intents that never got an outcome, without calling again."""
+
+    older_than_s: float = 300.0

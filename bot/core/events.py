@@ -130,3 +130,15 @@ class Told(Event):
 
     actor: Actor
     text: str
+
+
+@dataclass(frozen=True)
+class BulkSettled(Event):
+    """One action applied to every identity it fits: how many succeeded and failed."""
+
+    actor: Actor
+    action_id: str
+    total: int
+    succeeded: int
+    failed: int
+    skipped: int

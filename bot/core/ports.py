@@ -130,6 +130,10 @@ class IncidentStore(Protocol):
 
     async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]: ...
 
+    async def stale_running(self, updated_before: datetime) -> Sequence[ActionRequest]:
+        """Intents still running that nobody has touched since ``updated_before``."""
+        ...
+
     async def add_approval(self, approval: Approval) -> bool:
         """Record one person's decision; False when they already decided (nothing written)."""
         ...

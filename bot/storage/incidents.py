@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.actions import ActionRequest
+from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
@@ -174,6 +174,17 @@ class SqlIncidentStore:
             .order_by(ApprovalRow.decided_at)
         )
         return [approval_from(r) for r in rows.scalars()]
+
+    async def stale_running(self, updated_before: datetime) -> Sequence[ActionRequest]:
+        rows = await self._session.execute(
+            select(ActionRequestRow)
+            .where(
+                ActionRequestRow.status == RequestStatus.RUNNING.value,
+                ActionRequestRow.updated_at < updated_before,
+            )
+            .order_by(ActionRequestRow.requested_at)
+        )
+        return [request_from(r) for r in rows.scalars()]
 
     async def append_evidence(self, record: EvidenceRecord) -> int:
         """Chain after the incident's last entry. The caller holds the incident's lock;

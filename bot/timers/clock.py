@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bus import CommandSink
-from bot.core.commands import FireDueTimers
+from bot.core.commands import FireDueTimers, ReconcileIntents
 from bot.core.events import Escalated
 
 log = logging.getLogger(__name__)
 BATCH = 200
+RECONCILE_EVERY_S = 30
 
 
 def claimer_id() -> str:
@@ -31,10 +32,15 @@ def claimer_id() -> str:
 
 class EscalationClock:
     def __init__(
-        self, bus: CommandSink, interval_s: float = 1.0, claimer: str | None = None
+        self,
+        bus: CommandSink,
+        interval_s: float = 1.0,
+        claimer: str | None = None,
+        reconcile_after_s: float = 300.0,
     ) -> None:
         self._bus = bus
         self._interval_s = interval_s
+        self._reconcile_after_s = reconcile_after_s
         self.claimer = claimer or claimer_id()
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
@@ -51,6 +57,13 @@ class EscalationClock:
             next_run_time=datetime.now(UTC),
             id="blastwall-timers",
         )
+        self._scheduler.add_job(
+            self.reconcile,
+            "interval",
+            seconds=RECONCILE_EVERY_S,
+            next_run_time=datetime.now(UTC),
+            id="blastwall-reconcile",
+        )
         self._scheduler.start()
 
     async def wake(self) -> int:
@@ -65,6 +78,13 @@ class EscalationClock:
             fired += sum(1 for e in events if isinstance(e, Escalated))
             if len(events) == 0:
                 return fired
+
+    async def reconcile(self) -> None:
+        """Settle intents a crash left without an outcome (reading, never re-calling)."""
+        try:
+            await self._bus.handle(ReconcileIntents(self._reconcile_after_s))
+        except Exception:
+            log.exception("reconciling intents failed; retrying later")
 
     def shutdown(self) -> None:
         if self._scheduler.running:

@@ -64,6 +64,7 @@ class AwsIamConnector:
         max_attempts: int = 5,
         timeout_s: float = 10.0,
         verify_timeout_s: float = VERIFY_TIMEOUT_S,
+        rate_per_s: float = 10.0,
     ) -> None:
         self._iam = IamCalls(
             endpoint_url=endpoint_url,
@@ -75,6 +76,7 @@ class AwsIamConnector:
         )
         self._actions = {a.spec.id: a for a in ACTIONS}
         self._verify_timeout_s = verify_timeout_s
+        self.rate_per_s = rate_per_s  # bulk runs stay under IAM's mutation throttle
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> AwsIamConnector:
@@ -84,6 +86,7 @@ class AwsIamConnector:
             access_key_id=environ.get("BLASTWALL_AWS_ACCESS_KEY_ID") or None,
             secret_access_key=environ.get("BLASTWALL_AWS_SECRET_ACCESS_KEY") or None,
             max_attempts=int(environ.get("BLASTWALL_AWS_MAX_ATTEMPTS") or 5),
+            rate_per_s=float(environ.get("BLASTWALL_AWS_RATE_PER_S") or 10.0),
         )
 
     def specs(self) -> Sequence[ActionSpec]:

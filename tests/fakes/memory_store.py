@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 
-from bot.core.actions import ActionRequest
+from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval
 from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord
@@ -93,6 +93,13 @@ class MemoryStore:
 
     async def approvals_for(self, request_key: str) -> list[Approval]:
         return [a for (k, _), a in self.state.approvals.items() if k == request_key]
+
+    async def stale_running(self, updated_before: datetime) -> Sequence[ActionRequest]:
+        return [
+            copy.deepcopy(r)
+            for r in self.state.requests.values()
+            if r.status is RequestStatus.RUNNING and r.requested_at < updated_before
+        ]
 
     async def append_evidence(self, record: EvidenceRecord) -> int:
         lines = self.state.lines.setdefault(record.incident_id, [])

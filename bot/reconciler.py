@@ -1,0 +1,113 @@
+"""Settling intents that never got an outcome (Blastwall died mid-call).
+
+It reads the target's real state and records what it finds; it never calls
+the connector's apply again, because it cannot know whether the first call
+landed. An intent is only considered abandoned once nobody has touched it for
+``older_than_s``, so a live call on another replica is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from bot.checkpoints import checkpoint
+from bot.core.actions import ActionOutcome, ActionRequest, Operation, RequestStatus
+from bot.core.actors import SYSTEM
+from bot.core.commands import ReconcileIntents
+from bot.core.escalation import StallKind
+from bot.core.events import ActionSettled, Event
+from bot.core.evidence import EvidenceRecord
+from bot.services import Services
+
+
+async def reconcile(cmd: ReconcileIntents, svc: Services) -> Sequence[Event]:
+    cutoff = svc.clock.now() - timedelta(seconds=cmd.older_than_s)
+    async with svc.uow() as uow:
+        stale = await uow.incidents.stale_running(cutoff)
+    events: list[Event] = []
+    for request in stale:
+        settled = await _settle(request, await _observe(request, svc), svc)
+        if settled is not None:
+            events.append(settled)
+    return events
+
+
+async def _observe(request: ActionRequest, svc: Services) -> ActionOutcome:
+    """What the target shows now: the change made (succeeded), or not (failed)."""
+    spec = svc.catalogue.get(request.action_id)
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(request.incident_id)
+    target = incident.identity(request.target_key) if incident else None
+    if spec is None or target is None or spec.connector not in svc.connectors:
+        return ActionOutcome(
+            ok=False, summary="reconciled: cannot read this target", error_code="unknown"
+        )
+    if request.operation is Operation.UNDO:
+        return ActionOutcome(
+            ok=False,
+            summary="reconciled: an undo was interrupted; check the target and undo again",
+            error_code="unknown",
+        )
+    try:
+        plan = await svc.connectors[spec.connector].plan(request.action_id, target, request.params)
+    except Exception as exc:
+        return ActionOutcome(
+            ok=False, summary=f"reconciled: could not read the target: {exc}", error_code="unknown"
+        )
+    if plan.no_op:
+        return ActionOutcome(
+            ok=True,
+            summary="reconciled: the target shows the change",
+            before=dict(request.snapshot or {}),
+            after=dict(plan.before),
+        )
+    return ActionOutcome(
+        ok=False,
+        error_code="interrupted",
+        before=dict(plan.before),
+        summary="reconciled: the change was not made (interrupted); "
+        "not retried automatically, request it again",
+    )
+
+
+async def _settle(request: ActionRequest, outcome: ActionOutcome, svc: Services) -> Event | None:
+    async with svc.uow() as uow:
+        await uow.incidents.get(request.incident_id, for_update=True)
+        current = await uow.incidents.get_request(request.idempotency_key)
+        if current is None or current.status is not RequestStatus.RUNNING:
+            return None  # someone settled it meanwhile
+        current.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
+        current.outcome = outcome
+        await uow.incidents.save_request(current)
+        await uow.timers.cancel(
+            current.incident_id, StallKind.ACTION_NOT_RUN, current.idempotency_key
+        )
+        await uow.incidents.append_evidence(
+            EvidenceRecord(
+                incident_id=current.incident_id,
+                what="action reconciled",
+                actor=SYSTEM,
+                at=svc.clock.now(),
+                before=dict(outcome.before),
+                after=dict(outcome.after),
+                outcome=outcome.summary,
+                details={
+                    "request": current.idempotency_key,
+                    "action": current.action_id,
+                    "target": current.target_key,
+                    "requested_by": current.actor.principal,
+                    "status": current.status.value,
+                },
+            )
+        )
+        await checkpoint(uow.incidents, svc.signer, current.incident_id)
+        await uow.commit()
+    return ActionSettled(
+        current.incident_id,
+        current.actor,
+        current.action_id,
+        current.target_key,
+        current.status,
+        outcome.summary,
+    )

@@ -1,0 +1,177 @@
+"""Undo: restore a target from the snapshot taken before the change, when it is safe.
+
+Irreversible actions are refused here; the connector refuses the unsafe ones
+(a leaked key re-enabled, a session revocation lifted too early) and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.checkpoints import checkpoint
+from bot.core.actions import (
+    ActionOutcome,
+    ActionRequest,
+    Operation,
+    RequestStatus,
+    idempotency_key,
+)
+from bot.core.commands import UndoAction
+from bot.core.events import ActionSettled, Event, Refused
+from bot.core.evidence import EvidenceRecord
+from bot.core.incidents import Incident, Status
+from bot.core.ports import UnitOfWork
+from bot.services import Services
+
+
+async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:
+    async with svc.uow() as uow:
+        original = await uow.incidents.get_request(cmd.request_key)
+        incident = (
+            await uow.incidents.get(original.incident_id, for_update=True) if original else None
+        )
+        if original is None or incident is None:
+            return [Refused("", cmd.actor, "no such action to undo")]
+        reason = _refusal(incident, original, cmd, svc)
+        undo = None if reason else await _reserve(uow, incident, original, cmd, svc)
+        if undo is None:
+            reason = reason or "this undo was already requested"
+            await uow.incidents.append_evidence(
+                _entry(incident, original, cmd, svc, "undo refused", reason)
+            )
+            await uow.commit()
+            return [Refused(incident.id, cmd.actor, reason)]
+        await uow.incidents.append_evidence(
+            _entry(incident, original, cmd, svc, "undo requested", None)
+        )
+        await uow.commit()
+    outcome = await _restore(original, incident, cmd, svc)
+    return [await _settle(undo, original, outcome, svc)]
+
+
+def _refusal(
+    incident: Incident, original: ActionRequest, cmd: UndoAction, svc: Services
+) -> str | None:
+    spec = svc.catalogue.get(original.action_id)
+    playbook = svc.playbooks.get(incident.playbook)
+    if spec is None or playbook is None or spec.connector not in svc.connectors:
+        return f"{original.action_id} cannot be undone here"
+    if not playbook.holds(cmd.actor, spec.right):
+        return f"authorization denied: {spec.right.value} is required"
+    if incident.status is Status.CLOSED:
+        return f"{incident.id} is closed"
+    if original.operation is not Operation.APPLY or original.status is not RequestStatus.SUCCEEDED:
+        return "only a containment action that succeeded can be undone"
+    if not spec.reversibility.reversible and spec.reversibility.value != "expires-by-itself":
+        return f"{original.action_id} is irreversible"
+    if original.snapshot is None:
+        return "no snapshot of the prior state was taken"
+    return spec.param_problem(cmd.params)
+
+
+async def _reserve(
+    uow: UnitOfWork, incident: Incident, original: ActionRequest, cmd: UndoAction, svc: Services
+) -> ActionRequest | None:
+    params = {**cmd.params, "undo_of": original.idempotency_key}
+    request = ActionRequest(
+        incident_id=incident.id,
+        action_id=original.action_id,
+        target_key=original.target_key,
+        params=dict(cmd.params),
+        actor=cmd.actor,
+        idempotency_key=idempotency_key(
+            incident.id, original.action_id, original.target_key, params
+        ),
+        requested_at=svc.clock.now(),
+        justification=cmd.justification,
+        operation=Operation.UNDO,
+        undo_of=original.idempotency_key,
+    )
+    return request if await uow.incidents.add_request(request) else None
+
+
+async def _restore(
+    original: ActionRequest, incident: Incident, cmd: UndoAction, svc: Services
+) -> ActionOutcome:
+    spec = svc.catalogue[original.action_id]
+    target = incident.identity(original.target_key)
+    assert target is not None and original.snapshot is not None
+    try:
+        return await svc.connectors[spec.connector].undo(
+            original.action_id, target, dict(cmd.params), original.snapshot
+        )
+    except Exception as exc:
+        return ActionOutcome(ok=False, summary=f"connector error: {exc}", error_code="error")
+
+
+async def _settle(
+    undo: ActionRequest, original: ActionRequest, outcome: ActionOutcome, svc: Services
+) -> Event:
+    undo.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
+    undo.outcome = outcome
+    async with svc.uow() as uow:
+        await uow.incidents.get(undo.incident_id, for_update=True)
+        await uow.incidents.save_request(undo)
+        what = (
+            "action undone"
+            if outcome.ok
+            else (
+                "undo refused"
+                if outcome.error_code in ("unsafe", "irreversible")
+                else "undo failed"
+            )
+        )
+        await uow.incidents.append_evidence(
+            EvidenceRecord(
+                incident_id=undo.incident_id,
+                what=what,
+                actor=undo.actor,
+                at=svc.clock.now(),
+                why=undo.justification,
+                right=svc.catalogue[undo.action_id].right.value,
+                before=original.outcome.after if original.outcome else None,
+                after=dict(outcome.after),
+                outcome=outcome.summary,
+                details={
+                    "undo_of": original.idempotency_key,
+                    "request": undo.idempotency_key,
+                    "snapshot": original.snapshot,
+                    "error_code": outcome.error_code,
+                    "response_sha256": outcome.response_hash,
+                },
+            )
+        )
+        await checkpoint(uow.incidents, svc.signer, undo.incident_id)
+        await uow.commit()
+    return ActionSettled(
+        undo.incident_id,
+        undo.actor,
+        undo.action_id,
+        undo.target_key,
+        undo.status,
+        f"undo: {outcome.summary}",
+    )
+
+
+def _entry(
+    incident: Incident,
+    original: ActionRequest,
+    cmd: UndoAction,
+    svc: Services,
+    what: str,
+    refused: str | None,
+) -> EvidenceRecord:
+    return EvidenceRecord(
+        incident_id=incident.id,
+        what=what,
+        actor=cmd.actor,
+        at=svc.clock.now(),
+        why=cmd.justification,
+        outcome=refused,
+        details={
+            "undo_of": original.idempotency_key,
+            "action": original.action_id,
+            "target": original.target_key,
+            "params": dict(cmd.params),
+        },
+    )
