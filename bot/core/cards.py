@@ -10,6 +10,7 @@ from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
 
 ALL_TARGETS = "*"
+MAX_PER_ACTION = 24
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,10 @@ def build_card(
         if len(fits) > 1:  # the bulk button: every identity it fits, as one request
             label = f"{offered.label}: all {len(fits)}"
             buttons.append(CardButton(spec.id, ALL_TARGETS, label, danger))
-        buttons += [CardButton(spec.id, i.key, offered.label, danger) for i in fits]
+        # One button per identity up to a point; past it, the bulk button does the rest.
+        buttons += [
+            CardButton(spec.id, i.key, offered.label, danger) for i in fits[:MAX_PER_ACTION]
+        ]
     commander = incident.commander
     return Card(
         incident_id=incident.id,

@@ -69,7 +69,13 @@ class DeleteKey:
     spec = DELETE_ACCESS_KEY
 
     def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
-        user, status = _key_status(iam, target)
+        """A key IAM no longer knows counts as deleted: "already in that state"."""
+        try:
+            user, status = _key_status(iam, target)
+        except ActionFailed as failed:
+            if failed.code != "not_found":
+                raise
+            return State({"exists": False}, {})
         if status is None:
             return State({"user": user, "exists": False}, {})
         return State({"user": user, "exists": True, "status": status}, {"exists": False})

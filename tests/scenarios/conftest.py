@@ -89,6 +89,7 @@ def blastwall(
         BLASTWALL_AWS_ENDPOINT_URL=moto_endpoint,
         BLASTWALL_AWS_ACCESS_KEY_ID="testing",
         BLASTWALL_AWS_SECRET_ACCESS_KEY="testing",
+        BLASTWALL_AWS_RATE_PER_S="100",
         SLACK_BOT_TOKEN=SLACK_TOKEN,
         SLACK_SIGNING_SECRET=SLACK_SECRET,
         SLACK_API_URL=f"{slack.url}/api/",  # type: ignore[attr-defined]

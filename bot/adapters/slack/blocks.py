@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.adapters.slack.escaping import escape, mention
 from bot.core.actions import RequestStatus
-from bot.core.cards import Card, CardButton, CardOutcome, Prompt, PromptButton
+from bot.core.cards import ALL_TARGETS, Card, CardButton, CardOutcome, Prompt, PromptButton
 
 ACTION_PREFIX = "bw.act."
 MAX_ELEMENTS = 25  # per actions block
@@ -180,7 +180,8 @@ def _actions(card: Card) -> list[dict[str, Any]]:
 
 def _button(card: Card, n: int, button: CardButton) -> dict[str, Any]:
     target = button.target_key.rsplit(":", 1)[-1]
-    text = f"{button.label}: {target}" if len(card.identities) > 1 else button.label
+    single = len(card.identities) > 1 and button.target_key != ALL_TARGETS
+    text = f"{button.label}: {target}" if single else button.label
     element: dict[str, Any] = {
         "type": "button",
         "action_id": f"{ACTION_PREFIX}{n}",
