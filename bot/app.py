@@ -35,6 +35,7 @@ from bot.timers.clock import EscalationClock
 from bot.web import health_router
 from connectors.aws_iam.connector import AwsIamConnector
 from connectors.catalogue import all_specs
+from connectors.vault.connector import VaultConnector
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     if settings.slack_enabled:
         notifiers["slack"] = _slack_notifier(settings)
     connectors: dict[str, Connector] = {"aws_iam": AwsIamConnector.from_env(env)}
+    vault = VaultConnector.from_env(env)
+    if vault is not None:
+        connectors["vault"] = vault
     services = Services(
         uow=database.uow,
         clock=SystemClock(),

@@ -1,0 +1,1 @@
+"""Vault / OpenBao containment over its HTTP API (httpx)."""

@@ -1,0 +1,57 @@
+"""The Vault / OpenBao actions Blastwall offers."""
+
+from __future__ import annotations
+
+from bot.core.actions import ActionSpec, Reversibility, RiskTier
+from bot.core.identities import IdentityKind
+from bot.core.roles import Right
+
+CONNECTOR = "vault"
+
+REVOKE_TOKEN = ActionSpec(
+    id="vault.revoke_token_accessor",
+    connector=CONNECTOR,
+    operation="auth/token/revoke-accessor",
+    title="Revoke token (by accessor)",
+    target_kinds=frozenset({IdentityKind.TOKEN}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.HIGH,
+)
+
+REVOKE_LEASES = ActionSpec(
+    id="vault.revoke_lease_prefix",
+    connector=CONNECTOR,
+    operation="sys/leases/revoke-prefix",
+    title="Revoke every lease under a prefix",
+    target_kinds=frozenset({IdentityKind.SECRET}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.CRITICAL,
+)
+
+DISABLE_ENTITY = ActionSpec(
+    id="vault.disable_entity",
+    connector=CONNECTOR,
+    operation="identity/entity/id (disabled=true)",
+    title="Disable identity entity",
+    target_kinds=frozenset(
+        {IdentityKind.SERVICE_ACCOUNT, IdentityKind.AGENT, IdentityKind.WORKLOAD}
+    ),
+    right=Right.IR_CONTAINMENT,
+    reversibility=Reversibility.TOGGLE,
+    risk=RiskTier.HIGH,
+)
+
+DESTROY_SECRET_ID = ActionSpec(
+    id="vault.destroy_approle_secret_id",
+    connector=CONNECTOR,
+    operation="auth/approle/role/:role/secret-id-accessor/destroy",
+    title="Destroy AppRole secret-id",
+    target_kinds=frozenset({IdentityKind.SECRET}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.HIGH,
+)
+
+SPECS: tuple[ActionSpec, ...] = (REVOKE_TOKEN, REVOKE_LEASES, DISABLE_ENTITY, DESTROY_SECRET_ID)
