@@ -28,6 +28,7 @@ from bot.intake.route import alerts_router
 from bot.local_room import LocalNotifier
 from bot.logs import install_redaction
 from bot.playbooks.loader import load_playbooks
+from bot.sealing import Sealer
 from bot.services import Services
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
@@ -35,6 +36,7 @@ from bot.timers.clock import EscalationClock
 from bot.web import health_router
 from connectors.aws_iam.connector import AwsIamConnector
 from connectors.catalogue import all_specs
+from connectors.github.connector import GitHubConnector
 from connectors.vault.connector import VaultConnector
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class Wired:
     services: Services
     bus: MessageBus
     redactor: Redactor
+    sealer: Sealer
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
@@ -56,6 +59,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     playbooks = load_playbooks(settings.playbooks_dir(), catalogue)
     key = load_or_create_signing_key(settings.signing_key_path())
     redactor = Redactor(redaction_key(key))
+    sealer = Sealer(redaction_key(key))
     database = Database(database_url(settings), redact=redactor.redact_body)
     notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
     if settings.slack_enabled:
@@ -64,6 +68,9 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     vault = VaultConnector.from_env(env)
     if vault is not None:
         connectors["vault"] = vault
+    github = GitHubConnector.from_env(env, sealer)
+    if github is not None:
+        connectors["github"] = github
     services = Services(
         uow=database.uow,
         clock=SystemClock(),
@@ -74,7 +81,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         default_platform="slack" if settings.slack_enabled else "console",
         signer=NoteSigner(key),
     )
-    return Wired(settings, database, services, build_bus(services), redactor)
+    return Wired(settings, database, services, build_bus(services), redactor, sealer)
 
 
 def database_url(settings: Settings) -> str:
@@ -111,7 +118,7 @@ def create_app(wired: Wired) -> FastAPI:
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
     app.add_middleware(BodyLimit)
     token = settings.intake_token.get_secret_value() if settings.intake_token else None
-    app.include_router(alerts_router(wired.bus, token))
+    app.include_router(alerts_router(wired.bus, token, wired.sealer.seal))
     app.include_router(health_router(wired.database))
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))

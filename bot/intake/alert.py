@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,11 +24,15 @@ class AlertIdentity(BaseModel):
     issuing_system: Text | None = None
     shared_with_humans: bool = False
     vendor_managed: bool = False
-    attributes: dict[str, Annotated[str, Field(max_length=500)]] = Field(
+    attributes: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
         default_factory=dict, max_length=32
     )
 
-    def to_core(self) -> AffectedIdentity:
+    def to_core(self, seal: Callable[[str], str]) -> AffectedIdentity:
+        """A leaked ``credential`` attribute is sealed here, before anything stores it."""
+        attributes = dict(self.attributes)
+        if "credential" in attributes:
+            attributes["credential_sealed"] = seal(attributes.pop("credential"))
         return AffectedIdentity(
             system=self.system,
             kind=self.kind,
@@ -37,7 +42,7 @@ class AlertIdentity(BaseModel):
             issuing_system=self.issuing_system,
             shared_with_humans=self.shared_with_humans,
             vendor_managed=self.vendor_managed,
-            attributes=tuple(sorted(self.attributes.items())),
+            attributes=tuple(sorted(attributes.items())),
         )
 
 
@@ -61,9 +66,9 @@ class Alert(BaseModel):
             raise ValueError("an alert must name the affected identity (identity or identities)")
         return self
 
-    def affected(self) -> tuple[AffectedIdentity, ...]:
+    def affected(self, seal: Callable[[str], str]) -> tuple[AffectedIdentity, ...]:
         named = ([self.identity] if self.identity else []) + self.identities
-        return tuple(i.to_core() for i in named)
+        return tuple(i.to_core(seal) for i in named)
 
     def headline(self) -> str:
         return self.title or self.summary.splitlines()[0][:200]

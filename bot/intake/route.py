@@ -1,6 +1,7 @@
 """``POST /alerts``: bearer-authenticated, validated, then one DeclareIncident."""
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -20,7 +21,7 @@ class Accepted(BaseModel):
     coalesced: bool
 
 
-def alerts_router(bus: CommandSink, token: str | None) -> APIRouter:
+def alerts_router(bus: CommandSink, token: str | None, seal: Callable[[str], str]) -> APIRouter:
     router = APIRouter(tags=["alerts"])
     bearer = HTTPBearer(auto_error=False)
 
@@ -51,7 +52,7 @@ def alerts_router(bus: CommandSink, token: str | None) -> APIRouter:
             title=alert.headline(),
             source=alert.source,
             declared_by=Actor(platform="alert", user_id=alert.source),
-            identities=alert.affected(),
+            identities=alert.affected(seal),
             severity=alert.severity,
             environment=alert.environment,
             summary=alert.summary,

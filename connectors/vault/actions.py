@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.core.identities import AffectedIdentity
+from connectors.http_connector import State
 from connectors.http_errors import ConnectorFailure
 from connectors.vault.client import VaultClient, data
 from connectors.vault.specs import DESTROY_SECRET_ID, DISABLE_ENTITY, REVOKE_LEASES, REVOKE_TOKEN
 
-State = tuple[dict[str, object], dict[str, object]]  # (before, changes)
 GONE = "a revoked credential cannot be brought back; issue a new one to the workload"
 
 

@@ -1,0 +1,1 @@
+"""GitHub containment over the REST API (httpx), authenticated as a GitHub App."""

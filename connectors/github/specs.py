@@ -1,0 +1,44 @@
+"""The GitHub actions Blastwall offers."""
+
+from __future__ import annotations
+
+from bot.core.actions import ActionSpec, Reversibility, RiskTier
+from bot.core.identities import IdentityKind
+from bot.core.roles import Right
+
+CONNECTOR = "github"
+
+REVOKE_CREDENTIAL = ActionSpec(
+    id="github.revoke_credential",
+    connector=CONNECTOR,
+    operation="POST /credentials/revoke",
+    title="Revoke leaked token",
+    target_kinds=frozenset({IdentityKind.TOKEN}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.HIGH,
+)
+
+SUSPEND_INSTALLATION = ActionSpec(
+    id="github.suspend_installation",
+    connector=CONNECTOR,
+    operation="PUT /app/installations/{id}/suspended",
+    title="Suspend app installation",
+    target_kinds=frozenset({IdentityKind.APP_INSTALLATION}),
+    right=Right.IR_CONTAINMENT,
+    reversibility=Reversibility.TOGGLE,
+    risk=RiskTier.HIGH,
+)
+
+REVOKE_PAT_ORG_ACCESS = ActionSpec(
+    id="github.revoke_pat_org_access",
+    connector=CONNECTOR,
+    operation="POST /orgs/{org}/personal-access-tokens/{pat_id}",
+    title="Revoke a fine-grained token's access to the organisation",
+    target_kinds=frozenset({IdentityKind.TOKEN}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.MEDIUM,
+)
+
+SPECS: tuple[ActionSpec, ...] = (REVOKE_CREDENTIAL, SUSPEND_INSTALLATION, REVOKE_PAT_ORG_ACCESS)
