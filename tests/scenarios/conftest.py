@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.github_api import GitHubStandIn
 from tests.fakes.moto_aws import iam_admin, moto_endpoint, moto_server
 from tests.fakes.servers import ServedApp, free_port
 from tests.fakes.slack_api import SlackStandIn
@@ -42,6 +43,24 @@ actions:
       nist_csf: [RS.MI-01]
 """
 
+GITHUB_PLAYBOOK = f"""\
+name: scenario-github-app
+title: Compromised GitHub App installation
+trigger:
+  sources: [github-audit-log]
+  identity:
+    systems: [github]
+    kinds: [app_installation]
+default_severity: SEV2
+commander:
+  user: "slack:{IC}"
+rights:
+  ir.containment: ["slack:{IAM}"]
+actions:
+  - action: github.suspend_installation
+    label: Suspend installation
+"""
+
 GATED_PLAYBOOK = f"""\
 name: scenario-shared-account
 title: Shared service account
@@ -66,6 +85,14 @@ actions:
 
 
 @pytest.fixture
+def github() -> Iterator[GitHubStandIn]:
+    stand_in = GitHubStandIn()
+    with ServedApp(stand_in.app) as served:
+        stand_in.url = served.url  # type: ignore[attr-defined]
+        yield stand_in
+
+
+@pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
     stand_in = SlackStandIn(SLACK_TOKEN, users=[IC, IAM, OUTSIDER, MANAGER])
     with ServedApp(stand_in.app) as served:
@@ -75,12 +102,19 @@ def slack() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def blastwall(
-    tmp_path: Path, slack: SlackStandIn, moto_endpoint: str, iam_admin: Any, database_url: str
+    tmp_path: Path,
+    slack: SlackStandIn,
+    github: GitHubStandIn,
+    moto_endpoint: str,
+    iam_admin: Any,
+    database_url: str,
 ) -> Iterator[Blastwall]:
     playbooks = tmp_path / "playbooks"
     playbooks.mkdir()
     (playbooks / "leaked.yaml").write_text(PLAYBOOK)
     (playbooks / "shared.yaml").write_text(GATED_PLAYBOOK)
+    (playbooks / "github.yaml").write_text(GITHUB_PLAYBOOK)
+    (tmp_path / "github-app.pem").write_text(github.private_key_pem())
     env = base_env(
         BLASTWALL_DATABASE_URL=database_url,
         BLASTWALL_PLAYBOOKS=str(playbooks),
@@ -90,6 +124,9 @@ def blastwall(
         BLASTWALL_AWS_ACCESS_KEY_ID="testing",
         BLASTWALL_AWS_SECRET_ACCESS_KEY="testing",
         BLASTWALL_AWS_RATE_PER_S="100",
+        BLASTWALL_GITHUB_APP_ID=github.app_id,
+        BLASTWALL_GITHUB_APP_PRIVATE_KEY=str(tmp_path / "github-app.pem"),
+        BLASTWALL_GITHUB_API_URL=github.url,  # type: ignore[attr-defined]
         SLACK_BOT_TOKEN=SLACK_TOKEN,
         SLACK_SIGNING_SECRET=SLACK_SECRET,
         SLACK_API_URL=f"{slack.url}/api/",  # type: ignore[attr-defined]
