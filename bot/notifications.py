@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.actions import ActionRequest, RequestStatus
+from bot.core.actions import ActionRequest, Operation, RequestStatus, Reversibility
 from bot.core.actors import SYSTEM, Actor
 from bot.core.cards import Card, CardOutcome, Prompt, PromptButton, build_card
 from bot.core.events import (
@@ -170,6 +170,8 @@ async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card
             status=r.status,
             summary=r.outcome.summary if r.outcome else r.status.value.replace("_", " "),
             actor_principal=r.actor.principal,
+            request_key=r.idempotency_key,
+            undoable=_undoable(r, svc),
         )
         for r in requests
     )
@@ -183,6 +185,16 @@ async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card
                 f"approvals, asked: {asked or 'nobody holds approve'}"
             )
     return build_card(incident, playbook, svc.catalogue, outcomes, tuple(pending))
+
+
+def _undoable(request: ActionRequest, svc: Services) -> bool:
+    spec = svc.catalogue.get(request.action_id)
+    return (
+        request.status is RequestStatus.SUCCEEDED
+        and request.operation is Operation.APPLY
+        and spec is not None
+        and spec.reversibility is not Reversibility.IRREVERSIBLE
+    )
 
 
 def _approvers(svc: Services, incident: Incident, request: ActionRequest) -> frozenset[str]:

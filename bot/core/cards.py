@@ -28,6 +28,8 @@ class CardOutcome:
     status: RequestStatus
     summary: str
     actor_principal: str
+    request_key: str = ""
+    undoable: bool = False  # succeeded, and its action is not irreversible
 
 
 @dataclass(frozen=True)

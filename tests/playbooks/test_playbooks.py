@@ -45,6 +45,7 @@ def test_the_shipped_playbooks_load() -> None:
     assert set(playbooks) == {
         "leaked-cloud-access-key",
         "compromised-ai-agent",
+        "leaked-github-token",
         "shared-service-account",
     }
     shared = playbooks["shared-service-account"]

@@ -81,6 +81,13 @@ async def test_alert_to_verified_evidence(
     assert whats.count("action succeeded") == 1
     assert whats.count("authorization denied") == 1
 
+    updated = await eventually(lambda: slack.card_in(channel.id))
+    undo = next(b for b in updated.buttons() if b.action_id.startswith("bw.undo."))
+    await driver.click(IAM, undo.value, undo.action_id, channel.id, updated.ts)
+    unsafe = await eventually(lambda: _told(slack, IAM, "rotate"))
+    assert "Not done" in unsafe or "failed" in unsafe
+    assert blastwall.key_status(key_id) == "Inactive"
+
     refused_close = await driver.slash_command(IAM, "status closed", channel_id=channel.id)
     assert refused_close.status_code == 200
     await driver.slash_command(IC, "status resolved contained and rotated", channel_id=channel.id)
@@ -113,3 +120,8 @@ def _flip_one_byte(source: Path, dest: Path) -> None:
 
 def _closed(slack: SlackStandIn, channel_id: str) -> bool | None:
     return slack.updated_card_mentions(channel_id, "closed")
+
+
+def _told(slack: SlackStandIn, user: str, text: str) -> str | None:
+    found = [e.text for e in slack.ephemerals if e.user == user and text in e.text]
+    return found[-1] if found else None

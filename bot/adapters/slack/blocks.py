@@ -36,6 +36,7 @@ def decode_button(value: str) -> tuple[str, str, str]:
 
 ASK_PREFIX = "bw.ask."
 CARD_ACK = "bw.cmd.ack"
+UNDO_PREFIX = "bw.undo."
 CARD_HANDOFF = "bw.cmd.handoff"
 
 
@@ -114,6 +115,27 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
         )
     blocks += _actions(card)
     blocks.append(_command_buttons(card))
+    undo = [o for o in card.outcomes if o.undoable][-5:]
+    if undo:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "bw.undo",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{UNDO_PREFIX}{n}",
+                        "value": o.request_key,
+                        "text": {
+                            "type": "plain_text",
+                            "text": f"Undo {o.action_id.rsplit('.', 1)[-1]}: "
+                            f"{o.target_key.rsplit(':', 1)[-1]}"[:MAX_BUTTON_TEXT],
+                        },
+                    }
+                    for n, o in enumerate(undo)
+                ],
+            }
+        )
     if card.outcomes:
         blocks.append(
             {

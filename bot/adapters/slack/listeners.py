@@ -15,6 +15,7 @@ from bot.adapters.slack.blocks import (
     ASK_PREFIX,
     CARD_ACK,
     CARD_HANDOFF,
+    UNDO_PREFIX,
     decode_button,
     decode_prompt,
 )
@@ -38,6 +39,7 @@ from bot.core.commands import (
     DeclareIncident,
     ProposeHandoff,
     RequestAction,
+    UndoAction,
 )
 from bot.core.events import Refused, StatusRefused, Told
 from bot.declare import DeclarationRefused
@@ -53,6 +55,7 @@ def register(app: AsyncApp, bus: CommandSink) -> None:
     app.action(re.compile(rf"^{re.escape(ACTION_PREFIX)}"))(_button_clicked(bus))
     app.action(re.compile(rf"^{re.escape(ASK_PREFIX)}"))(_prompt_clicked(bus))
     app.action(CARD_ACK)(_ack_clicked(bus))
+    app.action(re.compile(rf"^{re.escape(UNDO_PREFIX)}"))(_undo_clicked(bus))
     app.action(CARD_HANDOFF)(_handoff_clicked)
     app.event("app_mention")(_mentioned)
 
@@ -175,6 +178,17 @@ def _decision_submitted(bus: CommandSink) -> Any:
         await _dispatch(
             bus, DecideApproval(prompt["r"], _user(body), decision, prompt["h"], reason), None
         )
+
+    return handle
+
+
+def _undo_clicked(bus: CommandSink) -> Any:
+    """Undo from the card. The connector refuses what is unsafe (re-enabling a leaked
+    key needs confirm_false_positive, which a button never sends) and says why."""
+
+    async def handle(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await _dispatch(bus, UndoAction(str(action.get("value", "")), _user(body)), None)
 
     return handle
 
