@@ -10,6 +10,7 @@ action the playbook gates behind approval waits for its approvers instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.bulk import ALL, request_bulk
@@ -49,9 +50,28 @@ async def request_action(cmd: RequestAction, svc: Services) -> Sequence[Event]:
             return [ActionRefused(cmd.incident_id, cmd.actor, cmd.action_id, "no such incident")]
         verdict = await _clear(uow, incident, cmd, svc)
         await uow.commit()
+    if isinstance(verdict, ApprovalRequested):
+        return [await _with_preview(verdict, incident, cmd, svc)]
     if not isinstance(verdict, Cleared):
         return [verdict]
     return [await execute(verdict, svc)]
+
+
+async def _with_preview(
+    asked: ApprovalRequested, incident: Incident, cmd: RequestAction, svc: Services
+) -> ApprovalRequested:
+    """The dry run approvers see before they decide: what would change, read now."""
+    spec = svc.catalogue[cmd.action_id]
+    target = incident.identity(cmd.target_key)
+    assert target is not None
+    try:
+        plan = await svc.connectors[spec.connector].plan(cmd.action_id, target, cmd.params)
+    except Exception as exc:
+        return replace(asked, preview=f"could not read the target: {exc}")
+    if plan.no_op:
+        return replace(asked, preview="nothing would change: it is already in that state")
+    changes = ", ".join(f"{k} -> {v}" for k, v in plan.changes.items())
+    return replace(asked, preview=f"would change {changes}")
 
 
 async def _clear(
@@ -109,6 +129,9 @@ def _check(
         return spec, target, f"{incident.id} is closed"
     if target is None or not spec.applies_to(target.kind):
         return spec, target, f"{cmd.target_key} is not a target of {cmd.action_id} here"
+    problem = spec.param_problem(cmd.params)
+    if problem is not None:
+        return spec, target, problem
     if spec.connector not in svc.connectors:
         return spec, target, f"the {spec.connector} connector is not configured"
     return spec, target, None

@@ -246,7 +246,9 @@ async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
         text=(
             f"{request.actor.principal} asks to run {request.action_id} on "
             f"{request.target_key} in {incident.id}. Needs {request.approvals_needed} "
-            f"approval(s) before {request.expires_at:%H:%M} UTC. Plan {request.plan_hash}."
+            f"approval(s) before {request.expires_at:%H:%M} UTC. "
+            f"{event.preview[:1].upper() + event.preview[1:] + '. ' if event.preview else ''}"
+            f"Plan {request.plan_hash}."
         ),
         buttons=(
             PromptButton(

@@ -72,6 +72,7 @@ class ActionSettled(Event):
 @dataclass(frozen=True)
 class ApprovalRequested(Event):
     request_key: str
+    preview: str = ""  # the dry run: what the action would change
 
 
 @dataclass(frozen=True)

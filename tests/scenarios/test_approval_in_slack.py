@@ -64,6 +64,7 @@ async def test_a_manager_approves_from_a_direct_message(
 
     dm = await eventually(lambda: slack.prompts_in(f"D{MANAGER}", "approve"))
     assert "quarantine" in dm[0].text
+    assert "Would change quarantine_policy -&gt; BlastwallQuarantine" in dm[0].text
     assert inline_policy(iam_admin, "user", "shared-svc", QUARANTINE_POLICY) is None
 
     await _decide(slack, driver, IAM, channel.id, "I asked for it")

@@ -126,6 +126,15 @@ async def test_a_failed_action_may_be_tried_again(world: World) -> None:
     assert world.database.committed.incidents[incident_id].status is Status.CONTAINED
 
 
+async def test_unknown_parameters_are_refused(world: World) -> None:
+    incident_id = await _declare(world)
+    (event,) = await world.bus.handle(
+        RequestAction(incident_id, DEACTIVATE_ACCESS_KEY.id, KEY.key, IAM, {"force": "yes"})
+    )
+    assert isinstance(event, ActionRefused) and "unknown parameter 'force'" in event.reason
+    assert world.aws.applied == []
+
+
 async def test_an_action_the_playbook_does_not_offer_is_refused(world: World) -> None:
     incident_id = await _declare(world)
     (event,) = await world.bus.handle(
