@@ -6,15 +6,21 @@ returns the ASGI app that uvicorn serves.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
+from bot.adapters.console.auth import Directory, parse_users
+from bot.adapters.console.routes import Console, console_router
 from bot.body_limit import BodyLimit
 from bot.bus import MessageBus
 from bot.clock import SystemClock
@@ -22,7 +28,7 @@ from bot.config import Settings
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
 from bot.evidence.notes import NoteSigner
-from bot.evidence.signing import load_or_create_signing_key, redaction_key
+from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
 from bot.handlers import build_bus
 from bot.intake.route import alerts_router
 from bot.local_room import LocalNotifier
@@ -40,6 +46,7 @@ from connectors.github.connector import GitHubConnector
 from connectors.vault.connector import VaultConnector
 
 log = logging.getLogger(__name__)
+CONSOLE_STATIC = Path(__file__).parent / "adapters" / "console" / "static"
 
 
 @dataclass
@@ -50,6 +57,9 @@ class Wired:
     bus: MessageBus
     redactor: Redactor
     sealer: Sealer
+    directory: Directory
+    session_secret: str
+    public_pem: bytes
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
@@ -81,7 +91,19 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         default_platform="slack" if settings.slack_enabled else "console",
         signer=NoteSigner(key),
     )
-    return Wired(settings, database, services, build_bus(services), redactor, sealer)
+    secret = redaction_key(key)
+    directory = Directory(secret, parse_users(settings.console_users))
+    return Wired(
+        settings,
+        database,
+        services,
+        build_bus(services),
+        redactor,
+        sealer,
+        directory,
+        hashlib.sha256(b"console-session" + secret).hexdigest(),
+        public_key_pem(key),
+    )
 
 
 def database_url(settings: Settings) -> str:
@@ -99,7 +121,9 @@ def _slack_notifier(settings: Settings) -> Notifier:
     )
 
 
-def create_app(wired: Wired) -> FastAPI:
+def create_app(
+    wired: Wired, on_started: Callable[[Wired], Awaitable[None]] | None = None
+) -> FastAPI:
     settings = wired.settings
 
     @asynccontextmanager
@@ -111,12 +135,26 @@ def create_app(wired: Wired) -> FastAPI:
         )
         clock.start()
         log.info("escalation clock started as %s", clock.claimer)
+        if on_started is not None:
+            await on_started(wired)
         yield
         clock.shutdown()
         await wired.database.dispose()
 
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
     app.add_middleware(BodyLimit)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=wired.session_secret,
+        session_cookie="blastwall_session",
+        same_site="strict",
+        https_only=False,
+        max_age=12 * 3600,
+    )
+    app.mount("/console/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
+    app.include_router(
+        console_router(Console(wired.bus, wired.services, wired.directory, wired.public_pem))
+    )
     token = settings.intake_token.get_secret_value() if settings.intake_token else None
     app.include_router(alerts_router(wired.bus, token, wired.sealer.seal))
     app.include_router(health_router(wired.database))

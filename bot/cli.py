@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(run=_serve)
 
+    demo = sub.add_parser("demo", help="serve a seeded local sandbox (AWS emulated by moto)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.set_defaults(run=_demo)
+
     evidence = sub.add_parser("evidence", help="export or verify an incident's evidence")
     ev = evidence.add_subparsers(required=True, metavar="ACTION")
     export = ev.add_parser("export", help="write the evidence bundle of one incident")
@@ -81,9 +86,60 @@ def _serve(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    where = "Slack" if settings.slack_enabled else "the console only (no chat platform set)"
+    where = "Slack and the console" if settings.slack_enabled else "the console"
     log.info("serving %s on http://%s:%d", where, args.host, args.port)
+    token = wired.directory.link_token("admin")
+    print(
+        f"Sign in to the console (one-time link, 15 minutes):\n"
+        f"    http://{args.host}:{args.port}/console/login?token={token}",
+        flush=True,
+    )
     uvicorn.run(create_app(wired), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from bot.app import Wired, build, create_app
+    from bot.config import Settings
+    from bot.demo.sandbox import DemoUnavailable, fresh_database, start_sandbox
+
+    try:
+        sandbox = start_sandbox()
+    except DemoUnavailable as exc:
+        print(f"blastwall: {exc}", file=sys.stderr)
+        return 2
+    env = {**os.environ, **sandbox.environ()}
+    settings = Settings(
+        database_url=fresh_database(Path.cwd()),
+        playbooks=Path(env["BLASTWALL_PLAYBOOKS"]),
+        console_users=env["BLASTWALL_CONSOLE_USERS"],
+        signing_key=Path.cwd() / "blastwall-demo-signing-key.pem",
+    )
+    wired = build(settings, environ=env)
+
+    async def seed(ready: Wired) -> None:
+        await ready.bus.handle(sandbox.alert())
+
+    base = f"http://{args.host}:{args.port}/console/login?token="
+    print(
+        f"Blastwall demo. AWS is emulated by moto at {sandbox.endpoint}; the leaked key is "
+        f"{sandbox.key_id} of IAM user {sandbox.user}.",
+        flush=True,
+    )
+    for name, role in (
+        ("alice", "commander, may deactivate keys"),
+        ("bob", "approver"),
+        ("carol", "no rights"),
+    ):
+        print(f"  {name} ({role}): {base}{wired.directory.link_token(name)}", flush=True)
+    try:
+        uvicorn.run(create_app(wired, on_started=seed), host=args.host, port=args.port)
+    finally:
+        sandbox.stop()
     return 0
 
 

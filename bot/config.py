@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
     slack_api_url: str | None = _env("SLACK_API_URL")
+    console_users: str | None = _env("BLASTWALL_CONSOLE_USERS")
     reconcile_after: float = Field(
         default=300.0, gt=0, validation_alias=AliasChoices("BLASTWALL_RECONCILE_AFTER")
     )

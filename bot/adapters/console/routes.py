@@ -1,0 +1,384 @@
+"""The console's pages and forms. Translation only: each form becomes a bus command,
+the same ones Slack sends, so every rule (rights, approvals, idempotency) holds."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from bot.adapters.console import pictures
+from bot.adapters.console.auth import ADMIN, ConsoleUser, Directory, csrf_ok, csrf_token
+from bot.bus import CommandSink
+from bot.core.actors import Actor
+from bot.core.approvals import Decision
+from bot.core.commands import (
+    AcceptCommand,
+    AcknowledgeCommand,
+    ChangeStatus,
+    Command,
+    DecideApproval,
+    ProposeHandoff,
+    RequestAction,
+    UndoAction,
+)
+from bot.core.events import (
+    ActionDuplicate,
+    ActionRefused,
+    ActionSettled,
+    ApprovalRecorded,
+    ApprovalRequested,
+    BulkSettled,
+    Event,
+    Refused,
+    StatusRefused,
+    Told,
+)
+from bot.core.incidents import Status
+from bot.evidence.export import ExportError, write_incident_bundle
+from bot.evidence.verify import verify_bundle
+from bot.services import Services
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+Field = Annotated[str, Form()]
+
+
+@dataclass(frozen=True)
+class Console:
+    bus: CommandSink
+    services: Services
+    directory: Directory
+    public_pem: bytes
+
+
+def _user(request: Request, console: Console) -> ConsoleUser:
+    user = console.directory.user(request.session.get("user"))
+    if user is None:
+        raise HTTPException(401, "sign in with a link from `blastwall serve` or an admin")
+    return user
+
+
+def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    flash = request.session.pop("flash", [])
+    return TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {"csrf": csrf_token(request), "flash": flash, "me": request.session.get("user"), **context},
+    )
+
+
+def _say(request: Request, text: str) -> None:
+    request.session.setdefault("flash", []).append(text)
+
+
+def _describe(event: Event) -> str:
+    if isinstance(event, ActionRefused | Refused | StatusRefused):
+        return f"Not done: {event.reason}"
+    if isinstance(event, ActionSettled):
+        return f"{event.action_id} on {event.target_key}: {event.status.value}. {event.summary}"
+    if isinstance(event, ActionDuplicate):
+        return f"{event.action_id} was already requested ({event.status.value}); not run again."
+    if isinstance(event, BulkSettled):
+        return (
+            f"{event.action_id}: {event.succeeded} of {event.total} done, {event.failed} "
+            f"failed, {event.skipped} skipped."
+        )
+    if isinstance(event, Told):
+        return event.text
+    if isinstance(event, ApprovalRequested):
+        return f"Approval requested: it runs once approved. {event.preview}".strip()
+    if isinstance(event, ApprovalRecorded):
+        return f"Your decision ({event.decision}) is recorded."
+    return type(event).__name__
+
+
+async def _run(
+    request: Request, console: Console, csrf: str | None, command: Command, back: str
+) -> RedirectResponse:
+    """Every state change: session and CSRF first, then the bus; nothing changes otherwise."""
+    if not csrf_ok(request, csrf):
+        raise HTTPException(403, "missing or wrong CSRF token: nothing was changed")
+    for event in await console.bus.handle(command):
+        _say(request, _describe(event))
+    return RedirectResponse(back, status_code=303)
+
+
+def console_router(console: Console) -> APIRouter:
+    router = APIRouter(prefix="/console", include_in_schema=False)
+    svc = console.services
+
+    @router.get("/login")
+    async def login(request: Request, token: str = "") -> Response:
+        user = console.directory.redeem(token)
+        if user is None:
+            return HTMLResponse("This sign-in link is invalid, used or expired.", 401)
+        request.session.clear()
+        request.session["user"] = user.name
+        return RedirectResponse("/console", status_code=303)
+
+    @router.post("/logout")
+    async def logout(request: Request, csrf: Field = "") -> Response:
+        if csrf_ok(request, csrf):
+            request.session.clear()
+        return RedirectResponse("/console/signed-out", status_code=303)
+
+    @router.get("/signed-out")
+    async def signed_out() -> HTMLResponse:
+        return HTMLResponse("Signed out.")
+
+    @router.get("")
+    async def incidents(request: Request) -> HTMLResponse:
+        me = _user(request, console)
+        rows = []
+        async with svc.uow() as uow:
+            for incident in await uow.incidents.list_incidents():
+                requests = await uow.incidents.requests_for(incident.id)
+                pending = sum(1 for r in requests if r.status.value == "awaiting_approval")
+                timers = await uow.timers.pending(incident.id)
+                rows.append(
+                    {
+                        "incident": incident,
+                        "pending": pending,
+                        "next": min((t.due_at for t in timers), default=None),
+                    }
+                )
+        return _page(request, "list.html", rows=rows, user=me, now=svc.clock.now())
+
+    @router.get("/incidents/{incident_id}")
+    async def room(request: Request, incident_id: str) -> HTMLResponse:
+        me = _user(request, console)
+        async with svc.uow() as uow:
+            incident = await uow.incidents.get(incident_id)
+            if incident is None:
+                raise HTTPException(404, "no such incident")
+            requests = await uow.incidents.requests_for(incident_id)
+            approvals = {
+                r.idempotency_key: await uow.incidents.approvals_for(r.idempotency_key)
+                for r in requests
+            }
+            timers = list(await uow.timers.pending(incident_id))
+            entries = [json.loads(x) for x in await uow.incidents.evidence_lines(incident_id)]
+        playbook = svc.playbooks[incident.playbook]
+        lanes, points, height = pictures.timeline(entries)
+        rungs, ladder_height = pictures.ladders(
+            timers, {t.kind: playbook.ladder(t.kind) for t in timers}, svc.clock.now()
+        )
+        buttons = [
+            (o, svc.catalogue[o.action_id])
+            for o in playbook.actions
+            if o.action_id in svc.catalogue
+        ]
+        return _page(
+            request,
+            "room.html",
+            incident=incident,
+            user=me,
+            requests=requests,
+            approvals=approvals,
+            entries=entries,
+            buttons=buttons,
+            lanes=lanes,
+            points=points,
+            height=height,
+            ladders=rungs,
+            ladder_height=ladder_height,
+            statuses=[s.value for s in Status],
+        )
+
+    @router.get("/incidents/{incident_id}/live")
+    async def live(request: Request, incident_id: str) -> Response:
+        _user(request, console)
+        async with svc.uow() as uow:
+            count = len(await uow.incidents.evidence_lines(incident_id))
+        return Response(json.dumps({"entries": count}), media_type="application/json")
+
+    @router.get("/incidents/{incident_id}/plan")
+    async def plan(request: Request, incident_id: str, action: str, target: str) -> HTMLResponse:
+        me = _user(request, console)
+        async with svc.uow() as uow:
+            incident = await uow.incidents.get(incident_id)
+        spec = svc.catalogue.get(action)
+        identity = incident.identity(target) if incident else None
+        if incident is None or spec is None or (identity is None and target != "*"):
+            raise HTTPException(404, "no such action here")
+        preview = "applies to every affected identity it fits" if identity is None else None
+        if identity is not None and spec.connector in svc.connectors:
+            try:
+                dry = await svc.connectors[spec.connector].plan(action, identity, {})
+                preview = (
+                    json.dumps(dry.changes)
+                    if dry.changes
+                    else "nothing would change: already in that state"
+                )
+            except Exception as exc:
+                preview = f"could not read the target: {exc}"
+        return _page(
+            request,
+            "plan.html",
+            incident=incident,
+            user=me,
+            spec=spec,
+            target=target,
+            preview=preview,
+        )
+
+    @router.post("/incidents/{incident_id}/act")
+    async def act(
+        request: Request,
+        incident_id: str,
+        action: Field,
+        target: Field,
+        csrf: Field = "",
+        why: Field = "",
+    ) -> Response:
+        me = _user(request, console)
+        return await _run(
+            request,
+            console,
+            csrf,
+            RequestAction(incident_id, action, target, me.actor, justification=why),
+            f"/console/incidents/{incident_id}",
+        )
+
+    @router.post("/approvals/{request_key}")
+    async def decide(
+        request: Request,
+        request_key: str,
+        incident: Field,
+        decision: Field,
+        plan_hash: Field,
+        csrf: Field = "",
+        reason: Field = "",
+    ) -> Response:
+        me = _user(request, console)
+        try:
+            choice = Decision(decision)
+        except ValueError as exc:
+            raise HTTPException(422, "decision is approve or deny") from exc
+        return await _run(
+            request,
+            console,
+            csrf,
+            DecideApproval(request_key, me.actor, choice, plan_hash, reason),
+            f"/console/incidents/{incident}",
+        )
+
+    @router.post("/incidents/{incident_id}/command")
+    async def command(
+        request: Request,
+        incident_id: str,
+        what: Field,
+        csrf: Field = "",
+        to: Field = "",
+        status: Field = "",
+        reason: Field = "",
+        request_key: Field = "",
+    ) -> Response:
+        me = _user(request, console)
+        built = _command(me, incident_id, what, to, status, reason, request_key)
+        return await _run(request, console, csrf, built, f"/console/incidents/{incident_id}")
+
+    @router.get("/incidents/{incident_id}/evidence")
+    async def evidence(request: Request, incident_id: str) -> HTMLResponse:
+        me = _user(request, console)
+        async with svc.uow() as uow:
+            lines = list(await uow.incidents.evidence_lines(incident_id))
+        from bot.evidence.report import render_report
+
+        return _page(
+            request,
+            "evidence.html",
+            incident_id=incident_id,
+            user=me,
+            report=render_report(incident_id, lines),
+            verdict=request.session.pop("verdict", None),
+        )
+
+    @router.post("/incidents/{incident_id}/evidence/export")
+    async def export(request: Request, incident_id: str, csrf: Field = "") -> Response:
+        _user(request, console)
+        if not csrf_ok(request, csrf):
+            raise HTTPException(403, "missing or wrong CSRF token: nothing was changed")
+        path = await _bundle(console, incident_id)
+        verdict = verify_bundle(path)
+        request.session["verdict"] = {
+            "ok": verdict.ok,
+            "reason": verdict.reason,
+            "entries": verdict.entries,
+            "checkpoints": verdict.checkpoints,
+        }
+        return RedirectResponse(f"/console/incidents/{incident_id}/evidence", status_code=303)
+
+    @router.get("/incidents/{incident_id}/evidence/bundle.zip")
+    async def download(request: Request, incident_id: str) -> FileResponse:
+        _user(request, console)
+        path = await _bundle(console, incident_id)
+        return FileResponse(path, filename=f"{incident_id}.zip", media_type="application/zip")
+
+    @router.get("/playbooks")
+    async def playbooks(request: Request) -> HTMLResponse:
+        me = _user(request, console)
+        return _page(
+            request,
+            "playbooks.html",
+            user=me,
+            playbooks=svc.playbooks.values(),
+            catalogue=svc.catalogue,
+        )
+
+    @router.post("/links")
+    async def mint(request: Request, name: Field, csrf: Field = "") -> Response:
+        me = _user(request, console)
+        if me.name != ADMIN or not csrf_ok(request, csrf):
+            raise HTTPException(403, "only the administrator mints sign-in links")
+        if console.directory.user(name) is None:
+            raise HTTPException(404, f"no console user {name}")
+        _say(
+            request,
+            f"Sign-in link for {name}: /console/login?token={console.directory.link_token(name)}",
+        )
+        return RedirectResponse("/console/playbooks", status_code=303)
+
+    return router
+
+
+def _command(
+    me: ConsoleUser,
+    incident_id: str,
+    what: str,
+    to: str,
+    status: str,
+    reason: str,
+    request_key: str,
+) -> Command:
+    try:
+        if what == "ack":
+            return AcknowledgeCommand(me.actor, incident_id=incident_id)
+        if what == "handoff":
+            return ProposeHandoff(me.actor, Actor.parse(to), incident_id=incident_id)
+        if what == "accept":
+            return AcceptCommand(me.actor, incident_id)
+        if what == "status":
+            return ChangeStatus(me.actor, Status(status), incident_id=incident_id, reason=reason)
+        if what == "undo":
+            return UndoAction(request_key, me.actor, justification=reason)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    raise HTTPException(422, f"unknown command {what!r}")
+
+
+async def _bundle(console: Console, incident_id: str) -> Path:
+    out = Path(tempfile.mkdtemp(prefix="blastwall-export-")) / f"{incident_id}.zip"
+    try:
+        await write_incident_bundle(
+            console.services.uow, console.services.signer, console.public_pem, incident_id, out
+        )
+    except ExportError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return out

@@ -1,0 +1,1 @@
+"""`blastwall demo`: the whole incident in a browser, with AWS emulated locally."""
