@@ -83,8 +83,8 @@ async def _clear(
         why = reason or "refused"
         await uow.incidents.append_evidence(_denied(incident, cmd, svc, spec, why))
         return ActionRefused(incident.id, cmd.actor, cmd.action_id, why)
-    offered = svc.playbooks[incident.playbook].offered(cmd.action_id)
-    approval = offered.approval if offered else None
+    playbook = svc.playbooks[incident.playbook]
+    approval = playbook.approval_for(spec, target, incident.environment)
     request = await _reserve(uow, incident, cmd, svc, approval)
     if isinstance(request, ActionDuplicate):
         return request

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.actions import ActionSpec, Reversibility
 from bot.core.actors import Actor
 from bot.core.escalation import DEFAULT_LADDERS, StallKind, Step
-from bot.core.identities import IdentityKind
+from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Environment, Severity
 from bot.core.roles import Right
 
@@ -52,6 +53,27 @@ class ApprovalPolicy:
 
 
 @dataclass(frozen=True)
+class ApprovalRule:
+    """Playbook-wide four-eyes: any matching condition gates an action behind approval."""
+
+    policy: ApprovalPolicy
+    risks: frozenset[str] = frozenset()  # risk tiers: high, critical, ...
+    irreversible: bool = False
+    environments: frozenset[Environment] = frozenset()
+    shared_with_humans: bool = False
+
+    def applies(
+        self, spec: ActionSpec, identity: AffectedIdentity | None, environment: Environment
+    ) -> bool:
+        return (
+            spec.risk.value in self.risks
+            or (self.irreversible and spec.reversibility is Reversibility.IRREVERSIBLE)
+            or environment in self.environments
+            or (self.shared_with_humans and identity is not None and identity.shared_with_humans)
+        )
+
+
+@dataclass(frozen=True)
 class OfferedAction:
     action_id: str
     label: str
@@ -73,6 +95,19 @@ class Playbook:
     environment: Environment = Environment.PRODUCTION
     frameworks: FrameworkRefs = FrameworkRefs()
     escalation: dict[StallKind, tuple[Step, ...]] = field(default_factory=dict)
+    approval_rule: ApprovalRule | None = None
+
+    def approval_for(
+        self, spec: ActionSpec, identity: AffectedIdentity | None, environment: Environment
+    ) -> ApprovalPolicy | None:
+        """The action's own approval setting, else the playbook's rule when it matches."""
+        offered = self.offered(spec.id)
+        if offered is not None and offered.approval is not None:
+            return offered.approval
+        rule = self.approval_rule
+        if rule is not None and rule.applies(spec, identity, environment):
+            return rule.policy
+        return None
 
     def expand(self, grants: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
         """Principals, with ``group:NAME`` entries replaced by the group's members."""

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from bot.core.escalation import Step
-from bot.core.playbooks import ApprovalPolicy, FrameworkRefs, OfferedAction, Playbook, Trigger
-from bot.playbooks.schema import ActionModel, Frameworks, PlaybookModel
+from bot.core.playbooks import (
+    ApprovalPolicy,
+    ApprovalRule,
+    FrameworkRefs,
+    OfferedAction,
+    Playbook,
+    Trigger,
+)
+from bot.playbooks.schema import ActionModel, ApprovalRuleModel, Frameworks, PlaybookModel
 
 
 def to_core(model: PlaybookModel) -> Playbook:
@@ -28,10 +35,23 @@ def to_core(model: PlaybookModel) -> Playbook:
         actions=tuple(_offered(a) for a in model.actions),
         environment=model.environment,
         frameworks=_refs(model.frameworks),
+        approval_rule=_rule(model.approval),
         escalation={
             kind: tuple(Step(s.after_minutes, tuple(s.notify), s.end) for s in steps)
             for kind, steps in model.escalation.items()
         },
+    )
+
+
+def _rule(rule: ApprovalRuleModel | None) -> ApprovalRule | None:
+    if rule is None:
+        return None
+    return ApprovalRule(
+        policy=ApprovalPolicy(rule.approvers, rule.ttl_minutes),
+        risks=frozenset(r.value for r in rule.risk),
+        irreversible=rule.irreversible,
+        environments=frozenset(rule.environment),
+        shared_with_humans=rule.shared_with_humans,
     )
 
 

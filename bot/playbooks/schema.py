@@ -6,6 +6,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from bot.core.actions import RiskTier
 from bot.core.escalation import StallKind, StepEnd
 from bot.core.identities import IdentityKind
 from bot.core.incidents import Environment, Severity
@@ -74,6 +75,17 @@ class ActionModel(Strict):
     frameworks: Frameworks = Frameworks()
 
 
+class ApprovalRuleModel(Strict):
+    """Playbook-wide: actions matching any of these need approval."""
+
+    risk: list[RiskTier] = []
+    irreversible: bool = False
+    environment: list[Environment] = []
+    shared_with_humans: bool = False
+    approvers: int = Field(default=1, ge=1, le=5)
+    ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+
 class StepModel(Strict):
     after_minutes: int = Field(ge=0, le=7 * 24 * 60)
     notify: list[Grant] = []
@@ -92,4 +104,5 @@ class PlaybookModel(Strict):
     rights: dict[Right, list[Grant]]
     actions: list[ActionModel] = Field(min_length=1)
     escalation: dict[StallKind, list[StepModel]] = {}
+    approval: ApprovalRuleModel | None = None
     frameworks: Frameworks = Frameworks()

@@ -65,3 +65,38 @@ def test_identity_record_round_trip() -> None:
         attributes=(("user", "ci-bot"),),
     )
     assert AffectedIdentity.from_record(identity.as_record()) == identity
+
+
+def test_playbook_approval_rules_by_risk_reversibility_environment_and_sharing() -> None:
+    from dataclasses import replace
+
+    from bot.core.incidents import Environment
+    from bot.core.playbooks import ApprovalPolicy, ApprovalRule, OfferedAction
+    from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY, DELETE_ACCESS_KEY
+
+    rule = ApprovalRule(
+        ApprovalPolicy(2, 15),
+        risks=frozenset({"critical"}),
+        environments=frozenset({Environment.PRODUCTION}),
+        shared_with_humans=True,
+    )
+    playbook = replace(
+        _playbook(),
+        approval_rule=rule,
+        actions=(
+            OfferedAction(DEACTIVATE_ACCESS_KEY.id, "Deactivate"),
+            OfferedAction(DELETE_ACCESS_KEY.id, "Delete"),
+        ),
+    )
+    key = AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE")
+    shared = replace(key, shared_with_humans=True)
+    staging = Environment.NON_PRODUCTION
+    assert playbook.approval_for(DEACTIVATE_ACCESS_KEY, key, staging) is None
+    assert playbook.approval_for(DELETE_ACCESS_KEY, key, staging) == ApprovalPolicy(2, 15)
+    assert playbook.approval_for(DEACTIVATE_ACCESS_KEY, shared, staging) is not None
+    assert playbook.approval_for(DEACTIVATE_ACCESS_KEY, key, Environment.PRODUCTION) is not None
+    irreversible = replace(
+        playbook, approval_rule=ApprovalRule(ApprovalPolicy(), irreversible=True)
+    )
+    assert irreversible.approval_for(DELETE_ACCESS_KEY, key, staging) is not None
+    assert irreversible.approval_for(DEACTIVATE_ACCESS_KEY, key, staging) is None

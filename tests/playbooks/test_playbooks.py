@@ -50,6 +50,7 @@ def test_the_shipped_playbooks_load() -> None:
     }
     shared = playbooks["shared-service-account"]
     assert all(a.approval is not None for a in shared.actions)
+    assert shared.approval_rule is not None and shared.approval_rule.shared_with_humans
     agent = playbooks["compromised-ai-agent"]
     assert any("ASI03" in a.frameworks.owasp_agentic for a in agent.actions)
     leaked = playbooks["leaked-cloud-access-key"]
