@@ -11,7 +11,12 @@ from urllib.parse import unquote
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+)
 
 from bot.core.identities import AffectedIdentity, IdentityKind
 
@@ -88,6 +93,8 @@ class IamCalls:
             answer: dict[str, Any] = call(self.client())
         except ClientError as exc:
             raise failure(exc, what) from exc
+        except (ReadTimeoutError, ConnectTimeoutError) as exc:
+            raise ActionFailed("timeout", f"IAM timed out for {what}") from exc
         except BotoCoreError as exc:
             raise ActionFailed("unreachable", f"IAM did not answer for {what}: {exc}") from exc
         answer.pop("ResponseMetadata", None)

@@ -136,3 +136,22 @@ async def test_an_unreachable_endpoint_fails_clearly_without_blocking_the_loop()
 async def test_unknown_action_is_a_programming_error(connector: AwsIamConnector) -> None:
     with pytest.raises(ValueError):
         await connector.plan("aws.iam.nope", AffectedIdentity("aws", IdentityKind.USER, "u"), {})
+
+
+async def test_a_target_that_never_answers_is_a_timeout() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # accepts connections, never answers
+        port = silent.getsockname()[1]
+        connector = AwsIamConnector(
+            endpoint_url=f"http://127.0.0.1:{port}",
+            max_attempts=1,
+            timeout_s=1,
+            access_key_id="x",
+            secret_access_key="y",
+        )
+        key = AffectedIdentity(
+            "aws", IdentityKind.ACCESS_KEY, "AKIAEXAMPLE", attributes=(("user", "u"),)
+        )
+        outcome = await connector.apply(DEACTIVATE_ACCESS_KEY.id, key, {})
+    assert not outcome.ok and outcome.error_code == "timeout"

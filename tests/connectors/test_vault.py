@@ -67,6 +67,9 @@ async def test_revoke_every_lease_an_approle_issued(vault: VaultConnector, bao: 
     assert (await vault.apply("vault.revoke_lease_prefix", target, {})).ok
     assert not any(_live(bao, t["accessor"]) for t in tokens)
     assert (await vault.apply("vault.revoke_lease_prefix", target, {})).already
+    assert (await vault.verify("vault.revoke_lease_prefix", target, {})).confirmed
+    refused = await vault.undo("vault.revoke_lease_prefix", target, {}, plan.before)
+    assert refused.error_code == "irreversible"
 
 
 async def test_disabling_an_entity_cannot_be_undone_while_its_tokens_live(
@@ -105,6 +108,7 @@ async def test_destroy_an_approle_secret_id(vault: VaultConnector, bao: Bao) -> 
     )
     assert login.status_code >= 400
     assert (await vault.apply("vault.destroy_approle_secret_id", target, {})).already
+    assert (await vault.verify("vault.destroy_approle_secret_id", target, {})).confirmed
 
 
 async def test_a_token_without_permission_gets_a_clear_answer(openbao: str, bao: Bao) -> None:
