@@ -9,13 +9,14 @@ twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.approval_flow import deny
 from bot.command_chain import offer
 from bot.core.actions import RequestStatus
 from bot.core.actors import SYSTEM, Actor
-from bot.core.commands import FireDueTimers
+from bot.core.commands import DeliverNotices, FireDueTimers
 from bot.core.escalation import StallKind, Step, StepEnd, step_due
 from bot.core.events import Escalated, Event, HandoffProposed
 from bot.core.evidence import EvidenceRecord
@@ -82,19 +83,55 @@ async def _fire(
         return []
     events = await _end(uow, incident, timer, step, notify, svc)
     await _arm_next(uow, incident, timer, ladder)
-    text = _text(incident, timer, lateness)
-    return [
-        Escalated(
-            incident.id,
-            timer.kind.value,
-            timer.step,
-            tuple(sorted(notify)),
-            text,
-            ASKS.get(timer.kind),
-            timer.subject,
-        ),
-        *events,
-    ]
+    notice = Escalated(
+        incident.id,
+        timer.kind.value,
+        timer.step,
+        tuple(sorted(notify)),
+        _text(incident, timer, lateness),
+        ASKS.get(timer.kind),
+        timer.subject,
+    )
+    notice_id = await uow.outbox.add(incident.id, _payload(notice))
+    return [replace(notice, notice_id=notice_id), *events]
+
+
+def _payload(notice: Escalated) -> dict[str, object]:
+    return {
+        "incident": notice.incident_id,
+        "kind": notice.kind,
+        "step": notice.step,
+        "notify": list(notice.notify),
+        "text": notice.text,
+        "prompt": notice.prompt,
+        "ref": notice.ref,
+    }
+
+
+def _notice(notice_id: int, p: dict[str, object]) -> Escalated:
+    notify = p.get("notify")
+    assert isinstance(notify, list)
+    prompt = p.get("prompt")
+    return Escalated(
+        str(p["incident"]),
+        str(p["kind"]),
+        int(str(p["step"])),
+        tuple(str(x) for x in notify),
+        str(p["text"]),
+        None if prompt is None else str(prompt),
+        str(p["ref"]),
+        notice_id=notice_id,
+    )
+
+
+async def deliver_notices(cmd: DeliverNotices, svc: Services) -> Sequence[Event]:
+    """Notices whose sending never completed (a crash, a chat outage) go out again:
+    at least once, never silently dropped."""
+    now = svc.clock.now()
+    async with svc.uow() as uow:
+        claimed = await uow.outbox.claim_unsent(now, now - timedelta(seconds=cmd.older_than_s), 100)
+        await uow.commit()
+    return [_notice(n, p) for n, p in claimed]
 
 
 async def _still_stalled(uow: UnitOfWork, incident: Incident, timer: Timer) -> bool:

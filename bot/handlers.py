@@ -20,6 +20,7 @@ from bot.core.commands import (
     Command,
     DecideApproval,
     DeclareIncident,
+    DeliverNotices,
     FireDueTimers,
     ProposeHandoff,
     ReconcileIntents,
@@ -48,7 +49,7 @@ from bot.core.events import (
     Told,
 )
 from bot.declare import declare_incident
-from bot.escalations import fire_due
+from bot.escalations import deliver_notices, fire_due
 from bot.lifecycle import change_status
 from bot.notifications import (
     announce_commander,
@@ -86,6 +87,7 @@ def build_bus(svc: Services) -> MessageBus:
         AcceptCommand: partial(accept, svc=svc),
         Snooze: partial(snooze, svc=svc),
         FireDueTimers: partial(fire_due, svc=svc),
+        DeliverNotices: partial(deliver_notices, svc=svc),
         UndoAction: partial(undo_action, svc=svc),
         ReconcileIntents: partial(reconcile, svc=svc),
     }

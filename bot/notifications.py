@@ -293,7 +293,8 @@ async def announce_denial(event: RequestDenied, svc: Services) -> None:
 
 
 async def escalate(event: Escalated, svc: Services) -> None:
-    """Tell (or ask again) the people this escalation step names."""
+    """Tell (or ask again) the people this escalation step names, then mark the notice
+    sent; if sending fails it stays unsent and is delivered again later."""
     found = await _room(event.incident_id, svc)
     if found is None:
         return
@@ -314,3 +315,7 @@ async def escalate(event: Escalated, svc: Services) -> None:
             PromptButton("Deny", "deny", incident.id, event.ref, hash_, danger=True),
         )
     await notifier.ask(incident, people, Prompt(event.text, buttons))
+    if event.notice_id is not None:
+        async with svc.uow() as uow:
+            await uow.outbox.mark_sent(event.notice_id, svc.clock.now())
+            await uow.commit()

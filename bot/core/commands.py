@@ -134,3 +134,11 @@ class ReconcileIntents(Command):
     """After a crash: settle intents that never got an outcome, without calling again."""
 
     older_than_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class DeliverNotices(Command):
+    """Send escalation notices that committed but were never marked sent (a crash or a
+    chat outage in between): at least once, never silently dropped."""
+
+    older_than_s: float = 60.0

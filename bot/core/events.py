@@ -123,6 +123,7 @@ class Escalated(Event):
     text: str
     prompt: str | None = None  # approve | accept_command | ack_command
     ref: str = ""
+    notice_id: int | None = None  # its row in the outbox, committed with the timer
 
 
 @dataclass(frozen=True)

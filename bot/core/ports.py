@@ -184,6 +184,20 @@ class TimerStore(Protocol):
     async def pending(self, incident_id: str) -> Sequence[Timer]: ...
 
 
+class Outbox(Protocol):
+    """Notices to people that commit with the change that caused them."""
+
+    async def add(self, incident_id: str, payload: dict[str, object]) -> int: ...
+
+    async def claim_unsent(
+        self, now: datetime, stale_before: datetime, limit: int
+    ) -> Sequence[tuple[int, dict[str, object]]]:
+        """Unsent notices created before ``stale_before``, claimed so one process sends them."""
+        ...
+
+    async def mark_sent(self, notice_id: int, at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: a state change and its evidence commit together or not at all."""
 
@@ -192,6 +206,9 @@ class UnitOfWork(Protocol):
 
     @property
     def timers(self) -> TimerStore: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

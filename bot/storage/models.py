@@ -123,6 +123,19 @@ class ApprovalRow(Base):
     decided_at: Mapped[datetime]
 
 
+class NoticeRow(Base):
+    """The outbox: a notice commits with its cause, and is marked once it was sent."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class TimerRow(Base):
     __tablename__ = "timers"
     __table_args__ = (

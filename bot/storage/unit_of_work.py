@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.database import make_engine, session_factory
 from bot.storage.incidents import Redact, SqlIncidentStore
 from bot.storage.models import ActionRequestRow, IncidentRow
+from bot.storage.outbox import SqlOutbox
 from bot.storage.timers import SqlTimerStore
 
 
 class SqlUnitOfWork:
     incidents: SqlIncidentStore
     timers: SqlTimerStore
+    outbox: SqlOutbox
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], redact: Redact) -> None:
         self._sessions = sessions
@@ -28,6 +30,7 @@ class SqlUnitOfWork:
         await self._session.begin()
         self.incidents = SqlIncidentStore(self._session, self._redact)
         self.timers = SqlTimerStore(self._session)
+        self.outbox = SqlOutbox(self._session)
         return self
 
     async def __aexit__(

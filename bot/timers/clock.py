@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bus import CommandSink
-from bot.core.commands import FireDueTimers, ReconcileIntents
+from bot.core.commands import DeliverNotices, FireDueTimers, ReconcileIntents
 from bot.core.events import Escalated
 
 log = logging.getLogger(__name__)
 BATCH = 200
 RECONCILE_EVERY_S = 30
+NOTICE_RETRY_S = 60  # a notice not marked sent a minute after it committed goes out again
 
 
 def claimer_id() -> str:
@@ -83,8 +84,9 @@ class EscalationClock:
         """Settle intents a crash left without an outcome (reading, never re-calling)."""
         try:
             await self._bus.handle(ReconcileIntents(self._reconcile_after_s))
+            await self._bus.handle(DeliverNotices(NOTICE_RETRY_S))
         except Exception:
-            log.exception("reconciling intents failed; retrying later")
+            log.exception("reconciling intents or notices failed; retrying later")
 
     def shutdown(self) -> None:
         if self._scheduler.running:

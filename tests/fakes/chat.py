@@ -19,6 +19,7 @@ class RecordingNotifier:
     told: list[tuple[str, str]] = field(default_factory=list)
     asked: list[tuple[list[str], Prompt]] = field(default_factory=list)
     fail_open: bool = False
+    fail_ask: bool = False
 
     async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
         if self.fail_open:
@@ -33,6 +34,8 @@ class RecordingNotifier:
         self.said.append((incident.id, f"commander {commander.principal}"))
 
     async def ask(self, incident: Incident, people: Sequence[Actor], prompt: Prompt) -> None:
+        if self.fail_ask:
+            raise RuntimeError("chat is down")
         self.asked.append(([a.principal for a in people], prompt))
 
     async def post_card(self, incident: Incident, card: Card) -> MessageRef:

@@ -32,6 +32,9 @@ class _State:
     approvals: dict[tuple[str, str], Approval] = field(default_factory=dict)
     timers: list[Timer] = field(default_factory=list)
     fired: list[tuple[int, float]] = field(default_factory=list)  # (timer id, lateness s)
+    notices: dict[int, dict[str, object]] = field(default_factory=dict)
+    notices_sent: dict[int, datetime] = field(default_factory=dict)
+    notices_claimed: dict[int, datetime] = field(default_factory=dict)
 
 
 class MemoryStore:
@@ -212,6 +215,34 @@ class MemoryTimers:
         ]
 
 
+class MemoryOutbox:
+    """Created-at is the claim clock's concern; the fake treats every notice as old."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    async def add(self, incident_id: str, payload: dict[str, object]) -> int:
+        notice_id = len(self.state.notices) + 1
+        self.state.notices[notice_id] = dict(payload)
+        return notice_id
+
+    async def claim_unsent(
+        self, now: datetime, stale_before: datetime, limit: int
+    ) -> Sequence[tuple[int, dict[str, object]]]:
+        ready = [
+            (n, p)
+            for n, p in self.state.notices.items()
+            if n not in self.state.notices_sent
+            and self.state.notices_claimed.get(n, stale_before) <= stale_before
+        ]
+        for notice_id, _ in ready[:limit]:
+            self.state.notices_claimed[notice_id] = now
+        return ready[:limit]
+
+    async def mark_sent(self, notice_id: int, at: datetime) -> None:
+        self.state.notices_sent[notice_id] = at
+
+
 class MemoryDatabase:
     """Hands out units of work over one committed state."""
 
@@ -227,10 +258,12 @@ class MemoryUnitOfWork:
         self._database = database
         self.incidents = MemoryStore(copy.deepcopy(database.committed))
         self.timers = MemoryTimers(self.incidents.state)
+        self.outbox = MemoryOutbox(self.incidents.state)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed))
         self.timers = MemoryTimers(self.incidents.state)
+        self.outbox = MemoryOutbox(self.incidents.state)
         return self
 
     async def __aexit__(
@@ -247,3 +280,4 @@ class MemoryUnitOfWork:
     async def rollback(self) -> None:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed))
         self.timers = MemoryTimers(self.incidents.state)
+        self.outbox = MemoryOutbox(self.incidents.state)

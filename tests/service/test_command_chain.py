@@ -166,3 +166,28 @@ async def test_timers_due_while_down_fire_once_with_their_lateness(world: World)
     ids = [f["timer"] for f in fired]
     assert len(ids) == len(set(ids))
     assert again == []
+
+
+async def test_an_escalation_notice_commits_with_its_timer_and_is_never_dropped(
+    world: World,
+) -> None:
+    from bot.core.commands import DeliverNotices
+
+    incident_id = await _declare(world)
+    world.chat.fail_ask = True  # chat is down when the first reminder falls due
+    world.clock.advance(minutes=5)
+    await world.bus.handle(FIRE)
+    state = world.database.committed
+    (notice_id,) = state.notices
+    assert state.notices[notice_id]["kind"] == "commander_not_acknowledged"
+    assert notice_id not in state.notices_sent
+    assert any(
+        e["what"] == "escalation timer fired" for e in map(json.loads, state.lines[incident_id])
+    )
+    world.chat.fail_ask = False
+    world.clock.advance(minutes=2)
+    (again,) = await world.bus.handle(DeliverNotices(older_than_s=60))
+    assert isinstance(again, Escalated) and again.notice_id == notice_id
+    assert notice_id in world.database.committed.notices_sent
+    assert world.chat.asked[-1][0] == ["slack:UIC"]
+    assert await world.bus.handle(DeliverNotices(older_than_s=60)) == []

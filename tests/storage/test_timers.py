@@ -73,3 +73,24 @@ async def test_each_due_timer_is_claimed_exactly_once(database: Database) -> Non
     assert len(claimed) == 40 and len(set(claimed)) == 40
     async with database.uow() as uow:
         assert await uow.timers.due(now, 100) == []
+
+
+async def test_the_outbox_hands_each_unsent_notice_to_one_claimer_at_a_time(
+    database: Database,
+) -> None:
+    incident_id = await _incident(database)
+    async with database.uow() as uow:
+        ids = [await uow.outbox.add(incident_id, {"n": n}) for n in range(3)]
+        await uow.commit()
+    later = datetime.now(UTC) + timedelta(minutes=2)
+    async with database.uow() as uow:
+        first = await uow.outbox.claim_unsent(later, later - timedelta(seconds=60), 10)
+        await uow.outbox.mark_sent(ids[0], later)
+        await uow.commit()
+    async with database.uow() as uow:
+        assert await uow.outbox.claim_unsent(later, later - timedelta(seconds=60), 10) == []
+    much_later = later + timedelta(minutes=5)
+    async with database.uow() as uow:
+        retried = await uow.outbox.claim_unsent(much_later, much_later - timedelta(seconds=60), 10)
+    assert [n for n, _ in first] == ids
+    assert [n for n, _ in retried] == ids[1:]
