@@ -78,3 +78,12 @@ def redaction_key(key: Ed25519PrivateKey) -> bytes:
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
     return hmac.new(raw, b"blastwall-redaction-v1", hashlib.sha256).digest()
+
+
+def fingerprint(public_key: Ed25519PublicKey) -> str:
+    """``SHA256:<hex>`` of the raw 32-byte key: what an auditor compares out of band.
+
+    The CLI's ``evidence public-key`` prints it and ``evidence verify`` without
+    ``--key`` prints the embedded key's, so the two can be read side by side.
+    """
+    return "SHA256:" + hashlib.sha256(raw_public_key(public_key)).hexdigest()
