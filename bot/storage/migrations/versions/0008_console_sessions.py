@@ -1,5 +1,6 @@
-"""Console sign-in links and sessions live in the database, so a used link stays
-used and a logout holds across restarts and replicas.
+"""Console sign-in links and sessions, kept in the database.
+
+A used link stays used and a logout holds across restarts and replicas.
 
 Revision ID: 0008_console_sessions
 Revises: 0004
