@@ -307,6 +307,7 @@ def _add_sign_in_routes(router: APIRouter, console: Console) -> None:
             return problem(
                 request, console.directory, 401, "This sign-in link is invalid, used or expired."
             )
+        await console.directory.end_session(request.session.get(SESSION_KEY))
         request.session.clear()  # a fresh session id: nothing carries over from before
         request.session[SESSION_KEY] = await console.directory.open_session(user)
         return RedirectResponse("/console", status_code=303)
