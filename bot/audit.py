@@ -52,3 +52,16 @@ async def export_evidence(cmd: ExportEvidence, svc: Services) -> Sequence[Event]
         size = await checkpoint(uow.incidents, svc.signer, incident.id)
         await uow.commit()
     return [EvidenceExported(incident.id, cmd.actor, size)]
+
+
+async def signed_ledger(
+    svc: Services, incident_id: str, size: int | None = None
+) -> tuple[list[bytes], list[str]]:
+    """The ledger's first ``size`` entries (all without one) and the checkpoints signed
+    over them. Entries are append-only, so a prefix with its checkpoints is consistent
+    even while the incident goes on."""
+    async with svc.uow() as uow:
+        lines = list(await uow.incidents.evidence_lines(incident_id))
+        signed = list(await uow.incidents.checkpoints(incident_id))
+    upto = len(lines) if size is None else size
+    return lines[:upto], [note for covered, note in signed if covered <= upto]

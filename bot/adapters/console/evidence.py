@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.adapters.console.auth import ConsoleUser, csrf_ok
 from bot.adapters.console.pages import page, signed_in_user
-from bot.audit import NO_RIGHT, may_audit
+from bot.audit import NO_RIGHT, may_audit, signed_ledger
 from bot.core.commands import ExportEvidence
 from bot.core.events import EvidenceExported, Refused
 from bot.evidence.bundle import write_bundle
@@ -55,9 +55,7 @@ async def _export(request: Request, console: Console, incident_id: str, csrf: st
 
 
 async def _bundle(console: Console, incident_id: str, size: int) -> tuple[bytes, Verdict]:
-    async with console.services.uow() as uow:
-        lines = list(await uow.incidents.evidence_lines(incident_id))[:size]
-        notes = [n for signed, n in await uow.incidents.checkpoints(incident_id) if signed <= size]
+    lines, notes = await signed_ledger(console.services, incident_id, size)
     report = render_report(incident_id, lines)
     with tempfile.TemporaryDirectory(prefix="blastwall-export-") as scratch:
         path = Path(scratch) / f"{incident_id}.zip"
@@ -69,8 +67,7 @@ def add_evidence_routes(router: APIRouter, console: Console) -> None:
     @router.get("/incidents/{incident_id}/evidence")
     async def evidence(request: Request, incident_id: str) -> HTMLResponse:
         me = await _auditor(request, console, incident_id)
-        async with console.services.uow() as uow:
-            lines = list(await uow.incidents.evidence_lines(incident_id))
+        lines, _ = await signed_ledger(console.services, incident_id)
         return page(
             request,
             console.directory,
