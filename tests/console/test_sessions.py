@@ -183,6 +183,10 @@ async def test_a_stranger_gets_the_sign_in_page_on_every_console_route(served: S
             assert _signed_out(answer), (method, path, answer.status_code, answer.text[:200])
         assert _signed_out(await web.get("/console/login", params={"token": "made-up"}))
         assert _signed_out(await web.get("/console/no/such/page"))
+        await sign_in(web, served.database_url, "alice")
+        empty = await web.post(f"/console/incidents/{served.incident}/act", data={})
+    assert empty.status_code == 422 and empty.headers["content-type"].startswith("text/html")
+    assert "missing or invalid: action, target" in empty.text
 
 
 def _routes(routes: list[Any]) -> Iterator[APIRoute]:
