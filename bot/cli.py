@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.core.incidents import is_incident_id
 
 log = logging.getLogger("blastwall")
@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("directory", nargs="?", type=Path)
     validate.set_defaults(run=_validate)
 
+    console = sub.add_parser("console", help="console sign-in")
+    cs = console.add_subparsers(required=True, metavar="ACTION")
+    link = cs.add_parser("link", help="print a one-time sign-in link for a console user")
+    link.add_argument("user")
+    link.set_defaults(run=_console_link)
+
     db = sub.add_parser("db", help="database maintenance")
     dbs = db.add_subparsers(required=True, metavar="ACTION")
     up = dbs.add_parser("upgrade", help="apply every pending migration")
@@ -75,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bot.app import build, create_app
+    from bot.app import Wired, build, create_app
     from bot.playbooks.loader import PlaybookError
 
     settings = load_settings()
@@ -88,13 +94,50 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     where = "Slack and the console" if settings.slack_enabled else "the console"
     log.info("serving %s on http://%s:%d", where, args.host, args.port)
-    token = wired.directory.link_token("admin")
-    print(
-        f"Sign in to the console (one-time link, 15 minutes):\n"
-        f"    http://{args.host}:{args.port}/console/login?token={token}",
-        flush=True,
-    )
-    uvicorn.run(create_app(wired), host=args.host, port=args.port, log_level="info")
+
+    async def admin_link(ready: Wired) -> None:  # once the database is migrated
+        token = await ready.directory.mint("admin")
+        print(
+            f"Sign in to the console (one-time link, 15 minutes):\n"
+            f"    {_console_base(ready.settings, args)}/console/login?token={token}",
+            flush=True,
+        )
+
+    app = create_app(wired, on_started=admin_link)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _console_base(settings: Settings, args: argparse.Namespace | None) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    if args is not None:
+        return f"http://{args.host}:{args.port}"
+    return "http://127.0.0.1:8080"
+
+
+def _console_link(args: argparse.Namespace) -> int:
+    """A link minted straight into the database: any running replica honours it once."""
+    from bot.app import build
+    from bot.storage.migrate import upgrade
+
+    settings = load_settings()
+    wired = build(settings)
+
+    async def mint() -> str:
+        try:
+            await upgrade(wired.database.url)
+            return await wired.directory.mint(args.user)
+        finally:
+            await wired.database.dispose()
+
+    try:
+        token = asyncio.run(mint())
+    except LookupError:
+        known = "see BLASTWALL_CONSOLE_USERS"
+        print(f"blastwall: no console user {args.user!r} ({known})", file=sys.stderr)
+        return 2
+    print(f"{_console_base(settings, None)}/console/login?token={token}")
     return 0
 
 
@@ -121,21 +164,22 @@ def _demo(args: argparse.Namespace) -> int:
     )
     wired = build(settings, environ=env)
 
+    base = f"http://{args.host}:{args.port}/console/login?token="
+
     async def seed(ready: Wired) -> None:
         await ready.bus.handle(sandbox.alert())
+        print(
+            f"Blastwall demo. AWS is emulated by moto at {sandbox.endpoint}; the leaked key is "
+            f"{sandbox.key_id} of IAM user {sandbox.user}.",
+            flush=True,
+        )
+        for name, role in (
+            ("alice", "commander, may deactivate keys and export evidence"),
+            ("bob", "approver, may export evidence"),
+            ("carol", "no rights"),
+        ):
+            print(f"  {name} ({role}): {base}{await ready.directory.mint(name)}", flush=True)
 
-    base = f"http://{args.host}:{args.port}/console/login?token="
-    print(
-        f"Blastwall demo. AWS is emulated by moto at {sandbox.endpoint}; the leaked key is "
-        f"{sandbox.key_id} of IAM user {sandbox.user}.",
-        flush=True,
-    )
-    for name, role in (
-        ("alice", "commander, may deactivate keys"),
-        ("bob", "approver"),
-        ("carol", "no rights"),
-    ):
-        print(f"  {name} ({role}): {base}{wired.directory.link_token(name)}", flush=True)
     try:
         uvicorn.run(create_app(wired, on_started=seed), host=args.host, port=args.port)
     finally:

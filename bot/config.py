@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
     slack_api_url: str | None = _env("SLACK_API_URL")
     console_users: str | None = _env("BLASTWALL_CONSOLE_USERS")
+    public_url: str | None = _env("BLASTWALL_PUBLIC_URL")
     reconcile_after: float = Field(
         default=300.0, gt=0, validation_alias=AliasChoices("BLASTWALL_RECONCILE_AFTER")
     )
@@ -74,6 +75,11 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None
+
+    @property
+    def served_over_https(self) -> bool:
+        """Behind https (BLASTWALL_PUBLIC_URL), the console's cookie is Secure."""
+        return (self.public_url or "").strip().lower().startswith("https://")
 
     def playbooks_dir(self) -> Path:
         if self.playbooks is not None:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from bot.approval_flow import decide_approval
+from bot.audit import export_evidence
 from bot.bus import CommandHandler, EventHandler, MessageBus
 from bot.command_chain import accept, acknowledge, propose_handoff, snooze
 from bot.containment import request_action
@@ -21,6 +22,7 @@ from bot.core.commands import (
     DecideApproval,
     DeclareIncident,
     DeliverNotices,
+    ExportEvidence,
     FireDueTimers,
     ProposeHandoff,
     ReconcileIntents,
@@ -90,6 +92,7 @@ def build_bus(svc: Services) -> MessageBus:
         DeliverNotices: partial(deliver_notices, svc=svc),
         UndoAction: partial(undo_action, svc=svc),
         ReconcileIntents: partial(reconcile, svc=svc),
+        ExportEvidence: partial(export_evidence, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],

@@ -142,3 +142,12 @@ class DeliverNotices(Command):
     chat outage in between): at least once, never silently dropped."""
 
     older_than_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class ExportEvidence(Command):
+    """An auditor takes an incident's evidence away; the export is itself evidence."""
+
+    incident_id: str
+    actor: Actor
+    through: str = "console"

@@ -175,3 +175,27 @@ class CheckpointRow(Base):
     size: Mapped[int] = mapped_column(Integer, primary_key=True)
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class ConsoleLinkRow(Base):
+    """A one-time sign-in link, by the SHA-256 of its token; used at most once."""
+
+    __tablename__ = "console_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console session, by the SHA-256 of its id; ended at logout."""
+
+    __tablename__ = "console_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
