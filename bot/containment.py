@@ -21,7 +21,7 @@ from bot.core.actions import (
     plan_hash,
 )
 from bot.core.actors import Actor
-from bot.core.approvals import bulk_targets
+from bot.core.approvals import approved, bulk_targets
 from bot.core.cards import ALL_TARGETS
 from bot.core.commands import Command, RequestAction, RequestBulkAction, RunApproved, RunBulk
 from bot.core.escalation import StallKind, step_due
@@ -30,6 +30,7 @@ from bot.core.events import (
     ActionRefused,
     ApprovalRequested,
     Event,
+    Refused,
 )
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
@@ -84,12 +85,19 @@ async def clear(
 
 
 async def run_approved(cmd: RunApproved, svc: Services) -> Sequence[Event | Command]:
-    """Run the request its approvals just completed: one target now, or the whole bulk set."""
+    """Run the request its approvals just completed: one target now, or the whole bulk set.
+
+    It runs only what the ledger shows approved: a request still running whose recorded
+    approvals suffice, so a stray ``RunApproved`` cannot skip four eyes.
+    """
     async with svc.uow() as uow:
         request = await uow.incidents.get_request(cmd.request_key)
         incident = await uow.incidents.get(request.incident_id) if request else None
+        decisions = await uow.incidents.approvals_for(cmd.request_key) if request else []
     if request is None or incident is None or request.status is not RequestStatus.RUNNING:
         return []
+    if request.approvals_needed < 1 or not approved(request, decisions):
+        return [Refused(incident.id, request.actor, "this request has not been approved")]
     if request.target_key == ALL_TARGETS:
         return [
             RunBulk(
