@@ -208,6 +208,7 @@ async def run_bulk(cmd: RunBulk, svc: Services) -> Sequence[Event | Command]:
             )
         done += 1
         if done % PROGRESS_EVERY == 0:
+            await _alive(cmd, svc)
             await refresh_card_of(cmd.incident_id, svc)
         return event
 
@@ -217,6 +218,19 @@ async def run_bulk(cmd: RunBulk, svc: Services) -> Sequence[Event | Command]:
         await _settle_bulk(cmd, summary, svc)
     asked = [e for e in events if isinstance(e, ApprovalRequested)]  # a target added since
     return [*asked, summary]
+
+
+async def _alive(cmd: RunBulk, svc: Services) -> None:
+    """Touch the approved bulk request as it progresses, so the reconciler, which settles
+    intents nobody has touched for a while, leaves a long live run alone."""
+    if not cmd.approved_under:
+        return
+    async with svc.uow() as uow:
+        await uow.incidents.get(cmd.incident_id, for_update=True)
+        request = await uow.incidents.get_request(cmd.approved_under)
+        if request is not None and request.status is RequestStatus.RUNNING:
+            await uow.incidents.save_request(request)
+            await uow.commit()
 
 
 def _summary(cmd: RunBulk, events: Sequence[Event]) -> BulkSettled:
