@@ -128,30 +128,39 @@ async def _ask_once(
     )
     if not isinstance(claimed, ActionRequest):
         return ActionDuplicate(incident.id, cmd.actor, cmd.action_id, ALL, claimed)
-    await uow.incidents.append_evidence(
-        EvidenceRecord(
-            incident_id=incident.id,
-            what="approval requested",
-            actor=cmd.actor,
-            at=svc.clock.now(),
-            why=cmd.justification,
-            right=spec.right.value,
-            details={
-                "action": cmd.action_id,
-                "target": ALL,
-                "targets": list(targets),
-                "params": dict(cmd.params),
-                "idempotency_key": claimed.idempotency_key,
-                "plan_hash": plan,
-                "approvals_needed": policy.approvers,
-                "expires_at": claimed.expires_at.isoformat() if claimed.expires_at else None,
-            },
-        )
-    )
+    await uow.incidents.append_evidence(_asked_record(incident, cmd, spec, claimed, targets, svc))
     await arm(uow, incident, claimed, StallKind.APPROVAL_PENDING, svc)
     names = ", ".join(targets[:PREVIEW_NAMES]) + (", …" if len(targets) > PREVIEW_NAMES else "")
     preview = f"would apply to {len(targets)} identities: {names}"
     return ApprovalRequested(incident.id, request_key=claimed.idempotency_key, preview=preview)
+
+
+def _asked_record(
+    incident: Incident,
+    cmd: RequestBulkAction,
+    spec: ActionSpec,
+    request: ActionRequest,
+    targets: tuple[str, ...],
+    svc: Services,
+) -> EvidenceRecord:
+    return EvidenceRecord(
+        incident_id=incident.id,
+        what="approval requested",
+        actor=cmd.actor,
+        at=svc.clock.now(),
+        why=cmd.justification,
+        right=spec.right.value,
+        details={
+            "action": cmd.action_id,
+            "target": ALL,
+            "targets": list(targets),
+            "params": dict(cmd.params),
+            "idempotency_key": request.idempotency_key,
+            "plan_hash": request.plan_hash,
+            "approvals_needed": request.approvals_needed,
+            "expires_at": request.expires_at.isoformat() if request.expires_at else None,
+        },
+    )
 
 
 def _bulk_request(
@@ -191,21 +200,8 @@ async def run_bulk(cmd: RunBulk, svc: Services) -> Sequence[Event | Command]:
 
     async def one(target_key: str) -> Event:
         nonlocal done
-        single = RequestAction(
-            cmd.incident_id,
-            cmd.action_id,
-            target_key,
-            cmd.actor,
-            dict(cmd.params),
-            cmd.justification,
-        )
         async with gate, limiter:
-            _, verdict = await clear(single, svc, grant)
-            event = (
-                await execute(verdict, svc, cmd.approvals)
-                if isinstance(verdict, Cleared)
-                else verdict
-            )
+            event = await _one(cmd, target_key, grant, svc)
         done += 1
         if done % PROGRESS_EVERY == 0:
             await _alive(cmd, svc)
@@ -218,6 +214,16 @@ async def run_bulk(cmd: RunBulk, svc: Services) -> Sequence[Event | Command]:
         await _settle_bulk(cmd, summary, svc)
     asked = [e for e in events if isinstance(e, ApprovalRequested)]  # a target added since
     return [*asked, summary]
+
+
+async def _one(cmd: RunBulk, target_key: str, grant: Grant | None, svc: Services) -> Event:
+    single = RequestAction(
+        cmd.incident_id, cmd.action_id, target_key, cmd.actor, dict(cmd.params), cmd.justification
+    )
+    _, verdict = await clear(single, svc, grant)
+    if isinstance(verdict, Cleared):
+        return await execute(verdict, svc, cmd.approvals)
+    return verdict
 
 
 async def _alive(cmd: RunBulk, svc: Services) -> None:
@@ -261,24 +267,28 @@ async def _settle_bulk(cmd: RunBulk, summary: BulkSettled, svc: Services) -> Non
         request.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
         request.outcome = outcome
         await uow.incidents.save_request(request)
-        await uow.incidents.append_evidence(
-            EvidenceRecord(
-                incident_id=incident.id,
-                what="bulk action settled",
-                actor=cmd.actor,
-                at=svc.clock.now(),
-                outcome=text,
-                details={
-                    "request": request.idempotency_key,
-                    "action": cmd.action_id,
-                    "plan_hash": request.plan_hash,
-                    "approvals": list(cmd.approvals),
-                    "total": summary.total,
-                    "succeeded": summary.succeeded,
-                    "failed": summary.failed,
-                    "skipped": summary.skipped,
-                },
-            )
-        )
+        await uow.incidents.append_evidence(_settled_record(cmd, request, summary, text, svc))
         await checkpoint(uow.incidents, svc.signer, incident.id)
         await uow.commit()
+
+
+def _settled_record(
+    cmd: RunBulk, request: ActionRequest, summary: BulkSettled, text: str, svc: Services
+) -> EvidenceRecord:
+    return EvidenceRecord(
+        incident_id=cmd.incident_id,
+        what="bulk action settled",
+        actor=cmd.actor,
+        at=svc.clock.now(),
+        outcome=text,
+        details={
+            "request": request.idempotency_key,
+            "action": cmd.action_id,
+            "plan_hash": request.plan_hash,
+            "approvals": list(cmd.approvals),
+            "total": summary.total,
+            "succeeded": summary.succeeded,
+            "failed": summary.failed,
+            "skipped": summary.skipped,
+        },
+    )
