@@ -28,7 +28,7 @@ from bot.core.actions import (
     RequestStatus,
     idempotency_key,
 )
-from bot.core.approvals import BULK_TARGET, bulk_plan_hash
+from bot.core.approvals import BULK_TARGET, approved, bulk_plan_hash
 from bot.core.commands import Command, RequestAction, RequestBulkAction, RunBulk
 from bot.core.escalation import StallKind
 from bot.core.events import (
@@ -38,6 +38,7 @@ from bot.core.events import (
     ApprovalRequested,
     BulkSettled,
     Event,
+    Refused,
 )
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
@@ -195,7 +196,9 @@ async def run_bulk(cmd: RunBulk, svc: Services) -> Sequence[Event | Command]:
     spec = svc.catalogue[cmd.action_id]
     limiter = AsyncLimiter(getattr(svc.connectors.get(spec.connector), "rate_per_s", 10.0), 1)
     gate = asyncio.Semaphore(CONCURRENCY)
-    grant = Grant(cmd.approved_under, cmd.approvals) if cmd.approved_under else None
+    grant = await _grant(cmd, svc)
+    if cmd.approved_under and grant is None:
+        return [Refused(cmd.incident_id, cmd.actor, "this bulk request has not been approved")]
     done = 0
 
     async def one(target_key: str) -> Event:
@@ -214,6 +217,25 @@ async def run_bulk(cmd: RunBulk, svc: Services) -> Sequence[Event | Command]:
         await _settle_bulk(cmd, summary, svc)
     asked = [e for e in events if isinstance(e, ApprovalRequested)]  # a target added since
     return [*asked, summary]
+
+
+async def _grant(cmd: RunBulk, svc: Services) -> Grant | None:
+    """The approval the targets run under, only if the ledger shows exactly this set
+    approved: a ``RunBulk`` naming another request, or other targets, gets none."""
+    if not cmd.approved_under:
+        return None
+    async with svc.uow() as uow:
+        request = await uow.incidents.get_request(cmd.approved_under)
+        decisions = await uow.incidents.approvals_for(cmd.approved_under) if request else []
+    if (
+        request is None
+        or request.status is not RequestStatus.RUNNING
+        or (request.incident_id, request.action_id) != (cmd.incident_id, cmd.action_id)
+        or request.plan_hash != bulk_plan_hash(cmd.action_id, cmd.targets, cmd.params)
+        or not approved(request, decisions)
+    ):
+        return None
+    return Grant(cmd.approved_under, cmd.approvals)
 
 
 async def _one(cmd: RunBulk, target_key: str, grant: Grant | None, svc: Services) -> Event:

@@ -11,7 +11,7 @@ import pytest
 from bot.bus import MAX_FOLLOW_UPS, Message, MessageBus
 from bot.core.actions import RequestStatus
 from bot.core.actors import Actor
-from bot.core.commands import Command, DeclareIncident, RequestAction, RunApproved
+from bot.core.commands import Command, DeclareIncident, RequestAction, RunApproved, RunBulk
 from bot.core.events import ApprovalRequested, Event, Refused
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Severity
@@ -19,6 +19,7 @@ from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY
 from tests.service.conftest import World
 
 KEY = AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIASTRAY0000001")
+OTHER = AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIASTRAY0000002")
 IAM = Actor("slack", "UIAM")
 
 
@@ -83,5 +84,33 @@ async def test_a_stray_run_approved_cannot_skip_four_eyes(world: World) -> None:
     assert await world.bus.handle(RunApproved(asked.request_key, ("forged",))) == []
     world.database.committed.requests[asked.request_key].status = RequestStatus.RUNNING
     (refused,) = await world.bus.handle(RunApproved(asked.request_key, ("forged",)))
+    assert isinstance(refused, Refused) and "not been approved" in refused.reason
+    assert world.aws.applied == []
+
+
+async def test_a_stray_run_bulk_cannot_borrow_an_approval(world: World) -> None:
+    (declared,) = await world.bus.handle(
+        DeclareIncident(
+            title="Shared keys",
+            source="inventory",
+            declared_by=Actor("alert", "inv"),
+            identities=(KEY, OTHER),
+            severity=Severity.SEV2,
+        )
+    )
+    (asked,) = await world.bus.handle(
+        RequestAction(declared.incident_id, DEACTIVATE_ACCESS_KEY.id, "*", IAM)
+    )
+    assert isinstance(asked, ApprovalRequested)
+    world.database.committed.requests[asked.request_key].status = RequestStatus.RUNNING
+    stray = RunBulk(
+        declared.incident_id,
+        DEACTIVATE_ACCESS_KEY.id,
+        IAM,
+        (KEY.key,),
+        approved_under=asked.request_key,
+        approvals=("forged",),
+    )
+    (refused,) = await world.bus.handle(stray)
     assert isinstance(refused, Refused) and "not been approved" in refused.reason
     assert world.aws.applied == []
