@@ -93,6 +93,8 @@ class NoteSigner:
     """Signs one deployment's checkpoints: origin and key name ``<origin>/<incident>``."""
 
     def __init__(self, key: Ed25519PrivateKey, origin: str = DEFAULT_ORIGIN) -> None:
+        if not valid_name(origin.rstrip("/")):
+            raise ValueError(f"not a usable deployment origin: {origin!r}")
         incident_origin(origin, "INC-00000000-0000")  # refuse an unusable origin early
         self._key = key
         self.origin = origin.rstrip("/")
