@@ -67,11 +67,14 @@ def members(path: Path) -> dict[str, bytes]:
         return {n: archive.read(n) for n in archive.namelist()}
 
 
-def repack(files: dict[str, bytes], dest: Path, fix_manifest: bool = True) -> Path:
-    """Write ``files`` as a zip; with ``fix_manifest``, make the manifest and report agree."""
+def repack(
+    files: dict[str, bytes], dest: Path, fix_manifest: bool = True, fix_report: bool = True
+) -> Path:
+    """Write ``files`` as a zip; with ``fix_manifest``, make the manifest (and report) agree."""
     if fix_manifest:
         lines = files[ENTRIES].split(b"\n")[:-1]
-        files[REPORT] = render_report(INCIDENT, lines).encode()
+        if fix_report:
+            files[REPORT] = render_report(INCIDENT, lines).encode()
         manifest = json.loads(files[MANIFEST])
         manifest["entries"] = len(lines)
         manifest["checkpoints"] = sum(n.startswith(CHECKPOINT_DIR) for n in files)
@@ -86,10 +89,12 @@ def repack(files: dict[str, bytes], dest: Path, fix_manifest: bool = True) -> Pa
     return dest
 
 
-def rewrite(src: Path, dest: Path, change: Change, fix_manifest: bool = True) -> Path:
+def rewrite(
+    src: Path, dest: Path, change: Change, fix_manifest: bool = True, fix_report: bool = True
+) -> Path:
     files = members(src)
     change(files)
-    return repack(files, dest, fix_manifest)
+    return repack(files, dest, fix_manifest, fix_report)
 
 
 def entries(change: Callable[[list[bytes]], list[bytes]]) -> Change:
