@@ -11,7 +11,6 @@ against the public key without seeing any other entry.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,7 +86,7 @@ def _head(lines: list[str]) -> tuple[bytes | None, int, list[bytes]]:
         if not lines or not _INDEX.fullmatch(lines[0]):
             raise Tampered("the proof has no 'index N' line")
         hashes = [base64.b64decode(h, validate=True) for h in lines[1:]]
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or text that is not ASCII
         raise Tampered("the proof holds a line that is not base64") from exc
     if len(hashes) > MAX_PROOF or any(len(h) != HASH_SIZE for h in hashes):
         raise Tampered("the proof holds a hash that is not a SHA-256 hash")

@@ -16,7 +16,6 @@ ignore those, and we do.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 from dataclasses import dataclass
@@ -145,7 +144,7 @@ def _signature(line: str) -> Signature:
         raise CheckpointError(f"malformed checkpoint: bad signature line {line[:200]!r}")
     try:
         blob = base64.b64decode(parts[2], validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or text that is not ASCII
         raise CheckpointError("malformed checkpoint: signature is not base64") from exc
     if len(blob) < 5:
         raise CheckpointError("malformed checkpoint: signature is too short")
@@ -160,7 +159,7 @@ def parse_body(body: str) -> Checkpoint:
         raise CheckpointError("malformed checkpoint: empty line in the body")
     try:
         root = base64.b64decode(lines[2], validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or text that is not ASCII
         raise CheckpointError("malformed checkpoint: root is not base64") from exc
     if len(root) != 32:
         raise CheckpointError("malformed checkpoint: root is not a SHA-256 hash")

@@ -11,7 +11,6 @@ as ``<origin> <size> <root>`` when it was signed.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 import struct
 from collections.abc import Sequence
@@ -59,7 +58,7 @@ def load_witness_key(text: bytes, source: str = "") -> WitnessKey:
     try:
         name, hexid, encoded = text.decode("ascii").strip().split("+")
         material = base64.b64decode(encoded, validate=True)
-    except (UnicodeDecodeError, ValueError, binascii.Error) as exc:
+    except ValueError as exc:  # bad text, bad base64, wrong number of parts
         raise WitnessError("not a verifier key (name+keyid+base64) nor a PEM key") from exc
     if not valid_name(name) or len(material) != 33 or material[0] != COSIGNATURE:
         raise WitnessError("not an Ed25519 cosignature (type 0x04) verifier key")

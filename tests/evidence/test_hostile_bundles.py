@@ -264,7 +264,12 @@ _NAMES = sorted(members(_SEED))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(_NAMES), st.binary(max_size=512), st.integers(0, 4096), st.booleans())
+@given(
+    st.sampled_from(_NAMES),
+    st.binary(max_size=512) | st.text(max_size=200).map(str.encode),
+    st.integers(0, 4096),
+    st.booleans(),
+)
 def test_mutated_members_never_crash_the_verifier(
     name: str, junk: bytes, at: int, fix_manifest: bool
 ) -> None:
@@ -301,3 +306,14 @@ def _repacked(files: dict[str, bytes], fix_manifest: bool) -> bytes:
     except (ValueError, KeyError, RecursionError):
         repack(dict(files), target, False)
     return target.read_bytes()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300), st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_odd_witness_logs_and_priors_never_crash_the_verifier(log: str, prior: bytes) -> None:
+    seed_note = members(_SEED)["checkpoints/000002.note"].decode()
+    origin = seed_note.split("\n")[0]
+    kept = _FUZZ_DIR / "prior.note"
+    kept.write_bytes(prior[:150] + seed_note.encode()[len(prior) % 40 :] if prior else prior)
+    verdict = verify_bundle(_SEED, prior=kept, witness_log=f"{log} {origin} {log}")
+    assert isinstance(verdict.ok, bool) and verdict.reason
