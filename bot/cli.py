@@ -181,7 +181,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _audit_parsers(ev: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``evidence verify``, ``prove`` and ``verify-proof``; their handlers are in bot.evidence.audit."""
+    """``evidence verify``, ``prove`` and ``verify-proof`` (handlers: bot.evidence.audit)."""
     from bot.evidence.audit import run_prove, run_verify, run_verify_proof
 
     trusted = "the public key to trust (PEM); without it: signer not checked"
@@ -193,9 +193,7 @@ def _audit_parsers(ev: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--prior", type=Path, help="an earlier bundle or checkpoint note this one must extend"
     )
     verify.add_argument("--witness-key", type=Path, action="append", default=[], help=witness)
-    verify.add_argument(
-        "--witness-log", type=Path, help="lines copied from the incident's channel"
-    )
+    verify.add_argument("--witness-log", type=Path, help="lines copied from the incident's channel")
     verify.set_defaults(run=run_verify)
     prove = ev.add_parser("prove", help="write a C2SP tlog-proof for one entry")
     prove.add_argument("bundle", type=Path)

@@ -66,9 +66,9 @@ def _prior_checkpoint(prior: Path, trusted: Ed25519PublicKey | None) -> Checkpoi
 def check_cosignatures(bundle: Bundle, witnesses: Sequence[WitnessKey]) -> list[str]:
     """Which witnesses cosigned which checkpoints; a given witness that cosigned none is refused."""
     notes = []
-    for number, note in enumerate(bundle.notes, start=1):
+    for number, text in enumerate(bundle.notes, start=1):
         try:
-            notes.append(parse_note(note))
+            notes.append(parse_note(text))
         except CheckpointError as exc:
             raise Tampered(f"checkpoint {number}: {exc}") from exc
     report = []

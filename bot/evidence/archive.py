@@ -51,8 +51,11 @@ class Limits:
     ratio_floor: int = 1024 * 1024
 
 
+DEFAULT_LIMITS = Limits()
+
+
 def read_members(
-    path: Path, expected: Callable[[str], bool], limits: Limits = Limits()
+    path: Path, expected: Callable[[str], bool], limits: Limits = DEFAULT_LIMITS
 ) -> dict[str, bytes]:
     """Every member's bytes, in archive order, or UnsafeBundle naming the first problem."""
     try:

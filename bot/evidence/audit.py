@@ -39,7 +39,9 @@ def run_verify(args: argparse.Namespace) -> int:
     if not verdict.ok:
         print(f"NOT VERIFIED: {verdict.reason}", file=sys.stderr)
         return 1
-    print(f"verified: {verdict.entries} entries, {verdict.checkpoints} checkpoints. {verdict.reason}")
+    print(
+        f"verified: {verdict.entries} entries, {verdict.checkpoints} checkpoints. {verdict.reason}"
+    )
     if not verdict.signer_checked:
         print(f"signer not checked: compare {verdict.fingerprint} with the key you trust")
     for finding in verdict.findings:

@@ -122,4 +122,3 @@ def _require_covered(lines: Sequence[bytes], checkpoints: Sequence[str]) -> list
     if sizes != sorted(sizes):
         raise ValueError("checkpoints must be in the order they were signed")
     return sizes
-

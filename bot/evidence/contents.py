@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rfc8785 import CanonicalizationError, IntegerDomainError
 
 from bot.core.merkle import merkle_root, verify_consistency
-from bot.evidence.archive import Limits, Refused, read_members
+from bot.evidence.archive import DEFAULT_LIMITS, Limits, Refused, read_members
 from bot.evidence.bundle import (
     CHECKPOINT_DIR,
     ENTRIES,
@@ -60,7 +60,7 @@ class Bundle:
 
 
 def open_bundle(
-    path: Path, trusted: Ed25519PublicKey | None = None, limits: Limits = Limits()
+    path: Path, trusted: Ed25519PublicKey | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Bundle:
     files = read_members(path, expected_member, limits)
     manifest = _manifest(files)
@@ -132,7 +132,9 @@ def _check_layout(files: dict[str, bytes], manifest: dict[str, Any], entries: in
         raise Tampered(f"the bundle holds {proofs} consistency proofs for {notes} checkpoints")
     for field, found in (("entries", entries), ("checkpoints", notes), ("proofs", proofs)):
         if manifest[field] != found:
-            raise Tampered(f"{MANIFEST} counts {manifest[field]} {field} but the bundle holds {found}")
+            raise Tampered(
+                f"{MANIFEST} counts {manifest[field]} {field} but the bundle holds {found}"
+            )
     return notes
 
 

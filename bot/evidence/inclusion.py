@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.core.merkle import HASH_SIZE, MAX_PROOF, inclusion_proof, leaf_hash, verify_inclusion
 from bot.evidence.canonical import canonical
-from bot.evidence.contents import Bundle, Tampered, load_json
 from bot.evidence.chain import entry_hash
+from bot.evidence.contents import Bundle, Tampered, load_json
 from bot.evidence.notes import Checkpoint, CheckpointError, parse_note, read_unverified
 from bot.evidence.notes import verify_checkpoint as verify_note
 from bot.evidence.witnesses import WitnessError, WitnessKey, cosigners

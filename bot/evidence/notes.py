@@ -49,7 +49,7 @@ class Checkpoint:
         return self.origin.rpartition("/")[2]
 
     def triple(self) -> str:
-        """``<origin> <size> <root>``: the body's first three lines on one line, as posted in chat."""
+        """``<origin> <size> <root>``: the body's first three lines joined, as posted in chat."""
         return f"{self.origin} {self.size} {base64.b64encode(self.root_hash).decode()}"
 
 

@@ -20,8 +20,6 @@ from bot.evidence.verify import verify_bundle
 from tests.evidence.bundles import INCIDENT, KEY, ORIGIN, entries, export, ledger, rewrite
 
 
-
-
 @pytest.fixture
 def bundle(tmp_path: Path) -> Path:
     return export(tmp_path / "bundle.zip", ledger())

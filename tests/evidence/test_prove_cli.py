@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.evidence.archive import Refused
-from bot.evidence.chain import entry_hash
 from bot.evidence.canonical import canonical
-from bot.evidence.inclusion import verify_proof
+from bot.evidence.chain import entry_hash
+from bot.evidence.contents import open_bundle
+from bot.evidence.inclusion import verify_proof, write_proof
 from bot.evidence.notes import parse_note
 from bot.evidence.signing import public_key_pem
 from bot.evidence.witnesses import cosign, vkey
-from tests.evidence.bundles import INCIDENT, KEY, ORIGIN, blastwall, entries, export, ledger, rewrite
+from tests.evidence.bundles import (
+    INCIDENT,
+    KEY,
+    ORIGIN,
+    blastwall,
+    entries,
+    export,
+    ledger,
+    rewrite,
+)
 
 Capture = pytest.CaptureFixture[str]
 
@@ -105,7 +116,9 @@ def test_a_cosigned_checkpoint_names_its_witness(
     witness = Ed25519PrivateKey.generate()
     text = proof.read_text()
     note = text.split("\n\n", 1)[1]
-    proof.write_text(text + cosign(witness, "witness.example", parse_note(note).body, 1_795_000_000))
+    proof.write_text(
+        text + cosign(witness, "witness.example", parse_note(note).body, 1_795_000_000)
+    )
     vk = tmp_path / "w.vkey"
     vk.write_text(vkey("witness.example", witness.public_key()))
     code, out, err = blastwall(
@@ -138,22 +151,14 @@ def test_junk_is_not_a_proof(tmp_path: Path, capsys: Capture) -> None:
     assert code == 1 and "not a c2sp.org/tlog-proof@v1 proof" in err
 
 
-_VALID = ""
+_PROOF = write_proof(open_bundle(export(Path(tempfile.mkdtemp()) / "b.zip", ledger(5), (2,))), 3)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 10**5), st.text(max_size=60), st.integers(0, 10**5))
 def test_mutated_proofs_are_refused_cleanly(at: int, junk: str, cut: int) -> None:
-    global _VALID
-    if not _VALID:
-        from bot.evidence.contents import open_bundle
-        from bot.evidence.inclusion import write_proof
-
-        import tempfile
-
-        path = Path(tempfile.mkdtemp()) / "b.zip"
-        _VALID = write_proof(open_bundle(export(path, ledger(5), sizes=(2,))), 3)
-    text = _VALID[: at % (len(_VALID) + 1)] + junk + _VALID[at % (len(_VALID) + 1) + cut % 8 :]
+    start = at % (len(_PROOF) + 1)
+    text = _PROOF[:start] + junk + _PROOF[start + cut % 8 :]
     try:
         verify_proof(text, None, KEY.public_key())
     except Refused:

@@ -81,7 +81,10 @@ def test_unknown_signatures_on_a_note_are_ignored(tmp_path: Path) -> None:
     note = NoteSigner(key, "bw.example").sign("INC-20261122-0001", 2, bytes(32))
     other = base64.b64encode(b"\x00" * 68).decode()
     stranger = base64.b64encode(b"\x01\x02\x03\x04" + b"\x05" * 40).decode()
-    extended = note + f"\u2014 witness.example/w1 {other}\n\u2014 bw.example/INC-20261122-0001 {stranger}\n"
+    extended = (
+        note
+        + f"\u2014 witness.example/w1 {other}\n\u2014 bw.example/INC-20261122-0001 {stranger}\n"
+    )
     assert verify_checkpoint(extended, key.public_key()).size == 2
     only_others = note.split("\n\n")[0] + f"\n\n\u2014 witness.example/w1 {other}\n"
     with pytest.raises(CheckpointError, match="no signature by"):

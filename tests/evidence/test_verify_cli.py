@@ -80,7 +80,9 @@ def test_a_bundle_that_extends_the_prior_verifies(
     tmp_path: Path, pub: Path, earlier: Path, capsys: Capture
 ) -> None:
     later = export(tmp_path / "later.zip", ledger(6), sizes=(2, 4))
-    code, out, err = blastwall(capsys, "evidence", "verify", later, "--key", pub, "--prior", earlier)
+    code, out, err = blastwall(
+        capsys, "evidence", "verify", later, "--key", pub, "--prior", earlier
+    )
     assert code == 0, err
     assert "extends the prior checkpoint (4 entries) with 2 more" in out
 
@@ -124,7 +126,9 @@ def test_a_fork_under_another_origin_is_caught_by_the_prior(
     lines = ledger(6)
     note = NoteSigner(KEY, "elsewhere.example").sign(INCIDENT, 6, merkle_root(lines))
     forked = tmp_path / "fork.zip"
-    write_bundle(forked, INCIDENT, lines, [note], public_key_pem(KEY), render_report(INCIDENT, lines))
+    write_bundle(
+        forked, INCIDENT, lines, [note], public_key_pem(KEY), render_report(INCIDENT, lines)
+    )
     code, _, err = blastwall(capsys, "evidence", "verify", forked, "--key", pub, "--prior", earlier)
     assert code == 1 and "not the same ledger" in err
 
