@@ -56,7 +56,7 @@ def load_witness_key(text: bytes, source: str = "") -> WitnessKey:
         except SigningKeyError as exc:
             raise WitnessError(str(exc)) from exc
     try:
-        name, hexid, encoded = text.decode("ascii").strip().split("+")
+        name, hexid, encoded = text.decode("ascii").strip().split("+", 2)
         material = base64.b64decode(encoded, validate=True)
     except ValueError as exc:  # bad text, bad base64, wrong number of parts
         raise WitnessError("not a verifier key (name+keyid+base64) nor a PEM key") from exc

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.merkle import merkle_root
 from bot.evidence.bundle import write_bundle
@@ -24,7 +26,7 @@ from bot.evidence.chain import GENESIS, seal
 from bot.evidence.notes import NoteSigner, parse_note
 from bot.evidence.report import render_report
 from bot.evidence.signing import fingerprint, public_key_pem
-from bot.evidence.witnesses import cosign, vkey
+from bot.evidence.witnesses import cosign, load_witness_key, vkey
 from tests.evidence.bundles import INCIDENT, KEY, ORIGIN, blastwall, export, ledger, members
 
 Capture = pytest.CaptureFixture[str]
@@ -223,9 +225,9 @@ def test_cosignatures_from_a_given_witness_are_reported(
     vk.write_text(vkey(WITNESS_NAME, WITNESS.public_key()) + "\n")
     pem = tmp_path / "w1.pem"
     pem.write_bytes(public_key_pem(WITNESS))
-    for given in (vk, pem):
+    for source in (vk, pem):
         code, out, err = blastwall(
-            capsys, "evidence", "verify", bundle, "--key", pub, "--witness-key", given
+            capsys, "evidence", "verify", bundle, "--key", pub, "--witness-key", source
         )
         assert code == 0, err
         assert f"witness {WITNESS_NAME} cosigned 2 of 2 checkpoints" in out
@@ -270,3 +272,12 @@ def test_the_installed_command_verifies_in_its_own_process(tmp_path: Path, pub: 
     )
     assert done.returncode == 0, done.stderr
     assert "verified: 6 entries, 2 checkpoints" in done.stdout
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=32, max_size=32))
+def test_a_witness_verifier_key_round_trips(seed: bytes) -> None:
+    """Base64 may hold '+': the vkey splits on the first two only, as Go's note does."""
+    key = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    loaded = load_witness_key(vkey(WITNESS_NAME, key).encode())
+    assert loaded.name == WITNESS_NAME and loaded.key.public_bytes_raw() == key.public_bytes_raw()
