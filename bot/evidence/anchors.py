@@ -16,6 +16,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.core.merkle import consistency_proof, merkle_root, verify_consistency
+from bot.evidence.archive import Refused
 from bot.evidence.contents import Bundle, Tampered, open_bundle
 from bot.evidence.notes import Checkpoint, CheckpointError, parse_note, read_unverified
 from bot.evidence.notes import verify_checkpoint as verify_note
@@ -49,7 +50,10 @@ def check_prior(bundle: Bundle, prior: Path, trusted: Ed25519PublicKey | None) -
 
 def _prior_checkpoint(prior: Path, trusted: Ed25519PublicKey | None) -> Checkpoint:
     if zipfile.is_zipfile(prior):
-        return open_bundle(prior, trusted).latest
+        try:
+            return open_bundle(prior, trusted).latest
+        except Refused as exc:
+            raise Tampered(f"the prior bundle {prior.name} does not verify: {exc}") from exc
     try:
         with prior.open("rb") as source:
             data = source.read(MAX_NOTE + 1)

@@ -135,12 +135,18 @@ def test_a_fork_under_another_origin_is_caught_by_the_prior(
     assert code == 1 and "not the same ledger" in err
 
 
-def test_an_unusable_prior_is_refused(tmp_path: Path, pub: Path, capsys: Capture) -> None:
+def test_an_unusable_prior_is_refused(
+    tmp_path: Path, earlier: Path, pub: Path, capsys: Capture
+) -> None:
     bundle = export(tmp_path / "b.zip", ledger())
     junk = tmp_path / "junk.note"
     junk.write_text("hello\n")
     code, _, err = blastwall(capsys, "evidence", "verify", bundle, "--prior", junk)
     assert code == 1 and "not a usable checkpoint" in err
+    other = Ed25519PrivateKey.generate()
+    foreign = export(tmp_path / "foreign.zip", ledger(4), sizes=(2,), key=other)
+    code, _, err = blastwall(capsys, "evidence", "verify", bundle, "--key", pub, "--prior", foreign)
+    assert code == 1 and "the prior bundle foreign.zip does not verify" in err
 
 
 def _chat(bundle: Path) -> str:
