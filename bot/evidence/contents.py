@@ -62,6 +62,11 @@ class Bundle:
 def open_bundle(
     path: Path, trusted: Ed25519PublicKey | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Bundle:
+    """The bundle's contents, once every check that needs nothing from outside has passed.
+
+    ``trusted`` is the key the auditor gave; without it the embedded key checks
+    the signatures, which proves consistency but not who signed.
+    """
     files = read_members(path, expected_member, limits)
     manifest = _manifest(files)
     _check_files(files, manifest)
