@@ -13,7 +13,7 @@ produce for the same leaves.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 HASH_SIZE = 32
 MAX_PROOF = 64  # a tree of up to 2**63 leaves needs no more hashes than this
@@ -33,6 +33,30 @@ def merkle_root(leaves: Sequence[bytes]) -> bytes:
     if not leaves:
         return hashlib.sha256(b"").digest()
     return _subtree([leaf_hash(leaf) for leaf in leaves])
+
+
+def prefix_roots(leaves: Sequence[bytes], sizes: Iterable[int]) -> dict[int, bytes]:
+    """MTH(D[m]) for each requested m, in one pass over the leaves.
+
+    Appending keeps the roots of the perfect subtrees (one per set bit of the
+    size); the root of any prefix is those folded from the right. This is what
+    makes checking every checkpoint of a long ledger linear, not quadratic.
+    """
+    wanted = set(sizes)
+    roots = {0: hashlib.sha256(b"").digest()} if 0 in wanted else {}
+    peaks: list[bytes] = []
+    for count, leaf in enumerate(leaves, start=1):
+        peaks.append(leaf_hash(leaf))
+        merges = (count & -count).bit_length() - 1  # trailing zeros: perfect subtrees closed
+        for _ in range(merges):
+            right = peaks.pop()
+            peaks.append(node_hash(peaks.pop(), right))
+        if count in wanted:
+            root = peaks[-1]
+            for peak in reversed(peaks[:-1]):
+                root = node_hash(peak, root)
+            roots[count] = root
+    return roots
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:

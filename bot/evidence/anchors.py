@@ -15,10 +15,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bot.core.merkle import consistency_proof, merkle_root, verify_consistency
+from bot.core.merkle import consistency_proof, prefix_roots, verify_consistency
 from bot.evidence.archive import Refused
 from bot.evidence.contents import Bundle, Tampered, open_bundle
-from bot.evidence.notes import Checkpoint, CheckpointError, parse_note, read_unverified
+from bot.evidence.notes import Checkpoint, CheckpointError, Note, parse_note, read_unverified
 from bot.evidence.notes import verify_checkpoint as verify_note
 from bot.evidence.witnesses import Cosignature, WitnessError, WitnessKey, cosigners, witnessed
 
@@ -86,7 +86,16 @@ def check_cosignatures(bundle: Bundle, witnesses: Sequence[WitnessKey]) -> list[
         if not marks:
             raise Tampered(f"{witness.label()} cosigned no checkpoint in this bundle")
         report.append(_cosigned(marks, bundle))
-    return report
+    return report + _unchecked(notes[-1], bundle.latest.origin, report)
+
+
+def _unchecked(note: Note, origin: str, checked: list[str]) -> list[str]:
+    """Other signatures on the latest checkpoint, named so nobody mistakes them for checked."""
+    names = sorted({s.name for s in note.signatures if s.name != origin})
+    names = [n for n in names if not any(line.startswith(f"witness {n} ") for line in checked)]
+    if not names:
+        return []
+    return [f"also signed by {', '.join(names)} (not checked: no --witness-key for them)"]
 
 
 def _cosigned(marks: list[tuple[int, Cosignature]], bundle: Bundle) -> str:
@@ -104,13 +113,15 @@ def check_witness_log(bundle: Bundle, log: str) -> str:
     seen = witnessed(log, bundle.latest.origin)
     if not seen:
         raise Tampered(f"the witness log holds no checkpoint of {bundle.latest.origin}")
+    sizes = [mark.size for mark in seen if mark.size <= len(bundle.lines)]
+    roots = prefix_roots(bundle.lines, sizes)
     for mark in seen:
         if mark.size > len(bundle.lines):
             raise Tampered(
                 f"witness log line {mark.line} saw {mark.size} entries, this bundle holds "
                 f"{len(bundle.lines)}: the ledger was truncated"
             )
-        if merkle_root(bundle.lines[: mark.size]) != mark.root_hash:
+        if roots[mark.size] != mark.root_hash:
             raise Tampered(
                 f"witness log line {mark.line} saw another root for the first {mark.size} "
                 "entries: history was rewritten"

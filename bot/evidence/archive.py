@@ -44,7 +44,7 @@ class UnsafeBundle(Refused):
 
 @dataclass(frozen=True)
 class Limits:
-    members: int = 10_000
+    members: int = 100_000
     member_bytes: int = 256 * 1024 * 1024
     total_bytes: int = 512 * 1024 * 1024
     ratio: int = 200  # uncompressed / compressed, checked for members above ratio_floor

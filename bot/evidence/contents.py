@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rfc8785 import CanonicalizationError, IntegerDomainError
 
-from bot.core.merkle import merkle_root, verify_consistency
+from bot.core.merkle import prefix_roots, verify_consistency
 from bot.evidence.archive import DEFAULT_LIMITS, Limits, Refused, read_members
 from bot.evidence.bundle import (
     CHECKPOINT_DIR,
@@ -244,12 +244,14 @@ def _check_roots(lines: list[bytes], checkpoints: list[Checkpoint]) -> None:
                 f"{name} signs {checkpoint.size} entries but the bundle holds {len(lines)}: "
                 "the ledger was truncated"
             )
-        if merkle_root(lines[: checkpoint.size]) != checkpoint.root_hash:
-            raise Tampered(
-                f"{name}: the first {checkpoint.size} entries do not match the signed root: "
-                "history was rewritten"
-            )
         previous = checkpoint
+    roots = prefix_roots(lines, (c.size for c in checkpoints))
+    for number, checkpoint in enumerate(checkpoints, start=1):
+        if roots[checkpoint.size] != checkpoint.root_hash:
+            raise Tampered(
+                f"{checkpoint_name(number)}: the first {checkpoint.size} entries do not match "
+                "the signed root: history was rewritten"
+            )
     if checkpoints[-1].size != len(lines):
         raise Tampered(
             f"entries {checkpoints[-1].size + 1}..{len(lines)} are not covered by any "

@@ -11,6 +11,7 @@ from bot.core.merkle import (
     inclusion_proof,
     leaf_hash,
     merkle_root,
+    prefix_roots,
     verify_consistency,
     verify_inclusion,
 )
@@ -106,6 +107,14 @@ def test_every_consistency_proof_verifies_and_a_rewrite_fails(
     if 0 < old < len(leaves):
         assert not verify_consistency(len(leaves), old, new_root, old_root, proof)
         assert not verify_consistency(old, len(leaves), old_root, new_root, [])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=4), max_size=80), st.lists(st.integers(0, 80), max_size=10))
+def test_prefix_roots_are_the_roots_of_the_prefixes(leaves: list[bytes], sizes: list[int]) -> None:
+    wanted = [s for s in sizes if s <= len(leaves)]
+    roots = prefix_roots(leaves, wanted)
+    assert roots == {s: merkle_root(leaves[:s]) for s in wanted}
 
 
 def test_out_of_range_requests_are_refused() -> None:

@@ -226,7 +226,8 @@ def test_cosignatures_from_a_given_witness_are_reported(
     tmp_path: Path, pub: Path, capsys: Capture
 ) -> None:
     bundle = _cosigned_bundle(tmp_path / "b.zip", WITNESS)
-    assert blastwall(capsys, "evidence", "verify", bundle, "--key", pub)[0] == 0  # ignored
+    code, out, _ = blastwall(capsys, "evidence", "verify", bundle, "--key", pub)
+    assert code == 0 and f"also signed by {WITNESS_NAME} (not checked" in out
     vk = tmp_path / "w1.vkey"
     vk.write_text(vkey(WITNESS_NAME, WITNESS.public_key()) + "\n")
     pem = tmp_path / "w1.pem"
@@ -237,6 +238,7 @@ def test_cosignatures_from_a_given_witness_are_reported(
         )
         assert code == 0, err
         assert f"witness {WITNESS_NAME} cosigned 2 of 2 checkpoints" in out
+        assert "also signed by" not in out
 
 
 def test_a_witness_that_did_not_cosign_is_refused(
