@@ -71,6 +71,18 @@ def valid_name(name: str) -> bool:
     return bool(name) and not any(c.isspace() or c == "+" for c in name)
 
 
+def origin_from_url(url: str) -> str:
+    """``https://blastwall.example.com/`` -> ``blastwall.example.com``: a schema-less origin.
+
+    For deriving the deployment origin from ``BLASTWALL_PUBLIC_URL`` when
+    ``BLASTWALL_ORIGIN`` is not set; raises ValueError when no usable name results.
+    """
+    origin = url.strip().split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    if not valid_name(origin) or _CONTROL.search(origin):
+        raise ValueError(f"cannot make a checkpoint origin of {url!r}")
+    return origin
+
+
 def incident_origin(deployment_origin: str, incident_id: str) -> str:
     origin = f"{deployment_origin.rstrip('/')}/{incident_id}"
     if not valid_name(origin) or _CONTROL.search(origin):

@@ -11,7 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from bot.core.redaction import Redactor
-from bot.evidence.notes import DEFAULT_ORIGIN, CheckpointError, NoteSigner, verify_checkpoint
+from bot.evidence.notes import (
+    DEFAULT_ORIGIN,
+    CheckpointError,
+    NoteSigner,
+    origin_from_url,
+    verify_checkpoint,
+)
 from bot.evidence.signing import (
     SigningKeyError,
     load_or_create_signing_key,
@@ -68,6 +74,20 @@ def test_the_key_id_is_the_one_go_sumdb_note_computes(tmp_path: Path) -> None:
     blob = base64.b64decode(note.rsplit(" ", 1)[1])
     raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     assert blob[:4] == hashlib.sha256(name.encode() + b"\n\x01" + raw).digest()[:4]
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://blastwall.example.com/", "blastwall.example.com"),
+        ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+        ("https://example.com/ir/blastwall?x=1", "example.com/ir/blastwall"),
+    ],
+)
+def test_a_public_url_gives_a_schema_less_origin(url: str, origin: str) -> None:
+    assert origin_from_url(url) == origin
+    with pytest.raises(ValueError):
+        origin_from_url("https://")
 
 
 @pytest.mark.parametrize("origin", ["has space.example", "plus+sign.example", ""])
