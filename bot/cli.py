@@ -1,4 +1,4 @@
-"""The ``blastwall`` command: serve, evidence export/verify, playbooks validate, db upgrade.
+"""The ``blastwall`` command: serve, evidence export/verify/prove, playbooks validate, db upgrade.
 
 Exit codes: 0 success; 1 the thing checked is bad (a bundle that does not
 verify, an invalid playbook); 2 the request itself is wrong (unknown incident,
@@ -54,10 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("incident_id")
     export.add_argument("-o", "--output", required=True, type=Path)
     export.set_defaults(run=_export)
-    verify = ev.add_parser("verify", help="verify a bundle offline")
-    verify.add_argument("bundle", type=Path)
-    verify.add_argument("--key", type=Path, help="the public key to trust (PEM)")
-    verify.set_defaults(run=_verify)
+    _audit_parsers(ev)
 
     playbooks = sub.add_parser("playbooks", help="check playbooks")
     pb = playbooks.add_subparsers(required=True, metavar="ACTION")
@@ -227,24 +224,33 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from bot.evidence.signing import SigningKeyError, load_public_key
-    from bot.evidence.verify import verify_bundle
+def _audit_parsers(ev: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``evidence verify``, ``prove`` and ``verify-proof`` (handlers: bot.evidence.audit)."""
+    from bot.evidence.audit import run_prove, run_verify, run_verify_proof
 
-    try:
-        key = load_public_key(args.key) if args.key else None
-    except (OSError, SigningKeyError) as exc:
-        print(f"blastwall: cannot use the key {args.key}: {exc}", file=sys.stderr)
-        return 2
-    verdict = verify_bundle(args.bundle, key)
-    if not verdict.ok:
-        print(f"NOT VERIFIED: {verdict.reason}", file=sys.stderr)
-        return 1
-    print(
-        f"verified: {verdict.entries} entries, {verdict.checkpoints} signed checkpoints. "
-        f"{verdict.reason}".rstrip()
+    trusted = "the public key to trust (PEM); without it: signer not checked"
+    witness = "a witness key (C2SP vkey name+keyid+base64, or PEM); repeatable"
+    verify = ev.add_parser("verify", help="verify a bundle offline")
+    verify.add_argument("bundle", type=Path)
+    verify.add_argument("--key", type=Path, help=trusted)
+    verify.add_argument(
+        "--prior", type=Path, help="an earlier bundle or checkpoint note this one must extend"
     )
-    return 0
+    verify.add_argument("--witness-key", type=Path, action="append", default=[], help=witness)
+    verify.add_argument("--witness-log", type=Path, help="lines copied from the incident's channel")
+    verify.set_defaults(run=run_verify)
+    prove = ev.add_parser("prove", help="write a C2SP tlog-proof for one entry")
+    prove.add_argument("bundle", type=Path)
+    prove.add_argument("seq", type=int)
+    prove.add_argument("-o", "--output", type=Path, help="where to write it (default: stdout)")
+    prove.add_argument("--key", type=Path, help=trusted)
+    prove.set_defaults(run=run_prove)
+    check = ev.add_parser("verify-proof", help="verify a tlog-proof of one entry")
+    check.add_argument("proof", type=Path)
+    check.add_argument("--entry", type=Path, help="the entry's line (default: the one it carries)")
+    check.add_argument("--key", type=Path, help=trusted)
+    check.add_argument("--witness-key", type=Path, action="append", default=[], help=witness)
+    check.set_defaults(run=run_verify_proof)
 
 
 if __name__ == "__main__":
