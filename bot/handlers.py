@@ -44,6 +44,7 @@ from bot.core.events import (
     IncidentDeclared,
     Refused,
     RequestDenied,
+    SeverityRaised,
     StatusChanged,
     StatusRefused,
     Told,
@@ -54,6 +55,7 @@ from bot.lifecycle import change_status
 from bot.notifications import (
     announce_commander,
     announce_denial,
+    announce_severity,
     ask_approvers,
     ask_to_accept,
     escalate,
@@ -94,6 +96,7 @@ def build_bus(svc: Services) -> MessageBus:
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],
         AlertCoalesced: [on(refresh_card)],
+        SeverityRaised: [on(refresh_card), on(announce_severity)],
         ActionRefused: [on(report_refusal)],
         ActionDuplicate: [on(report_duplicate)],
         ActionSettled: [on(refresh_card), on(report_settled)],

@@ -24,6 +24,7 @@ from bot.core.events import (
     IncidentDeclared,
     Refused,
     RequestDenied,
+    SeverityRaised,
     StatusChanged,
     StatusRefused,
     Told,
@@ -120,6 +121,18 @@ async def report_status(event: StatusChanged, svc: Services) -> None:
     if incident is not None and notifier is not None and incident.room is not None:
         await notifier.announce(
             incident, f"{incident.id} is now {event.after} (was {event.before})."
+        )
+
+
+async def announce_severity(event: SeverityRaised, svc: Services) -> None:
+    """Everyone in the room sees that a graver alert raised the incident's severity."""
+    found = await _room(event.incident_id, svc)
+    if found is not None:
+        incident, notifier = found
+        await notifier.announce(
+            incident,
+            f"Severity raised to {event.after} (was {event.before}): "
+            f"a {event.source} alert graded it {event.after}.",
         )
 
 
