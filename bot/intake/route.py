@@ -11,8 +11,6 @@ changes), 422 when the body is refused (FastAPI's one ``detail`` list shape,
 also when no playbook takes the alert) and 503 when its secret is not set.
 """
 
-from __future__ import annotations
-
 import hmac
 import json
 from collections import OrderedDict
