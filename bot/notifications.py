@@ -6,6 +6,7 @@ recorded as evidence; it never undoes what was decided.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from bot.core.actions import ActionRequest, Operation, RequestStatus, Reversibility
@@ -56,6 +57,21 @@ async def open_room(event: IncidentDeclared, svc: Services) -> None:
         await _record_chat_failure(incident.id, "room not opened", exc, svc)
         return
     await _record_room(incident, svc)
+    await _announce_earlier_raise(incident, notifier, svc)
+
+
+async def _announce_earlier_raise(incident: Incident, notifier: Notifier, svc: Services) -> None:
+    """A graver alert that coalesced before the room existed could not be announced
+    then (its handler found no room); read after the room is recorded, so no raise is
+    missed by both."""
+    async with svc.uow() as uow:
+        lines = await uow.incidents.evidence_lines(incident.id)
+    raises = [e for e in map(json.loads, lines) if e.get("what") == "severity raised"]
+    if raises:
+        before, after = raises[0]["before"]["severity"], raises[-1]["after"]["severity"]
+        await notifier.announce(
+            incident, f"Severity raised to {after} (was {before}) by a graver alert."
+        )
 
 
 async def _record_room(incident: Incident, svc: Services) -> None:
