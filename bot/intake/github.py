@@ -29,6 +29,9 @@ of the value (``sha:<hash>``), since the value itself is the only handle. The
 value (``alert.secret``, present when GitHub or a relay includes it) is sealed
 at once and hashed for matching; it is never stored in the clear. Without it,
 the id is the alert (``<repo>#<number>``).
+
+GitHub grades nothing, so an alert is SEV2 (high), SEV1 when GitHub says the
+secret was publicly leaked.
 """
 
 from __future__ import annotations
