@@ -88,7 +88,7 @@ def _guardduty(detail: dict[str, Any], event: EventBridgeEvent) -> Alert:
     title = _text(detail.get("title")) or _text(detail.get("type")) or "GuardDuty finding"
     return Alert(
         source="aws-guardduty",
-        summary=_text(detail.get("description")) or title,
+        summary=(_text(detail.get("description")) or title)[:4000],
         severity=severity.parse(score if score is not None else 5),
         identity=identity,
         title=title[:200],
@@ -106,7 +106,7 @@ def _asff(finding: dict[str, Any], event: EventBridgeEvent) -> Alert | None:
     title = _text(finding.get("Title")) or "Security Hub finding"
     return Alert(
         source="aws-guardduty" if product == "guardduty" else "aws-securityhub",
-        summary=_text(finding.get("Description")) or title,
+        summary=(_text(finding.get("Description")) or title)[:4000],
         severity=graded,
         identities=identities,
         title=title[:200],

@@ -74,7 +74,7 @@ def to_alert(finding: DetectionFinding) -> Alert:
     title = info.title or finding.message or f"OCSF detection finding {info.uid}"
     return Alert(
         source=SOURCE,
-        summary=info.desc or finding.message or title,
+        summary=(info.desc or finding.message or title)[:4000],
         severity=severity.from_ocsf(finding.severity_id, finding.severity),
         identities=named,
         title=title[:200],

@@ -170,10 +170,12 @@ def alerts_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
 def _translate(translate: Any, where: tuple[str, ...]) -> list[Alert]:
     try:
         alerts: list[Alert] = translate()
-    except NamesNoIdentity as exc:
-        raise refused(where, str(exc), "names_no_identity") from exc
     except ValidationError as exc:
         raise _validation(exc) from exc
+    except NamesNoIdentity as exc:
+        raise refused(where, str(exc), "names_no_identity") from exc
+    except ValueError as exc:  # a vendor field we read is out of its range
+        raise refused(where, str(exc), "value_error") from exc
     return alerts
 
 

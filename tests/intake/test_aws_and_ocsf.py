@@ -60,11 +60,17 @@ async def test_vendor_doors_refuse_what_they_cannot_read(intake: Intake) -> None
     other["detail-type"] = "EC2 Instance State-change Notification"
     bucket = payload("guardduty_finding.json")
     bucket["detail"]["resource"] = {"resourceType": "S3Bucket"}
+    off_scale = payload("guardduty_finding.json")
+    off_scale["detail"]["severity"] = 12
+    unlabelled = payload("securityhub_findings_imported.json")
+    unlabelled["detail"]["findings"][0]["Severity"]["Label"] = "SEVERE"
     not_2004 = payload("ocsf_detection_finding.json")
     not_2004["class_uid"] = 3002
     for path, body, where in [
         ("/alerts/eventbridge", other, ["body", "detail"]),
         ("/alerts/eventbridge", bucket, ["body", "detail"]),
+        ("/alerts/eventbridge", off_scale, ["body", "detail"]),
+        ("/alerts/eventbridge", unlabelled, ["body", "detail"]),
         ("/alerts/ocsf", not_2004, ["body", "class_uid"]),
     ]:
         answer = intake.post(path, body)

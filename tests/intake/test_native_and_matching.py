@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
+from bot.core.redaction import Redactor
+from bot.evidence.signing import load_or_create_signing_key, redaction_key
 from tests.intake.conftest import Intake, payload
 
 pytestmark = pytest.mark.db
@@ -97,6 +101,30 @@ async def test_one_secret_under_two_ids_is_one_incident(intake: Intake) -> None:
     joined = (await intake.evidence(from_github))[-1]
     assert joined["after"] == {**joined["after"], "added": True}
     assert TOKEN_VALUE not in await intake.stored_text()
+
+
+async def test_an_already_redacted_secret_still_matches_by_its_hash(
+    intake: Intake, tmp_path: Path
+) -> None:
+    """A detector (or a redaction hook in front of us) sends the marker, not the value."""
+    hook = payload("github_secret_scanning_created.json")
+    hook["alert"].update(secret_type="github_personal_access_token", secret=TOKEN_VALUE)
+    from_github = intake.github(hook).json()["accepted"][0]["incident"]
+    key = load_or_create_signing_key(tmp_path / "signing.pem")
+    marker = Redactor(redaction_key(key)).redact_text(TOKEN_VALUE)
+    assert marker.startswith("[REDACTED:github_token:")
+    other = {
+        "source": "github-secret-scanning",
+        "summary": "seen in a CI log, already redacted",
+        "severity": "medium",
+        "identity": {
+            "system": "github",
+            "kind": "token",
+            "id": "ci-log-token",
+            "attributes": {"credential": marker},
+        },
+    }
+    assert intake.post("/alerts", other).json() == {"incident": from_github, "coalesced": True}
 
 
 async def test_the_openapi_description_documents_every_answer(intake: Intake) -> None:
