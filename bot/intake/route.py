@@ -14,7 +14,9 @@ also when no playbook takes the alert) and 503 when its secret is not set.
 import hmac
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
@@ -117,33 +119,41 @@ async def declare(
     return None
 
 
-def alerts_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
-    router = APIRouter(tags=["alerts"])
-    bearer = HTTPBearer(auto_error=False)
+_BEARER = HTTPBearer(auto_error=False)
+
+
+def bearer_guard(token: str | None) -> Callable[..., None]:
+    """The dependency that lets a request in only with the intake bearer token."""
 
     def authorized(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> None:
-        if config.token is None:
+        if token is None:
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE,
                 "alert intake is off: set BLASTWALL_INTAKE_TOKEN",
             )
         given = credentials.credentials if credentials else ""
-        if not hmac.compare_digest(given.encode(), config.token.encode()):
+        if not hmac.compare_digest(given.encode(), token.encode()):
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "a valid bearer token is required",
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
-    bearer_door = {
-        "status_code": status.HTTP_202_ACCEPTED,
-        "dependencies": [Depends(authorized)],
-        "responses": _answers("bearer token"),
-    }
+    return authorized
 
-    @router.post("/alerts", **bearer_door)  # type: ignore[arg-type]
+
+def alerts_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
+    router = APIRouter(tags=["alerts"])
+    door = partial(
+        router.post,
+        status_code=status.HTTP_202_ACCEPTED,
+        dependencies=[Depends(bearer_guard(config.token))],
+        responses=_answers("bearer token"),
+    )
+
+    @door("/alerts")
     async def receive(alert: Alert) -> Accepted:
         """Our own format: strict, unknown fields are refused."""
         accepted = await declare(bus, alert, config.keys)
@@ -151,13 +161,13 @@ def alerts_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
             raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, "no incident was recorded")
         return accepted
 
-    @router.post("/alerts/eventbridge", **bearer_door)  # type: ignore[arg-type]
+    @door("/alerts/eventbridge")
     async def receive_eventbridge(event: EventBridgeEvent) -> Received:
         """A GuardDuty finding or Security Hub (ASFF) findings, as EventBridge delivers them."""
         alerts = _translate(lambda: eventbridge.to_alerts(event), ("detail",))
         return await _declare_all(bus, alerts, config.keys)
 
-    @router.post("/alerts/ocsf", **bearer_door)  # type: ignore[arg-type]
+    @door("/alerts/ocsf")
     async def receive_ocsf(finding: DetectionFinding) -> Received:
         """An OCSF Detection Finding (class_uid 2004)."""
         alerts = _translate(lambda: [ocsf.to_alert(finding)], ())
@@ -167,9 +177,9 @@ def alerts_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
     return router
 
 
-def _translate(translate: Any, where: tuple[str, ...]) -> list[Alert]:
+def _translate(translate: Callable[[], list[Alert]], where: tuple[str, ...]) -> list[Alert]:
     try:
-        alerts: list[Alert] = translate()
+        alerts = translate()
     except ValidationError as exc:
         raise _validation(exc) from exc
     except NamesNoIdentity as exc:
@@ -184,20 +194,37 @@ async def _declare_all(bus: CommandSink, alerts: list[Alert], keys: Keys) -> Rec
     return Received(accepted=accepted)
 
 
+class _Deliveries:
+    """Recent ``X-GitHub-Delivery`` ids: a redelivery to this replica changes nothing.
+    (One on another replica joins the same incident, as any further alert does.)"""
+
+    def __init__(self, size: int = RECENT_DELIVERIES) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def __contains__(self, delivery: str | None) -> bool:
+        return delivery is not None and delivery in self._seen
+
+    def remember(self, delivery: str | None) -> None:
+        if delivery:
+            self._seen[delivery] = None
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+
 def _github_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
     """Signed by GitHub, not by our bearer token; the signature is checked on the raw
     bytes before anything is parsed, so an unsigned body gets 401 whatever it holds."""
     router = APIRouter(tags=["alerts"])
-    recent: OrderedDict[str, None] = OrderedDict()
+    recent = _Deliveries()
     schema = _inline(github.SecretScanningWebhook.model_json_schema())
+    body_doc = {"required": True, "content": {"application/json": {"schema": schema}}}
 
     @router.post(
         "/alerts/github",
         status_code=status.HTTP_202_ACCEPTED,
         responses=_answers("X-Hub-Signature-256"),
-        openapi_extra={
-            "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}
-        },
+        openapi_extra={"requestBody": body_doc},
     )
     async def receive_github(
         request: Request,
@@ -206,29 +233,29 @@ def _github_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
         x_github_delivery: Annotated[str | None, Header(max_length=100)] = None,
     ) -> Received:
         """GitHub's ``secret_scanning_alert`` webhook (created, reopened, resolved)."""
-        if config.github_secret is None:
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                "GitHub intake is off: set BLASTWALL_GITHUB_WEBHOOK_SECRET",
-            )
         body = await request.body()
-        if not github.signature_valid(config.github_secret, body, x_hub_signature_256):
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "X-Hub-Signature-256 does not match the body"
-            )
+        _verify_github(config.github_secret, body, x_hub_signature_256)
         if x_github_event != "secret_scanning_alert":
             return Received(accepted=[], ignored=f"event {x_github_event!r} is not read")
-        if x_github_delivery and x_github_delivery in recent:
+        if x_github_delivery in recent:
             return Received(accepted=[], ignored="delivery already received")
-        hook = _parse_github(body)
-        received = await _github_action(bus, hook, config.keys, x_github_delivery)
-        if x_github_delivery:
-            recent[x_github_delivery] = None
-            while len(recent) > RECENT_DELIVERIES:
-                recent.popitem(last=False)
+        received = await _github_action(bus, _parse_github(body), config.keys, x_github_delivery)
+        recent.remember(x_github_delivery)
         return received
 
     return router
+
+
+def _verify_github(secret: str | None, body: bytes, signature: str | None) -> None:
+    if secret is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "GitHub intake is off: set BLASTWALL_GITHUB_WEBHOOK_SECRET",
+        )
+    if not github.signature_valid(secret, body, signature):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "X-Hub-Signature-256 does not match the body"
+        )
 
 
 def _parse_github(body: bytes) -> github.SecretScanningWebhook:
