@@ -125,3 +125,23 @@ async def test_a_signed_but_malformed_webhook_names_the_field(intake: Intake) ->
     assert answer.status_code == 422
     (problem,) = answer.json()["detail"]
     assert problem["loc"] == ["body", "alert", "secret_type"]
+
+
+async def test_the_secret_type_names_the_identity(intake: Intake) -> None:
+    hook = payload("github_secret_scanning_created.json")
+    hook["alert"].update(secret_type="slack_api_token", secret="xoxb-" + "1" * 24)
+    answer = intake.github(hook)
+    assert answer.status_code == 422, "no playbook here takes slack/token"
+    assert "slack/token" in answer.json()["detail"][0]["msg"]
+
+
+async def test_without_the_value_the_alert_itself_names_the_identity(intake: Intake) -> None:
+    """GitHub's webhook may omit the secret: the incident still opens, named by the alert."""
+    hook = payload("github_secret_scanning_created.json")
+    del hook["alert"]["secret"]
+    answer = intake.github(hook)
+    assert answer.status_code == 202, answer.text
+    declared = (await intake.evidence(answer.json()["accepted"][0]["incident"]))[0]
+    (identity,) = declared["after"]["identities"]
+    assert identity["external_id"] == "octo-org/hello-world#42"
+    assert "credential_sealed" not in identity["attributes"]
