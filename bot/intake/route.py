@@ -230,11 +230,12 @@ def _github_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
         request: Request,
         x_hub_signature_256: Annotated[str | None, Header()] = None,
         x_github_event: Annotated[str | None, Header()] = None,
-        x_github_delivery: Annotated[str | None, Header(max_length=100)] = None,
+        x_github_delivery: Annotated[str | None, Header()] = None,
     ) -> Received:
         """GitHub's ``secret_scanning_alert`` webhook (created, reopened, resolved)."""
         body = await request.body()
         _verify_github(config.github_secret, body, x_hub_signature_256)
+        x_github_delivery = x_github_delivery[:100] if x_github_delivery else None
         if x_github_event != "secret_scanning_alert":
             return Received(accepted=[], ignored=f"event {x_github_event!r} is not read")
         if x_github_delivery in recent:
