@@ -31,7 +31,8 @@ from bot.core.redaction import Redactor
 from bot.evidence.notes import NoteSigner
 from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
 from bot.handlers import build_bus
-from bot.intake.route import alerts_router
+from bot.intake.alert import Keys
+from bot.intake.route import IntakeConfig, alerts_router
 from bot.local_room import LocalNotifier
 from bot.logs import install_redaction
 from bot.playbooks.loader import load_playbooks
@@ -165,8 +166,7 @@ def create_app(
     app.include_router(
         console_router(Console(wired.bus, wired.services, wired.directory, wired.public_pem))
     )
-    token = settings.intake_token.get_secret_value() if settings.intake_token else None
-    app.include_router(alerts_router(wired.bus, token, wired.sealer.seal))
+    app.include_router(alerts_router(wired.bus, _intake(wired)))
     app.include_router(health_router(wired.database))
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
@@ -176,6 +176,17 @@ def create_app(
         include_in_schema=False,
     )
     return app
+
+
+def _intake(wired: Wired) -> IntakeConfig:
+    """The alert doors' secrets, and the keys that seal and hash a leaked credential."""
+    settings = wired.settings
+    token, hook = settings.intake_token, settings.github_webhook_secret
+    return IntakeConfig(
+        token=token.get_secret_value() if token else None,
+        github_secret=hook.get_secret_value() if hook else None,
+        keys=Keys(seal=wired.sealer.seal, fingerprint=wired.redactor.fingerprint),
+    )
 
 
 def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     database_url: str | None = _env("BLASTWALL_DATABASE_URL")
     playbooks: Path | None = _env("BLASTWALL_PLAYBOOKS")
     intake_token: SecretStr | None = _env("BLASTWALL_INTAKE_TOKEN")
+    # --- vendor alert intake (issue 12 §1) ---
+    github_webhook_secret: SecretStr | None = _env("BLASTWALL_GITHUB_WEBHOOK_SECRET")
+    # --- end vendor alert intake ---
     signing_key: Path | None = _env("BLASTWALL_SIGNING_KEY")
     slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")

@@ -112,7 +112,14 @@ class IncidentStore(Protocol):
 
     async def save(self, incident: Incident) -> None: ...
 
-    async def find_open_with_identity(self, identity_key: str) -> Incident | None: ...
+    async def find_open_with_identity(self, identity_key: str) -> Incident | None:
+        """The open incident holding an identity with this key (or match key)."""
+        ...
+
+    async def lock_identities(self, keys: Sequence[str]) -> None:
+        """Serialise declarations about these identities until the transaction ends,
+        so two replicas never both open an incident for one leak."""
+        ...
 
     async def find_by_room(self, platform: str, room_id: str) -> Incident | None:
         """The incident whose room this is (a Slack channel, a Teams chat)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,7 @@ from bot.storage.models import (
 
 Redact = Callable[[dict[str, object]], dict[str, object]]
 CLOSED = (Status.RESOLVED.value, Status.CLOSED.value)
+DECLARE_LOCK_SPACE = 0x42570001  # advisory lock namespace: declaring about an identity
 
 
 def _now() -> datetime:
@@ -96,12 +97,24 @@ class SqlIncidentStore:
                 )
             ).scalars()
         )
-        for identity in incident.identities:
-            if identity.key not in known:
-                self._session.add(
-                    IncidentIdentityRow(incident_id=incident.id, identity_key=identity.key)
-                )
+        wanted = {key for identity in incident.identities for key in identity.match_keys}
+        for key in sorted(wanted - known):
+            self._session.add(IncidentIdentityRow(incident_id=incident.id, identity_key=key))
         await self._session.flush()
+
+    # --- declaration lock (issue 12 §2) ---
+    async def lock_identities(self, keys: Sequence[str]) -> None:
+        """A transaction-scoped advisory lock per key, in sorted order (no deadlock);
+        SQLite needs none, its BEGIN IMMEDIATE already serialises every writer."""
+        if self._dialect != "postgresql":
+            return
+        for key in sorted(set(keys)):
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+                {"space": DECLARE_LOCK_SPACE, "key": key},
+            )
+
+    # --- end declaration lock ---
 
     async def find_open_with_identity(self, identity_key: str) -> Incident | None:
         stmt = (

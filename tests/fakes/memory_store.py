@@ -57,9 +57,13 @@ class MemoryStore:
 
     async def find_open_with_identity(self, identity_key: str) -> Incident | None:
         for incident in self.state.incidents.values():
-            if incident.is_open and incident.identity(identity_key):
+            keys = {k for i in incident.identities for k in i.match_keys}
+            if incident.is_open and identity_key in keys:
                 return copy.deepcopy(incident)
         return None
+
+    async def lock_identities(self, keys: Sequence[str]) -> None:
+        """One event loop, no awaits in between: nothing to serialise."""
 
     async def find_by_room(self, platform: str, room_id: str) -> Incident | None:
         for incident in self.state.incidents.values():
