@@ -1,8 +1,4 @@
-"""The SQL outbox. Claiming uses SKIP LOCKED on PostgreSQL so replicas share the work.
-
-On PostgreSQL a notice's age is measured on the database's clock, so a replica
-whose clock runs fast does not take every fresh notice for a stuck one.
-"""
+"""The SQL outbox. Claiming uses SKIP LOCKED on PostgreSQL so replicas share the work."""
 
 from __future__ import annotations
 
@@ -12,7 +8,6 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.clock import database_now
 from bot.storage.models import NoticeRow
 
 
@@ -21,8 +16,7 @@ class SqlOutbox:
         self._session = session
 
     async def add(self, incident_id: str, payload: dict[str, object]) -> int:
-        created = await database_now(self._session, datetime.now(UTC))
-        row = NoticeRow(incident_id=incident_id, payload=payload, created_at=created)
+        row = NoticeRow(incident_id=incident_id, payload=payload, created_at=datetime.now(UTC))
         self._session.add(row)
         await self._session.flush()
         return int(row.id)
@@ -30,8 +24,6 @@ class SqlOutbox:
     async def claim_unsent(
         self, now: datetime, stale_before: datetime, limit: int
     ) -> Sequence[tuple[int, dict[str, object]]]:
-        db_now = await database_now(self._session, now)
-        stale_before, now = db_now - (now - stale_before), db_now
         rows = (
             (
                 await self._session.execute(
