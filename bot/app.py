@@ -23,7 +23,7 @@ from bot.adapters.console.auth import Directory, parse_users
 from bot.adapters.console.routes import Console, console_router
 from bot.body_limit import BodyLimit
 from bot.bus import MessageBus
-from bot.clock import SystemClock
+from bot.clock import ClockReport, SystemClock, check_clock
 from bot.config import Settings
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
@@ -90,6 +90,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         notifiers=notifiers,
         default_platform="slack" if settings.slack_enabled else "console",
         signer=NoteSigner(key),
+        call_lease_s=settings.call_lease,
     )
     secret = redaction_key(key)
     directory = Directory(secret, parse_users(settings.console_users))
@@ -130,6 +131,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
         await upgrade(database_url(settings))
+        _warn_on_skew(await _clock_check(wired))
         clock = EscalationClock(
             wired.bus, settings.timer_interval, reconcile_after_s=settings.reconcile_after
         )
@@ -157,7 +159,7 @@ def create_app(
     )
     token = settings.intake_token.get_secret_value() if settings.intake_token else None
     app.include_router(alerts_router(wired.bus, token, wired.sealer.seal))
-    app.include_router(health_router(wired.database))
+    app.include_router(health_router(wired.database, lambda: _clock_check(wired)))
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
     app.add_api_route(
@@ -166,6 +168,22 @@ def create_app(
         include_in_schema=False,
     )
     return app
+
+
+async def _clock_check(wired: Wired) -> ClockReport:
+    return await check_clock(
+        wired.database.engine, wired.services.clock, wired.settings.clock_tolerance
+    )
+
+
+def _warn_on_skew(report: ClockReport) -> None:
+    if not report.ok:
+        log.warning(
+            "this replica's clock is %+.1fs off the database's (tolerance %.1fs): timers and "
+            "call leases follow the database's clock, evidence times follow this one; fix NTP",
+            report.skew_s,
+            report.tolerance_s,
+        )
 
 
 def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
