@@ -131,7 +131,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
         await upgrade(database_url(settings))
-        _warn_on_skew(await _clock_check(wired))
+        await _warn_on_skew(wired)
         clock = EscalationClock(
             wired.bus, settings.timer_interval, reconcile_after_s=settings.reconcile_after
         )
@@ -176,7 +176,13 @@ async def _clock_check(wired: Wired) -> ClockReport:
     )
 
 
-def _warn_on_skew(report: ClockReport) -> None:
+async def _warn_on_skew(wired: Wired) -> None:
+    """Say so at start when this replica's clock is off the database's; never block it."""
+    try:
+        report = await _clock_check(wired)
+    except Exception:
+        log.exception("could not compare this replica's clock with the database's")
+        return
     if not report.ok:
         log.warning(
             "this replica's clock is %+.1fs off the database's (tolerance %.1fs): timers and "

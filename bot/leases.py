@@ -64,6 +64,6 @@ async def _renew(key: str, owner: str, svc: Services) -> None:
         except Exception:
             log.exception("renewing the lease on request %s failed; trying again", key)
             continue
-        if expires is None:
-            log.warning("lost the lease on request %s: it was settled elsewhere", key)
+        if expires is None:  # settled (here or by the reconciler): nothing left to hold
+            log.info("the lease on request %s ended: it is no longer running", key)
             return
