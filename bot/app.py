@@ -24,7 +24,7 @@ from bot.adapters.console.headers import ConsoleHeaders
 from bot.adapters.console.routes import Console, console_router
 from bot.body_limit import BodyLimit
 from bot.bus import MessageBus
-from bot.clock import SystemClock
+from bot.clock import ClockReport, SystemClock, check_clock
 from bot.config import Settings
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
@@ -93,6 +93,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         notifiers=notifiers,
         default_platform="slack" if settings.slack_enabled else "console",
         signer=NoteSigner(key),
+        call_lease_s=settings.call_lease,
     )
     secret = redaction_key(key)
     directory = Directory(
@@ -138,6 +139,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
         await upgrade(database_url(settings))
+        await _warn_on_skew(wired)
         clock = EscalationClock(
             wired.bus, settings.timer_interval, reconcile_after_s=settings.reconcile_after
         )
@@ -167,7 +169,7 @@ def create_app(
         console_router(Console(wired.bus, wired.services, wired.directory, wired.public_pem))
     )
     app.include_router(alerts_router(wired.bus, _intake(wired)))
-    app.include_router(health_router(wired.database))
+    app.include_router(health_router(wired.database, lambda: _clock_check(wired)))
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
     app.add_api_route(
@@ -187,6 +189,28 @@ def _intake(wired: Wired) -> IntakeConfig:
         github_secret=hook.get_secret_value() if hook else None,
         keys=Keys(seal=wired.sealer.seal, fingerprint=wired.redactor.fingerprint),
     )
+
+
+async def _clock_check(wired: Wired) -> ClockReport:
+    return await check_clock(
+        wired.database.engine, wired.services.clock, wired.settings.clock_tolerance
+    )
+
+
+async def _warn_on_skew(wired: Wired) -> None:
+    """Say so at start when this replica's clock is off the database's; never block it."""
+    try:
+        report = await _clock_check(wired)
+    except Exception:
+        log.exception("could not compare this replica's clock with the database's")
+        return
+    if not report.ok:
+        log.warning(
+            "this replica's clock is %+.1fs off the database's (tolerance %.1fs): timers and "
+            "call leases follow the database's clock, evidence times follow this one; fix NTP",
+            report.skew_s,
+            report.tolerance_s,
+        )
 
 
 def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     reconcile_after: float = Field(
         default=300.0, gt=0, validation_alias=AliasChoices("BLASTWALL_RECONCILE_AFTER")
     )
+    call_lease: float = Field(
+        default=30.0, gt=0, validation_alias=AliasChoices("BLASTWALL_CALL_LEASE")
+    )
+    clock_tolerance: float = Field(
+        default=5.0, ge=0, validation_alias=AliasChoices("BLASTWALL_CLOCK_TOLERANCE")
+    )
     timer_interval: float = Field(
         default=1.0, gt=0, le=60, validation_alias=AliasChoices("BLASTWALL_TIMER_INTERVAL")
     )

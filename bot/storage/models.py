@@ -105,6 +105,10 @@ class ActionRequestRow(Base):
     undo_of: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The lease of a call in flight (migration 0006_call_leases): its holder renews
+    # it while the connector call runs; the reconciler waits until it lapses.
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
 
 
 class ApprovalRow(Base):
