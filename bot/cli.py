@@ -73,12 +73,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Every startup problem ends in one line naming the setting (exit 2), or the
+    list of playbook problems (exit 1); never a traceback."""
     import uvicorn
 
-    from bot.app import build, create_app
+    from bot.app import build, create_app, database_url
+    from bot.evidence.signing import SigningKeyError
     from bot.playbooks.loader import PlaybookError
+    from bot.preflight import bind, preflight
 
     settings = load_settings()
+    preflight(settings, database_url(settings))
     try:
         wired = build(settings)
     except PlaybookError as exc:
@@ -86,6 +91,9 @@ def _serve(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    except SigningKeyError as exc:
+        raise ConfigError(f"BLASTWALL_SIGNING_KEY: {exc}") from exc
+    sock = bind(args.host, args.port)
     where = "Slack and the console" if settings.slack_enabled else "the console"
     log.info("serving %s on http://%s:%d", where, args.host, args.port)
     token = wired.directory.link_token("admin")
@@ -94,7 +102,8 @@ def _serve(args: argparse.Namespace) -> int:
         f"    http://{args.host}:{args.port}/console/login?token={token}",
         flush=True,
     )
-    uvicorn.run(create_app(wired), host=args.host, port=args.port, log_level="info")
+    config = uvicorn.Config(create_app(wired), log_level="info")
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

@@ -175,3 +175,14 @@ class CheckpointRow(Base):
     size: Mapped[int] = mapped_column(Integer, primary_key=True)
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class RequestReplayRow(Base):
+    """A signed request (or an Events API event id) already taken: the primary key
+    turns a replay on any replica into a conflict. Rows outlive Slack's five-minute
+    signature window by a margin, then are pruned."""
+
+    __tablename__ = "request_replays"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
