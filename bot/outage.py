@@ -28,8 +28,17 @@ OUTAGES: tuple[type[Exception], ...] = (
 )
 
 
+# SQLite's way of saying the store is gone: the file vanished, was replaced or cannot be read.
+_SQLITE_UNUSABLE = ("SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
+
+
 def is_outage(error: BaseException | None) -> bool:
-    return isinstance(error, OUTAGES)
+    if isinstance(error, OUTAGES):
+        return True
+    if isinstance(error, sa_exc.DatabaseError):
+        name = str(getattr(error.orig, "sqlite_errorname", ""))
+        return name.startswith(_SQLITE_UNUSABLE)
+    return False
 
 
 def summary(error: BaseException) -> str:
@@ -40,6 +49,8 @@ def summary(error: BaseException) -> str:
 
 
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    if not is_outage(error):
+        raise error  # a real bug (a constraint, bad SQL): a 500 with its traceback
     log.error("database unavailable: %s %s: %s", request.method, request.url.path, summary(error))
     return JSONResponse(
         {"detail": "the database is unavailable; try again shortly"},
@@ -49,7 +60,7 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_outage_handling(app: FastAPI) -> None:
-    for kind in OUTAGES:
+    for kind in (*OUTAGES, sa_exc.DatabaseError):
         app.add_exception_handler(kind, _unavailable)
 
 
