@@ -29,7 +29,13 @@ OUTAGES: tuple[type[Exception], ...] = (
 
 
 # SQLite's way of saying the store is gone: the file vanished, was replaced or cannot be read.
-_SQLITE_UNUSABLE = ("SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
+_SQLITE_UNUSABLE = (
+    "SQLITE_NOTADB",
+    "SQLITE_CORRUPT",
+    "SQLITE_CANTOPEN",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+)
 
 
 def is_outage(error: BaseException | None) -> bool:
