@@ -68,21 +68,28 @@ def json_depth(raw: bytes | str) -> int:
     return deepest
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+class _Unportable:
+    """Stands in for a number the parser met, so the walk can say where it was."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
 
 
-def _checked_int(text: str) -> int:
+def _constant(name: str) -> _Unportable:
+    return _Unportable(f"{name} is not a JSON number")
+
+
+def _integer(text: str) -> int | _Unportable:
     value = int(text)
     if abs(value) > SAFE_INTEGER:
-        raise ValueError("integer beyond ±2^53 is not portable JSON")
+        return _Unportable("integer beyond ±2^53 is not portable JSON")
     return value
 
 
-def _checked_float(text: str) -> float:
+def _number(text: str) -> float | _Unportable:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise ValueError("number too large to represent")
+        return _Unportable("number too large to represent")
     return value
 
 
@@ -110,16 +117,16 @@ def check_json(raw: bytes | str, loc: list[str | int], *, must_parse: bool = Tru
     if json_depth(raw) > MAX_DEPTH:
         raise Rejected(loc, f"nested deeper than {MAX_DEPTH} levels", "value_error.depth")
     try:
-        parsed = json.loads(
-            raw, parse_constant=_refuse_constant, parse_int=_checked_int, parse_float=_checked_float
-        )
+        parsed = json.loads(raw, parse_constant=_constant, parse_int=_integer, parse_float=_number)
     except json.JSONDecodeError as exc:
         if must_parse:
             raise Rejected(loc, f"is not valid JSON ({exc.msg})", "json_invalid") from exc
         return
     except (ValueError, RecursionError) as exc:
-        raise Rejected(loc, str(exc).splitlines()[0], "value_error.number") from exc
+        raise Rejected(loc, str(exc).splitlines()[0], "value_error") from exc
     for where, scalar in _walk(parsed, loc):
+        if isinstance(scalar, _Unportable):
+            raise Rejected(where, scalar.why, "value_error.number")
         _check_text(scalar, where)
 
 
