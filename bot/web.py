@@ -10,6 +10,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+RETRY_AFTER_S = 5
+
 
 class Probe(Protocol):
     async def ping(self) -> None: ...
@@ -38,11 +40,15 @@ def health_router(probe: Probe) -> APIRouter:
 
     @router.get("/healthz")
     async def healthz() -> JSONResponse:
-        """200 when the database answers, 503 otherwise."""
+        """200 when the database answers, 503 (with Retry-After) otherwise."""
         try:
             await probe.ping()
         except Exception as exc:
-            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+            return JSONResponse(
+                {"status": "unavailable", "reason": type(exc).__name__},
+                503,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
         return JSONResponse({"status": "ok"})
 
     @router.get("/metrics")
