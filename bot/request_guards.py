@@ -138,7 +138,7 @@ def _check_text(value: Any, loc: list[str | int]) -> None:
 
 def check_form(raw: bytes) -> None:
     try:
-        pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, errors="strict")
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as exc:
         raise Rejected(["body"], "is not valid UTF-8", "value_error.str") from exc
     for key, value in pairs:
