@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the web process (Slack, alerts, console)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080)
     serve.set_defaults(run=_serve)
 
     demo = sub.add_parser("demo", help="serve a seeded local sandbox (AWS emulated by moto)")
@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     up = dbs.add_parser("upgrade", help="apply every pending migration")
     up.set_defaults(run=_upgrade)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1-65535")
+    return int(text)
 
 
 def _serve(args: argparse.Namespace) -> int:
