@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_DEPTH = 32
 SAFE_INTEGER = 2**53
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
-_CHECKED_METHODS = {"POST", "PUT", "PATCH"}
+_CHECKED_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class Rejected(Exception):
@@ -45,25 +45,25 @@ class Rejected(Exception):
         return json.dumps({"detail": detail}).encode()
 
 
+_TOKENS = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
+
+
 def json_depth(raw: bytes | str) -> int:
-    """The deepest ``[``/``{`` nesting outside strings; iterative, so any depth is safe."""
+    """The deepest ``[``/``{`` nesting outside strings; iterative, so any depth is safe.
+    Only the characters that matter are visited (an escape pair is one token)."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
+    in_string = False
+    for token in _TOKENS.finditer(text):
+        char = token.group()
+        if char == '"':
+            in_string = not in_string
+        elif in_string or len(char) == 2:
+            continue
         elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "]}":
+        else:
             depth -= 1
     return deepest
 
