@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -26,6 +27,8 @@ from bot.body_limit import BodyLimit
 from bot.bus import MessageBus
 from bot.clock import ClockReport, SystemClock, check_clock
 from bot.config import Settings
+from bot.core.actors import Actor
+from bot.core.evidence import EvidenceRecord
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
 from bot.evidence.notes import NoteSigner
@@ -35,7 +38,10 @@ from bot.intake.alert import Keys
 from bot.intake.route import IntakeConfig, alerts_router
 from bot.local_room import LocalNotifier
 from bot.logs import install_redaction
+from bot.openapi_answers import document_generic_answers
+from bot.outage import install_one_line_outages, install_outage_handling
 from bot.playbooks.loader import load_playbooks
+from bot.request_guards import RequestGuards
 from bot.sealing import Sealer
 from bot.services import Services
 from bot.storage.console_sessions import SqlConsoleSignIns
@@ -138,6 +144,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
+        install_one_line_outages()
         await upgrade(database_url(settings))
         await _warn_on_skew(wired)
         clock = EscalationClock(
@@ -152,6 +159,8 @@ def create_app(
         await wired.database.dispose()
 
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
+    install_outage_handling(app)
+    app.add_middleware(RequestGuards)  # inside BodyLimit: it only ever reads a bounded body
     app.add_middleware(BodyLimit)
     https = settings.served_over_https
     app.add_middleware(
@@ -177,6 +186,7 @@ def create_app(
         lambda: PlainTextResponse("Blastwall: see /docs and /healthz\n"),
         include_in_schema=False,
     )
+    document_generic_answers(app)
     return app
 
 
@@ -216,15 +226,44 @@ async def _warn_on_skew(wired: Wired) -> None:
 def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     from bot.adapters.slack.app import build_slack_app
     from bot.adapters.slack.notifier import SlackNotifier
-    from bot.adapters.slack.route import slack_router
+    from bot.adapters.slack.route import Doorman, slack_router
+    from bot.adapters.slack.workspace import Workspace
+    from bot.storage.database import session_factory
+    from bot.storage.replays import SqlReplayLedger
 
     settings = wired.settings
     assert settings.slack_bot_token and settings.slack_signing_secret
     notifier = wired.services.notifiers["slack"]
     assert isinstance(notifier, SlackNotifier)
-    slack_app = build_slack_app(
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
-        client=notifier.client,
-        bus=wired.bus,
+    secret = settings.slack_signing_secret.get_secret_value()
+    slack_app = build_slack_app(signing_secret=secret, client=notifier.client, bus=wired.bus)
+    doorman = Doorman(
+        secret,
+        SqlReplayLedger(session_factory(wired.database.engine)),
+        Workspace(settings.slack_team_id, settings.slack_enterprise_id),
+        partial(record_refusal, wired.services, "slack"),
     )
-    return slack_router(slack_app)
+    return slack_router(slack_app, doorman)
+
+
+async def record_refusal(
+    svc: Services, platform: str, incident_id: str, user_id: str, reason: str
+) -> None:
+    """A request refused at the door (another workspace) that touched an incident is
+    part of that incident's story: an auditor sees who tried what, from where."""
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(incident_id, for_update=True)
+        if incident is None:
+            return
+        await uow.incidents.append_evidence(
+            EvidenceRecord(
+                incident_id=incident.id,
+                what="request refused",
+                actor=Actor(platform, user_id),
+                at=svc.clock.now(),
+                why=reason,
+                outcome="refused",
+                details={"door": platform},
+            )
+        )
+        await uow.commit()

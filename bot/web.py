@@ -20,6 +20,8 @@ from prometheus_client.registry import Collector
 
 from bot.clock import ClockReport
 
+RETRY_AFTER_S = 5
+
 
 class Probe(Protocol):
     async def ping(self) -> None: ...
@@ -50,12 +52,16 @@ def health_router(
 
     @router.get("/healthz")
     async def healthz() -> JSONResponse:
-        """200 when the database answers, 503 otherwise; with the clock skew."""
+        """200 when the database answers, 503 (with Retry-After) otherwise; with the clock skew."""
         try:
             await probe.ping()
             clock = (await clock_check()).as_json() if clock_check else {}
         except Exception as exc:
-            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+            return JSONResponse(
+                {"status": "unavailable", "reason": type(exc).__name__},
+                503,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
         return JSONResponse({"status": "ok", **clock})
 
     @router.get("/metrics")

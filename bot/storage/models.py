@@ -203,3 +203,14 @@ class ConsoleSessionRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
+
+
+class RequestReplayRow(Base):
+    """A signed request (or an Events API event id) already taken: the primary key
+    turns a replay on any replica into a conflict. Rows outlive Slack's five-minute
+    signature window by a margin, then are pruned."""
+
+    __tablename__ = "request_replays"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
