@@ -155,7 +155,9 @@ def check_body(content_type: str, raw: bytes) -> None:
         check_form(raw)
     elif kind == "application/json" or kind.endswith("+json"):
         if raw.strip():
-            check_json(raw, ["body"])
+            # Syntax errors are the route's to answer: a signed door (GitHub) must say
+            # 401 to an unsigned body before it says anything about its contents.
+            check_json(raw, ["body"], must_parse=False)
     elif json_depth(raw) > MAX_DEPTH:
         raise Rejected(["body"], f"nested deeper than {MAX_DEPTH} levels", "value_error.depth")
 

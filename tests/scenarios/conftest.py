@@ -143,6 +143,7 @@ def blastwall(
         BLASTWALL_DATABASE_URL=database_url,
         BLASTWALL_PLAYBOOKS=str(playbooks),
         BLASTWALL_INTAKE_TOKEN="intake-token-for-tests",
+        BLASTWALL_GITHUB_WEBHOOK_SECRET="github-webhook-secret-for-tests",
         BLASTWALL_SIGNING_KEY=str(tmp_path / "signing.pem"),
         BLASTWALL_AWS_ENDPOINT_URL=moto_endpoint,
         BLASTWALL_AWS_ACCESS_KEY_ID="testing",
