@@ -35,6 +35,7 @@ from bot.local_room import LocalNotifier
 from bot.logs import install_redaction
 from bot.playbooks.loader import load_playbooks
 from bot.sealing import Sealer
+from bot.secrets import build_redactor
 from bot.services import Services
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
@@ -68,7 +69,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     catalogue = all_specs()
     playbooks = load_playbooks(settings.playbooks_dir(), catalogue)
     key = load_or_create_signing_key(settings.signing_key_path())
-    redactor = Redactor(redaction_key(key))
+    redactor = build_redactor(redaction_key(key))
     sealer = Sealer(redaction_key(key))
     database = Database(database_url(settings), redact=redactor.redact_body)
     notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
@@ -93,11 +94,13 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     )
     secret = redaction_key(key)
     directory = Directory(secret, parse_users(settings.console_users))
+    bus = build_bus(services)
+    bus.screen_with(redactor.redact_command)
     return Wired(
         settings,
         database,
         services,
-        build_bus(services),
+        bus,
         redactor,
         sealer,
         directory,

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.redaction import Redactor
 from bot.evidence.notes import CheckpointError, NoteSigner, verify_checkpoint
 from bot.evidence.signing import (
     SigningKeyError,
@@ -16,6 +15,7 @@ from bot.evidence.signing import (
     redaction_key,
 )
 from bot.logs import install_redaction
+from bot.secrets import build_redactor
 
 
 def test_first_start_creates_a_private_key(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_logs_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        install_redaction(Redactor(b"r" * 32), logger)
+        install_redaction(build_redactor(b"r" * 32), logger)
         logger.error("clicked with %s", "xoxb-1234567890-abcdefghijkl")
     finally:
         logger.removeHandler(handler)
