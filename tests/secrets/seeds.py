@@ -78,11 +78,6 @@ SEEDS: tuple[Seed, ...] = (
         + "\n-----END RSA PRIVATE KEY-----",
         tuple(PEM_BODY),
     ),
-    Seed(
-        "pem cut off",
-        "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(CUT_BODY),
-        tuple(CUT_BODY),
-    ),
     Seed("gcp service account", GCP_JSON, (GCP_BODY,)),
     Seed("azure named", f"client_secret={AZURE_NAMED}", (AZURE_NAMED,)),
     Seed("azure bare", f"the app secret {AZURE_BARE} leaked", (AZURE_BARE,)),
@@ -100,6 +95,12 @@ SEEDS: tuple[Seed, ...] = (
     Seed("secret pair", f"secret={SECRET_PAIR}", (SECRET_PAIR,)),
     Seed("token pair", f"token={TOKEN_PAIR}", (TOKEN_PAIR,)),
     Seed("json password", f'{{"password": "{PASSWORD_JSON}"}}', (PASSWORD_JSON,)),
+    # Last: a block cut off before its END line is redacted to the end of the text.
+    Seed(
+        "pem cut off",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(CUT_BODY),
+        tuple(CUT_BODY),
+    ),
 )
 NEEDLES: tuple[str, ...] = tuple(n for s in SEEDS for n in s.needles)
 CORPUS = "\n".join(f"{s.name}: {s.text}" for s in SEEDS)
