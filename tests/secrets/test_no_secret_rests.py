@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from bot.evidence.signing import load_or_create_signing_key, redaction_key
+from bot.sealing import Sealer
 from bot.storage.database import make_engine
 from bot.storage.models import IncidentRow
 from tests.fakes.slack_api import SlackStandIn
@@ -27,7 +29,7 @@ from tests.fakes.slack_driver import SlackDriver
 from tests.scenarios.conftest import IAM, IC, MANAGER
 from tests.scenarios.harness import Blastwall, eventually
 from tests.scenarios.test_approval_in_slack import _decide
-from tests.secrets.seeds import AWS_ID_1, CORPUS, NEEDLES, SEEDS
+from tests.secrets.seeds import AWS_ID_1, CORPUS, GITHUB_PAT, NEEDLES, SEEDS
 
 
 def _titles() -> list[str]:
@@ -54,7 +56,7 @@ def _alert(title: str, **extra: Any) -> dict[str, Any]:
             "kind": "access_key",
             "id": AWS_ID_1,
             "owner": "team payments",
-            "attributes": {seed.name: seed.text for seed in SEEDS},
+            "attributes": {seed.name: seed.text for seed in SEEDS} | {"credential": GITHUB_PAT},
         },
         "details": {"raw": CORPUS, "seeds": [s.text for s in SEEDS], "password": "pw-Seeded"},
         **extra,
@@ -128,6 +130,30 @@ async def _incident_ids(blastwall: Blastwall) -> list[str]:
         await engine.dispose()
 
 
+async def _held_sealed(blastwall: Blastwall, incident: str) -> str:
+    """The leaked token Blastwall must keep to revoke it, as it unseals it."""
+    engine = make_engine(blastwall.database_url)
+    try:
+        async with engine.connect() as conn:
+            stored = await conn.execute(
+                select(IncidentRow.identities).where(IncidentRow.id == incident)
+            )
+            identity = stored.scalar_one()[0]
+    finally:
+        await engine.dispose()
+    key = load_or_create_signing_key(Path(blastwall.env["BLASTWALL_SIGNING_KEY"]))
+    return Sealer(redaction_key(key)).unseal(identity["attributes"]["credential_sealed"])
+
+
+def _sign_in_token_logged(blastwall: Blastwall) -> int:
+    """How often the console sign-in token is in the log: once, as ``serve`` printed it;
+    uvicorn's access line for ``/console/login?token=…`` is redacted."""
+    log = blastwall.log.read_text()
+    token = re.search(r"/console/login\?token=(\S+)", log)
+    assert token
+    return log.count(token.group(1))
+
+
 def _leaks(where: str, data: bytes) -> list[str]:
     return [f"{where}: {n[:24]}…" for n in NEEDLES if n.encode() in data]
 
@@ -180,6 +206,8 @@ async def test_no_seeded_secret_rests_anywhere(
     await eventually(lambda: len([c for c in slack.channels.values() if c.name]) >= rooms)
     incidents = await _incident_ids(blastwall)
     assert len(incidents) == rooms
+    assert await _held_sealed(blastwall, leaked_key) == GITHUB_PAT
+    assert _sign_in_token_logged(blastwall) == 1
     assert all(
         re.fullmatch(r"inc-\d{8}-\d{4}(-[a-z0-9-]+)?", c.name)
         for c in slack.channels.values()
