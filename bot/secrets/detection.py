@@ -127,7 +127,9 @@ class KeywordFinder:
     The plugin's expressions take an unquoted value to the end of the line; in
     chat and alert text that would swallow the prose after it, so an unquoted
     value ends at whitespace or a separator. Names ending in ``id`` (such as a
-    service account's ``private_key_id``) are identifiers, not secrets.
+    service account's ``private_key_id``) are identifiers, not secrets, and so
+    is the last part of an identity key (``vault:secret:kv/payments``), where
+    the keyword is a kind of identity between colons, not a field name.
     """
 
     def find(self, text: str) -> Iterator[Finding]:
@@ -146,11 +148,19 @@ class KeywordFinder:
         if not quoted:
             cut = _UNQUOTED_END.search(text, start, end)
             end = cut.start() if cut else end
+        if _in_identity_key(text, match.start()):
+            return None
         value = text[start:end]
         name = _name_before(text[max(0, match.start() - 40) : start])
         if not value or value.lower() in _NOT_SECRETS or re.search(r"(?i)id$", name):
             return None
         return Finding(kind_of(name), start, end)
+
+
+def _in_identity_key(text: str, at: int) -> bool:
+    while at > 0 and (text[at - 1].isalnum() or text[at - 1] in "_.-"):
+        at -= 1
+    return at > 0 and text[at - 1] == ":"
 
 
 def _name_before(prefix: str) -> str:

@@ -17,7 +17,9 @@ says what they cover):
 - ``sk-…`` API keys (``sk-proj-``, ``sk-ant-api03-``, ``sk-svcacct-``), which the
   OpenAI plugin finds only in the legacy form;
 - ``Authorization:`` headers and ``Bearer``/``Basic`` credentials;
-- ``token=`` style pairs (the keyword plugin has no ``token`` keyword).
+- ``token=`` style pairs (the keyword plugin has no ``token`` keyword); not
+  in an identity key such as ``vault:token:<accessor>``, where ``token`` is a
+  kind and the accessor a public handle containment needs.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
     (
         "token",
         re.compile(
-            r"(?i)(?<![A-Za-z0-9])((?:[a-z0-9]+[_-]){0,3}[a-z]*token)[\"'\]]?\s*(?:=>|:=|[:=])\s*"
+            r"(?i)(?<![\w:-])((?:[a-z0-9]+[_-]){0,3}[a-z]*token)[\"'\]]?\s*(?:=>|:=|[:=])\s*"
             r"[\"']?([^\s\"',;&<>]{6,})"
         ),
         2,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.actors import Actor
-from bot.core.commands import DeclareIncident
+from bot.core.commands import DeclareIncident, RequestAction
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Severity
 from bot.core.redaction import Redactor
@@ -75,6 +75,8 @@ def test_detect_secrets_plugins_do_the_finding_they_cover() -> None:
         "Rotate the token and restart the app; see the runbook at https://wiki.example/ir",
         "vault accessor 0xKf3nTl9dY8mA2pQ7rW5sZ1v revoked by UALICE",
         '{"private_key_id": "4f2c0c3e8a1b9d7e6f5a4b3c2d1e0f9a8b7c6d5e"}',
+        "vault:token:Kx3nTl9dY8mA2pQ7rW5sZ1vB and vault:secret:kv/data/payments",
+        "aws:access_key:AKIAIOSFODNN7EXAMPLE",
     ],
 )
 def test_identifiers_digests_and_prose_are_kept(text: str) -> None:
@@ -142,6 +144,21 @@ def test_a_command_is_redacted_field_by_field_and_keeps_its_types() -> None:
     assert kept.external_id == AWS_ID_1 and kept.kind is IdentityKind.ACCESS_KEY
     assert kept.attribute("credential_sealed") == sealed
     assert redacted.declared_by.user_id == "UALICE" and redacted.details["count"] == 2
+
+
+def test_identifiers_in_commands_stay_usable_for_containment() -> None:
+    """Public handles (an access key id, a Vault token accessor) survive the bus; a
+    token used as an id is replaced the same way in the id and in the key built from it."""
+    actor = Actor("slack", "UALICE")
+    accessor = RequestAction(
+        "INC-20261122-0001", "vault.revoke", "vault:token:Kx3nTl9dY8mA2", actor
+    )
+    assert R.redact_command(accessor) == accessor
+    token = GITHUB["ghp"]
+    leaked = AffectedIdentity("github", IdentityKind.TOKEN, token)
+    request = RequestAction("INC-20261122-0001", "github.revoke", leaked.key, actor)
+    assert R.redact_command(request).target_key == R.redact_command(leaked).key
+    assert token not in R.redact_command(request).target_key
 
 
 def test_without_finders_only_secret_named_fields_are_redacted() -> None:
