@@ -18,7 +18,7 @@ import dataclasses
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, TypeVar
@@ -63,7 +63,9 @@ SECRET_KEYS = frozenset(
     }
 )
 # Values under keys ending so are ciphertext this deployment sealed (bot.sealing):
-# the one form in which a leaked credential may be held, so it is kept as it is.
+# the one form in which a leaked credential may be held, so it is kept as it is,
+# once the ``sealed`` check confirms it (a sender cannot smuggle a secret past
+# the redactor by naming its field ``x_sealed``).
 SEALED_SUFFIX = "_sealed"
 MARK = re.compile(r"\[REDACTED:[a-z0-9_]+:[0-9a-f]{16}\]")
 # A secret found once is also replaced where it appears again bare (a second
@@ -73,11 +75,17 @@ _REPEAT_MIN = 12
 
 
 class Redactor:
-    def __init__(self, key: bytes, finders: Sequence[SecretFinder] = ()) -> None:
+    def __init__(
+        self,
+        key: bytes,
+        finders: Sequence[SecretFinder] = (),
+        sealed: Callable[[str], bool] = lambda _: False,
+    ) -> None:
         if len(key) < 16:
             raise ValueError("the redaction key must be at least 16 bytes")
         self._key = key
         self._finders = tuple(finders)
+        self._sealed = sealed
 
     def fingerprint(self, secret: str) -> str:
         return hmac.new(self._key, secret.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
@@ -122,8 +130,12 @@ class Redactor:
 
     def _field(self, name: str, value: object) -> object:
         normalized = name.lower().replace("-", "_")
-        if normalized.endswith(SEALED_SUFFIX):
-            return value
+        if normalized.endswith(SEALED_SUFFIX) and isinstance(value, str) and value:
+            return (
+                value
+                if self._sealed(value) or MARK.fullmatch(value)
+                else self._mark("unsealed", value)
+            )
         if normalized in SECRET_KEYS and isinstance(value, str) and value:
             if MARK.fullmatch(value):
                 return value

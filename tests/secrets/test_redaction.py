@@ -119,7 +119,7 @@ def test_redacting_twice_changes_nothing_more() -> None:
 
 
 def test_a_command_is_redacted_field_by_field_and_keeps_its_types() -> None:
-    sealed = Sealer(b"s" * 32).seal(GITHUB["ghp"])
+    sealed = Sealer(b"k" * 32).seal(GITHUB["ghp"])  # the same key, as bot.app wires it
     identity = AffectedIdentity(
         system="aws",
         kind=IdentityKind.ACCESS_KEY,
@@ -159,6 +159,15 @@ def test_identifiers_in_commands_stay_usable_for_containment() -> None:
     request = RequestAction("INC-20261122-0001", "github.revoke", leaked.key, actor)
     assert R.redact_command(request).target_key == R.redact_command(leaked).key
     assert token not in R.redact_command(request).target_key
+
+
+def test_a_field_that_only_claims_to_be_sealed_is_redacted() -> None:
+    foreign = Sealer(b"other-deployment-key").seal("hunter2-in-clear")
+    for claimed in ("hunter2-in-clear", foreign):
+        redacted = R.redact_command(
+            DeclareIncident("t", "s", Actor("slack", "U1"), details={"x_sealed": claimed})
+        )
+        assert redacted.details["x_sealed"] == f"[REDACTED:unsealed:{R.fingerprint(claimed)}]"
 
 
 def test_without_finders_only_secret_named_fields_are_redacted() -> None:
