@@ -2,9 +2,6 @@
 
 Forms that come from detect-secrets (v1.5) here:
 
-- ``PrivateKeyDetector``: that a text holds a PEM/OpenSSH/PGP/PuTTY private key
-  (it reports only the ``BEGIN`` line; the extent of the block, also one cut
-  off before its ``END`` line, is ours in ``bot.secrets.forms``);
 - ``KeywordDetector``'s assignment expressions: ``password=``, ``secret:``,
   ``client_secret=``, ``aws_secret_access_key=``, ``"private_key": "…"``,
   ``pwd``, ``api_key``… in config, env and JSON forms;
@@ -44,7 +41,6 @@ from detect_secrets.plugins.jwt import JwtTokenDetector
 from detect_secrets.plugins.mailchimp import MailchimpDetector
 from detect_secrets.plugins.npm import NpmDetector
 from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.private_key import PrivateKeyDetector
 from detect_secrets.plugins.pypi_token import PypiTokenDetector
 from detect_secrets.plugins.sendgrid import SendGridDetector
 from detect_secrets.plugins.slack import SlackDetector
@@ -88,7 +84,6 @@ PLUGINS: tuple[Plugin, ...] = (
 # The JWT pattern ends lazily and so stops before the signature; the finding is
 # carried on over the rest of the token.
 _JWT_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]*")
-PRIVATE_KEY = PrivateKeyDetector()
 
 
 class DetectSecretsFinder:
@@ -104,10 +99,6 @@ class DetectSecretsFinder:
                     if plugin.kind == "jwt":
                         end = _JWT_TAIL.match(text, end).end()  # type: ignore[union-attr]
                     yield Finding(plugin.kind, start, end)
-
-
-def holds_private_key(text: str) -> bool:
-    return any(PRIVATE_KEY.analyze_string(text))
 
 
 _KEYWORD_FORMS: tuple[tuple[re.Pattern[str], int], ...] = tuple(

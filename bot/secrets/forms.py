@@ -3,9 +3,10 @@
 Ours, each because the maintained plugins miss it (``bot.secrets.detection``
 says what they cover):
 
-- the extent of a PEM private key block, also one cut off before its ``END``
-  line, and with ``\\n`` escaped as in a GCP service-account JSON (detect-secrets
-  reports only the ``BEGIN`` line);
+- PEM private key blocks, whole: also one cut off before its ``END`` line,
+  ``ENCRYPTED PRIVATE KEY`` (PKCS#8), and with ``\\n`` escaped as in a GCP
+  service-account JSON (detect-secrets' PrivateKeyDetector reports only the
+  ``BEGIN`` line, and only of a fixed list of headers);
 - AWS secret access keys without a name: the console's CSV download (header
   ``Access key ID,Secret access key``, also with ``User name,Password`` columns,
   whose password is a secret too) and a bare 40-character secret next to an
@@ -29,7 +30,7 @@ import re
 from collections.abc import Iterator
 
 from bot.core.redaction import Finding
-from bot.secrets.detection import holds_private_key, kind_of
+from bot.secrets.detection import kind_of
 
 _B64 = "A-Za-z0-9/+"
 _AWS_ID = r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"
@@ -93,8 +94,6 @@ class PatternFinder:
 
     def find(self, text: str) -> Iterator[Finding]:
         for kind, pattern, group in PATTERNS:
-            if kind == "private_key" and not holds_private_key(text):
-                continue
             for match in pattern.finditer(text):
                 name = match.group(1) if kind == "token" else kind
                 yield Finding(kind_of(name), *match.span(group))

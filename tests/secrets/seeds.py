@@ -30,6 +30,7 @@ AWS_ID_1, AWS_ID_2, AWS_ID_3 = (
 AWS = [_fill(f"Sd{i}SeededAwsSecret/", 40, "Xy7+Qz9/Wv3Tu5") for i in range(1, 7)]
 PEM_BODY = ["MIIEowIBAAKCAQEAseededPemBodyLineOne0123456789abcdefABCDEF", "seededPemBodyTwo+/Zz"]
 CUT_BODY = ["b3BlbnNzaC1rZXktdjEAAAAAseededCutBodyLine0000", "seededCutBodyLineTwo1111"]
+ENCRYPTED_BODY = "MIIFHzBJBgkqhkiG9w0BBQ0wPDAbseededEncryptedBody1515"
 GCP_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCseededGcpBody2222"
 GCP_JSON = json.dumps(
     {
@@ -77,6 +78,12 @@ SEEDS: tuple[Seed, ...] = (
         + "\n".join(PEM_BODY)
         + "\n-----END RSA PRIVATE KEY-----",
         tuple(PEM_BODY),
+    ),
+    Seed(
+        "pem encrypted",
+        f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{ENCRYPTED_BODY}\n"
+        "-----END ENCRYPTED PRIVATE KEY-----",
+        (ENCRYPTED_BODY,),
     ),
     Seed("gcp service account", GCP_JSON, (GCP_BODY,)),
     Seed("azure named", f"client_secret={AZURE_NAMED}", (AZURE_NAMED,)),
