@@ -3,7 +3,9 @@
 Forms that come from detect-secrets (v1.5) here:
 
 - ``KeywordDetector``'s assignment expressions: ``password=``, ``secret:``,
-  ``client_secret=``, ``aws_secret_access_key=``, ``"private_key": "…"``,
+  ``client_secret=`` (Azure), ``aws_secret_access_key=`` and
+  ``AWS_SECRET_ACCESS_KEY:``, ``"password": "…"``, a GCP service account's
+  ``"private_key": "…"`` (whose PEM block ``bot.secrets.forms`` also finds),
   ``pwd``, ``api_key``… in config, env and JSON forms;
 - ``AWSKeyDetector``'s named, quoted secret access key (its access key id
   pattern is *not* used: an ``AKIA…`` id is public and needed for containment);
