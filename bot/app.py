@@ -43,6 +43,7 @@ from bot.outage import install_one_line_outages, install_outage_handling
 from bot.playbooks.loader import load_playbooks
 from bot.request_guards import RequestGuards
 from bot.sealing import Sealer
+from bot.secrets import build_redactor
 from bot.services import Services
 from bot.storage.console_sessions import SqlConsoleSignIns
 from bot.storage.migrate import upgrade
@@ -77,7 +78,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     catalogue = all_specs()
     playbooks = load_playbooks(settings.playbooks_dir(), catalogue)
     key = load_or_create_signing_key(settings.signing_key_path())
-    redactor = Redactor(redaction_key(key))
+    redactor = build_redactor(redaction_key(key))
     sealer = Sealer(redaction_key(key))
     database = Database(database_url(settings), redact=redactor.redact_body)
     notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
@@ -108,11 +109,13 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         SqlConsoleSignIns(database.engine),
         services.clock.now,
     )
+    bus = build_bus(services)
+    bus.screen_with(redactor.redact_command)
     return Wired(
         settings,
         database,
         services,
-        build_bus(services),
+        bus,
         redactor,
         sealer,
         directory,

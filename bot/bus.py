@@ -8,6 +8,11 @@ and, when its work continues elsewhere, the follow-up commands for the bus to ru
 next (an approval that completes a request returns the command that runs it). So
 every step's events reach the people who react to them: nothing a handler raises
 is lost inside another handler.
+
+The bus is also the one place outside text enters: every command passes the
+``screen`` (the secret redactor, wired in ``bot.app``) before its handler runs,
+so no door (alert, slash command, modal, button, console form) can store, log
+or send a secret it was given, and a new door is covered without code of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Message = Event | Command
 CommandHandler = Callable[[Any], Awaitable[Sequence[Message]]]
+Screen = Callable[[Command], Command]
 EventHandler = Callable[[Any], Awaitable[None]]
 MAX_FOLLOW_UPS = 64  # a chain longer than this is a bug, not a workload
 
@@ -37,9 +43,15 @@ class MessageBus:
         self,
         command_handlers: Mapping[type[Command], CommandHandler],
         event_handlers: Mapping[type[Event], Sequence[EventHandler]],
+        screen: Screen | None = None,
     ) -> None:
         self._commands = dict(command_handlers)
         self._events = {k: list(v) for k, v in event_handlers.items()}
+        self._screen = screen
+
+    def screen_with(self, screen: Screen) -> None:
+        """Pass every command through ``screen`` first (``Redactor.redact_command``)."""
+        self._screen = screen
 
     async def handle(self, command: Command) -> Sequence[Event]:
         """Run the command, then, in order, each event's handlers and each follow-up
@@ -67,6 +79,8 @@ class MessageBus:
         handler = self._commands.get(type(command))
         if handler is None:
             raise LookupError(f"no handler for {type(command).__name__}")
+        if self._screen is not None:
+            command = self._screen(command)
         return await handler(command)
 
     async def _publish(self, event: Event) -> None:

@@ -29,8 +29,16 @@ class Sealer:
     def seal(self, credential: str) -> str:
         return self._fernet.encrypt(credential.encode("utf-8")).decode("ascii")
 
+    def is_sealed(self, value: str) -> bool:
+        """Whether ``value`` is ciphertext this deployment sealed (so safe to keep)."""
+        try:
+            self.unseal(value)
+        except (SealError, ValueError):
+            return False
+        return True
+
     def unseal(self, sealed: str) -> str:
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
-        except InvalidToken as exc:
+        except (InvalidToken, UnicodeError) as exc:
             raise SealError("the sealed credential was not sealed by this deployment") from exc

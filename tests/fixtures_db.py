@@ -12,11 +12,11 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.core.redaction import Redactor
+from bot.secrets import build_redactor
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
 
-REDACTOR = Redactor(b"test-redaction-key-32-bytes-long")
+REDACTOR = build_redactor(b"test-redaction-key-32-bytes-long")
 SERVER_ENV = "BLASTWALL_TEST_DATABASE_URL"
 
 

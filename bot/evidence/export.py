@@ -8,11 +8,11 @@ from pathlib import Path
 from bot.checkpoints import checkpoint
 from bot.config import Settings
 from bot.core.ports import CheckpointSigner, UnitOfWork
-from bot.core.redaction import Redactor
 from bot.evidence.bundle import write_bundle
 from bot.evidence.notes import NoteSigner
 from bot.evidence.report import render_report
 from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
+from bot.secrets import build_redactor
 from bot.storage.database import default_database_url
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
@@ -46,7 +46,7 @@ async def export_incident(settings: Settings, incident_id: str, output: Path) ->
     key = load_or_create_signing_key(settings.signing_key_path())
     url = settings.database_url or default_database_url()
     await upgrade(url)
-    database = Database(url, redact=Redactor(redaction_key(key)).redact_body)
+    database = Database(url, redact=build_redactor(redaction_key(key)).redact_body)
     try:
         return await write_incident_bundle(
             database.uow, NoteSigner(key), public_key_pem(key), incident_id, output

@@ -10,7 +10,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from bot.core.redaction import Redactor
 from bot.evidence.notes import (
     DEFAULT_ORIGIN,
     CheckpointError,
@@ -26,6 +25,7 @@ from bot.evidence.signing import (
     redaction_key,
 )
 from bot.logs import install_redaction
+from bot.secrets import build_redactor
 
 
 def test_first_start_creates_a_private_key(tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_logs_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        install_redaction(Redactor(b"r" * 32), logger)
+        install_redaction(build_redactor(b"r" * 32), logger)
         logger.error("clicked with %s", "xoxb-1234567890-abcdefghijkl")
     finally:
         logger.removeHandler(handler)

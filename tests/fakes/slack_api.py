@@ -102,6 +102,7 @@ class SlackStandIn:
         self.views: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []
         self.calls: list[str] = []
+        self.received: list[tuple[str, dict[str, Any]]] = []  # every call's arguments
         self._triggers: dict[str, float] = {}
         self._limits: dict[str, tuple[int, int]] = {}
         self._ids = itertools.count(1)
@@ -191,6 +192,7 @@ class SlackStandIn:
             args = await _arguments(request)
             with self._lock:
                 self.calls.append(method)
+                self.received.append((method, args))
                 limited = self._limited(method)
                 if limited is not None:
                     return limited

@@ -30,10 +30,16 @@ def mention(principal: str | None) -> str:
     return escape(principal)
 
 
-def channel_name(incident_id: str, title: str) -> str:
-    """``inc-20261122-0007-leaked-aws-key``: lowercase, [a-z0-9-_], at most 80 characters."""
+def channel_name(incident_id: str, playbook: str = "") -> str:
+    """``inc-20261122-0007-leaked-aws-key``: the incident id and the playbook's name.
+
+    Never the title or any other user or alert text: a channel name is visible
+    to the whole workspace, cannot be redacted after the fact, and would carry
+    whatever secret a title held. The playbook name is the operator's own word.
+    Lowercase, ``[a-z0-9_-]``, at most 80 characters.
+    """
     base = _NOT_ALLOWED.sub("-", incident_id.lower()).strip("-")
-    slug = _NOT_ALLOWED.sub("-", title.lower()).strip("-")
+    slug = _NOT_ALLOWED.sub("-", playbook.lower()).strip("-")
     name = f"{base}-{slug}" if slug else base
     return name[:MAX_CHANNEL_NAME].rstrip("-")
 

@@ -56,7 +56,7 @@ class SlackNotifier:
         self.client = client
 
     async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
-        channel_id, name = await self._create(channel_name(incident.id, incident.title))
+        channel_id, name = await self._create(channel_name(incident.id, incident.playbook))
         await self._invite(channel_id, [a.user_id for a in invitees if a.platform == "slack"])
         topic = f"{incident.severity.value} · {incident.status.value} · IC " + mention(
             incident.commander.principal if incident.commander else None
