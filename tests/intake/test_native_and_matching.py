@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.core.redaction import Redactor
+from bot.secrets import build_redactor
 from bot.evidence.signing import load_or_create_signing_key, redaction_key
 from tests.intake.conftest import Intake, payload
 
@@ -111,7 +111,7 @@ async def test_an_already_redacted_secret_still_matches_by_its_hash(
     hook["alert"].update(secret_type="github_personal_access_token", secret=TOKEN_VALUE)
     from_github = intake.github(hook).json()["accepted"][0]["incident"]
     key = load_or_create_signing_key(tmp_path / "signing.pem")
-    marker = Redactor(redaction_key(key)).redact_text(TOKEN_VALUE)
+    marker = build_redactor(redaction_key(key)).redact_text(TOKEN_VALUE)
     assert marker.startswith("[REDACTED:github_token:")
     other = {
         "source": "github-secret-scanning",
