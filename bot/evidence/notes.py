@@ -40,28 +40,38 @@ def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
     return hashlib.sha256(material).digest()[:4]
 
 
-def checkpoint_body(incident_id: str, size: int, root_hash: bytes) -> str:
+def checkpoint_body(incident_id: str, size: int, root_hash: bytes, origin: str = "blastwall") -> str:
     root = base64.b64encode(root_hash).decode()
-    return f"{ORIGIN_PREFIX}{incident_id}\n{size}\n{root}\n"
+    return f"{origin}/{incident_id}\n{size}\n{root}\n"
 
 
 class NoteSigner:
-    def __init__(self, key: Ed25519PrivateKey, name: str = "blastwall") -> None:
+    """Signs as the deployment's origin: the key name, and the prefix of each
+    incident's checkpoint origin ``<origin>/<incident>``."""
+
+    def __init__(self, key: Ed25519PrivateKey, origin: str = "blastwall") -> None:
         self._key = key
-        self._name = name
-        self._id = key_id(name, key.public_key())
+        self._name = origin
+        self._id = key_id(origin, key.public_key())
 
     def sign(self, incident_id: str, size: int, root_hash: bytes) -> str:
-        body = checkpoint_body(incident_id, size, root_hash)
+        body = checkpoint_body(incident_id, size, root_hash, self._name)
         signature = self._key.sign(body.encode())
         encoded = base64.b64encode(self._id + signature).decode()
         return f"{body}\n{_DASH} {self._name} {encoded}\n"
 
+    def verify(self, note: str) -> tuple[int, bytes]:
+        """(size, root) of a note this signer signed; CheckpointError otherwise."""
+        checkpoint = verify_checkpoint(note, self._key.public_key(), self._name)
+        return checkpoint.size, checkpoint.root_hash
+
 
 def verify_checkpoint(
-    note: str, public_key: Ed25519PublicKey, name: str = "blastwall"
+    note: str, public_key: Ed25519PublicKey, name: str | None = None
 ) -> Checkpoint:
+    """``name`` defaults to the origin the note names (its first line, less the incident)."""
     body, signatures = _split(note)
+    name = name if name is not None else _origin_of(body)
     expected_id = key_id(name, public_key)
     ours = [blob for signer, blob in signatures if signer == name]
     if not ours:
@@ -73,7 +83,14 @@ def verify_checkpoint(
             public_key.verify(blob[4:], body.encode())
         except InvalidSignature as exc:
             raise CheckpointError("signature does not verify") from exc
-    return _parse_body(body)
+    return _parse_body(body, name)
+
+
+def _origin_of(body: str) -> str:
+    origin, slash, _ = body.partition("\n")[0].rpartition("/")
+    if not slash or not origin:
+        raise CheckpointError("malformed checkpoint: the origin names no incident")
+    return origin
 
 
 def _split(note: str) -> tuple[str, list[tuple[str, bytes]]]:
@@ -95,9 +112,10 @@ def _split(note: str) -> tuple[str, list[tuple[str, bytes]]]:
     return body + "\n", signatures
 
 
-def _parse_body(body: str) -> Checkpoint:
+def _parse_body(body: str, origin: str) -> Checkpoint:
+    prefix = origin + "/"
     lines = body.splitlines()
-    if len(lines) < 3 or not lines[0].startswith(ORIGIN_PREFIX) or not lines[1].isdigit():
+    if len(lines) < 3 or not lines[0].startswith(prefix) or not lines[1].isdigit():
         raise CheckpointError("malformed checkpoint: expected origin, size and root lines")
     try:
         root = base64.b64decode(lines[2], validate=True)
@@ -105,9 +123,10 @@ def _parse_body(body: str) -> Checkpoint:
         raise CheckpointError("malformed checkpoint: root is not base64") from exc
     if len(root) != 32:
         raise CheckpointError("malformed checkpoint: root is not a SHA-256 hash")
-    return Checkpoint(lines[0].removeprefix(ORIGIN_PREFIX), int(lines[1]), root)
+    return Checkpoint(lines[0].removeprefix(prefix), int(lines[1]), root)
 
 
 def read_unverified(note: str) -> Checkpoint:
     """The checkpoint's claims without checking who signed them (for the writer's own use)."""
-    return _parse_body(_split(note)[0])
+    body = _split(note)[0]
+    return _parse_body(body, _origin_of(body))

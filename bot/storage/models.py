@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -174,4 +175,24 @@ class CheckpointRow(Base):
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
     size: Mapped[int] = mapped_column(Integer, primary_key=True)
     note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AnchorRow(Base):
+    """What vouches for a checkpoint from outside Blastwall, insert-only like the ledger.
+
+    ``rfc3161``: a TSA's token over the note; ``tsa_gap``: a timestamp that could
+    not be had (the TSA was down), retried later; ``witness``: the checkpoint's
+    origin, size and root were posted into the incident's channel.
+    """
+
+    __tablename__ = "checkpoint_anchors"
+    __table_args__ = (Index("ix_checkpoint_anchors_incident", "incident_id", "size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    size: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
