@@ -15,6 +15,7 @@ counter on ``/metrics``, and a message in the incident's channel (posted by
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from prometheus_client import Counter
 
@@ -30,6 +31,13 @@ REFUSALS = Counter(
 )
 
 
+_alarmed: set[tuple[str, int]] = set()
+
+
+class NoteVerifier(Protocol):
+    def verify(self, note: str) -> tuple[int, bytes]: ...
+
+
 class HistoryRewritten(Exception):
     """The stored entries no longer match a checkpoint Blastwall signed."""
 
@@ -43,7 +51,7 @@ class HistoryRewritten(Exception):
 
 
 def check_history(
-    signer: CheckpointSigner,
+    signer: NoteVerifier,
     incident_id: str,
     lines: list[bytes],
     signed: list[tuple[int, str]],
@@ -55,16 +63,23 @@ def check_history(
     try:
         signed_size, root = signer.verify(note)
     except Exception as exc:
-        raise HistoryRewritten(incident_id, size, f"carry a note that does not verify ({exc})")
+        reason = f"carry a note that does not verify ({exc})"
+        raise HistoryRewritten(incident_id, size, reason) from exc
     if signed_size != size or size > len(lines):
         raise HistoryRewritten(incident_id, size, f"are {len(lines)} entries, fewer than signed")
     if merkle_root(lines[:size]) != root:
         raise HistoryRewritten(incident_id, size, "no longer hash to the signed root")
 
 
-def raise_alarm(exc: HistoryRewritten) -> None:
-    log.error("%s", exc)
-    REFUSALS.inc()
+def raise_alarm(exc: HistoryRewritten) -> bool:
+    """Log and count a refusal; True the first time this process sees it, so the
+    periodic pass raises one alarm per rewrite rather than one every few seconds."""
+    first = (exc.incident_id, exc.size) not in _alarmed
+    if first:
+        _alarmed.add((exc.incident_id, exc.size))
+        log.error("%s", exc)
+        REFUSALS.inc()
+    return first
 
 
 async def sign_checkpoint(store: IncidentStore, signer: CheckpointSigner, incident_id: str) -> str:

@@ -57,7 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     verify = ev.add_parser("verify", help="verify a bundle offline")
     verify.add_argument("bundle", type=Path)
     verify.add_argument("--key", type=Path, help="the public key to trust (PEM)")
+    verify.add_argument(
+        "--tsa-cert", type=Path, help="the TSA root certificate its timestamps must chain to"
+    )
     verify.set_defaults(run=_verify)
+    public = ev.add_parser("public-key", help="print the signing public key (PEM)")
+    public.set_defaults(run=_public_key)
 
     playbooks = sub.add_parser("playbooks", help="check playbooks")
     pb = playbooks.add_subparsers(required=True, metavar="ACTION")
@@ -169,17 +174,45 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from bot.evidence.export import ExportError, export_incident
+    """Reads only: a missing database, key or incident is a one-line error (exit 2);
+    a ledger that no longer matches its signed checkpoint is refused (exit 1)."""
+    from bot.evidence.export import ExportError, ExportRefused, export_incident
 
     if not is_incident_id(args.incident_id):
         print(f"blastwall: not an incident id: {args.incident_id!r}", file=sys.stderr)
         return 2
     try:
-        count = asyncio.run(export_incident(load_settings(), args.incident_id, args.output))
+        done = asyncio.run(export_incident(load_settings(), args.incident_id, args.output))
+    except ExportRefused as exc:
+        print(f"blastwall: EVIDENCE ALARM: {exc}", file=sys.stderr)
+        return 1
     except ExportError as exc:
         print(f"blastwall: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.output}: {count} entries of {args.incident_id}")
+    print(
+        f"wrote {args.output}: {done.entries} entries of {args.incident_id}, "
+        f"{done.checkpoints} signed checkpoints, {done.timestamps} timestamped"
+    )
+    if done.unsigned:
+        print(
+            f"note: {done.unsigned} newer entries are not signed yet and are not in this bundle",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _public_key(args: argparse.Namespace) -> int:
+    """The PEM on stdout (so ``> public-key.pem`` gives a clean file), the
+    fingerprint on stderr, for comparing out of band with what verify prints."""
+    from bot.evidence.signing import SigningKeyError, fingerprint, load_signing_key, public_key_pem
+
+    try:
+        key = load_signing_key(load_settings().signing_key_path())
+    except SigningKeyError as exc:
+        print(f"blastwall: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(public_key_pem(key).decode("ascii"))
+    print(f"fingerprint {fingerprint(key.public_key())}", file=sys.stderr)
     return 0
 
 
@@ -192,7 +225,10 @@ def _verify(args: argparse.Namespace) -> int:
     except (OSError, SigningKeyError) as exc:
         print(f"blastwall: cannot use the key {args.key}: {exc}", file=sys.stderr)
         return 2
-    verdict = verify_bundle(args.bundle, key)
+    tsa_cert = _tsa_cert(args.tsa_cert)
+    if tsa_cert is False:
+        return 2
+    verdict = verify_bundle(args.bundle, key, tsa_cert or None)
     if not verdict.ok:
         print(f"NOT VERIFIED: {verdict.reason}", file=sys.stderr)
         return 1
@@ -201,6 +237,19 @@ def _verify(args: argparse.Namespace) -> int:
         f"{verdict.reason}".rstrip()
     )
     return 0
+
+
+def _tsa_cert(path: Path | None):  # type: ignore[no-untyped-def]
+    """The TSA certificate, None when not asked for, False (after saying why) when unusable."""
+    from bot.evidence.timestamps import TimestampError, load_certificate
+
+    if path is None:
+        return None
+    try:
+        return load_certificate(path.read_bytes())
+    except (OSError, TimestampError) as exc:
+        print(f"blastwall: cannot use the TSA certificate {path}: {exc}", file=sys.stderr)
+        return False
 
 
 if __name__ == "__main__":

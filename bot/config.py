@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -18,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+DEFAULT_ORIGIN = "blastwall.localhost"
 _REPO_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
 
 
@@ -46,6 +48,13 @@ class Settings(BaseSettings):
     timer_interval: float = Field(
         default=1.0, gt=0, le=60, validation_alias=AliasChoices("BLASTWALL_TIMER_INTERVAL")
     )
+    # evidence anchoring (issue 9): who signs, who timestamps, how often to catch up
+    public_url: str | None = _env("BLASTWALL_PUBLIC_URL")
+    origin: str | None = _env("BLASTWALL_ORIGIN")
+    tsa_url: str | None = _env("BLASTWALL_TSA_URL")
+    anchor_interval: float = Field(
+        default=5.0, gt=0, le=3600, validation_alias=AliasChoices("BLASTWALL_ANCHOR_INTERVAL")
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -70,6 +79,22 @@ class Settings(BaseSettings):
                 "accept Slack requests it cannot verify"
             )
         return self
+
+    @model_validator(mode="after")
+    def _origin_is_one_line(self) -> Settings:
+        origin = self.origin
+        if origin is not None and (not origin or any(c.isspace() for c in origin)):
+            raise ValueError("BLASTWALL_ORIGIN must be one word without spaces")
+        return self
+
+    def deployment_origin(self) -> str:
+        """The checkpoint origin and key name: BLASTWALL_ORIGIN, else the host of
+        BLASTWALL_PUBLIC_URL, else ``blastwall.localhost`` (fine on one machine; any
+        deployment whose evidence leaves it should set a domain it owns)."""
+        if self.origin:
+            return self.origin
+        host = urlsplit(self.public_url).hostname if self.public_url else None
+        return host or DEFAULT_ORIGIN
 
     @property
     def slack_enabled(self) -> bool:

@@ -2,7 +2,8 @@
 
 ``entries.jsonl`` (one canonical JSON entry per line), ``checkpoints/NNNNNN.note``
 (signed notes, oldest first), ``public_key.pem``, ``report.md`` and
-``manifest.json`` (every other file's SHA-256). Written deterministically, so
+``manifest.json`` (every other file's SHA-256), and ``timestamps/NNNNNN.tsr``:
+the RFC 3161 token of checkpoint NNNNNN, where the TSA gave one. Written deterministically, so
 the same ledger always gives the same bytes.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.evidence.canonical import canonical
@@ -22,11 +23,16 @@ MANIFEST = "manifest.json"
 PUBLIC_KEY = "public_key.pem"
 REPORT = "report.md"
 CHECKPOINT_DIR = "checkpoints/"
+TIMESTAMP_DIR = "timestamps/"  # RFC 3161 responses, named after their checkpoint
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def checkpoint_name(index: int) -> str:
     return f"{CHECKPOINT_DIR}{index:06d}.note"
+
+
+def timestamp_name(index: int) -> str:
+    return f"{TIMESTAMP_DIR}{index:06d}.tsr"
 
 
 def write_bundle(
@@ -36,6 +42,7 @@ def write_bundle(
     checkpoints: Sequence[str],
     public_key_pem: bytes,
     report: str,
+    timestamps: Mapping[int, bytes] | None = None,
 ) -> None:
     _require_covered(lines, checkpoints)
     files: dict[str, bytes] = {
@@ -45,11 +52,14 @@ def write_bundle(
     }
     for index, note in enumerate(checkpoints, start=1):
         files[checkpoint_name(index)] = note.encode("utf-8")
+    for index, token in sorted((timestamps or {}).items()):
+        files[timestamp_name(index)] = token
     manifest = {
         "format": FORMAT,
         "incident": incident_id,
         "entries": len(lines),
         "checkpoints": len(checkpoints),
+        "timestamps": len(timestamps or {}),
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }
     files[MANIFEST] = canonical(manifest)

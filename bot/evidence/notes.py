@@ -40,7 +40,9 @@ def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
     return hashlib.sha256(material).digest()[:4]
 
 
-def checkpoint_body(incident_id: str, size: int, root_hash: bytes, origin: str = "blastwall") -> str:
+def checkpoint_body(
+    incident_id: str, size: int, root_hash: bytes, origin: str = "blastwall"
+) -> str:
     root = base64.b64encode(root_hash).decode()
     return f"{origin}/{incident_id}\n{size}\n{root}\n"
 

@@ -13,14 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.core.merkle import merkle_root
-from bot.evidence.bundle import CHECKPOINT_DIR, ENTRIES, FORMAT, MANIFEST, PUBLIC_KEY
+from bot.evidence.bundle import (
+    CHECKPOINT_DIR,
+    ENTRIES,
+    FORMAT,
+    MANIFEST,
+    PUBLIC_KEY,
+    TIMESTAMP_DIR,
+)
 from bot.evidence.canonical import canonical
 from bot.evidence.chain import GENESIS, entry_hash
 from bot.evidence.notes import Checkpoint, CheckpointError, verify_checkpoint
 from bot.evidence.signing import SigningKeyError, load_public_key
+from bot.evidence.timestamps import TimestampError, verify_token
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,11 @@ class Tampered(Exception):
     """The first problem found; its message is the verdict's reason."""
 
 
-def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Verdict:
+def verify_bundle(
+    path: Path,
+    public_key: Ed25519PublicKey | None = None,
+    tsa_cert: x509.Certificate | None = None,
+) -> Verdict:
     try:
         with zipfile.ZipFile(path) as archive:
             files = {name: archive.read(name) for name in archive.namelist()}
@@ -43,9 +56,37 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
         return Verdict(False, f"{path} is not a readable bundle: {exc}")
     try:
         entries, checkpoints = _verify(files, public_key)
+        stamped = _check_timestamps(files, tsa_cert)
     except Tampered as exc:
         return Verdict(False, str(exc))
-    return Verdict(True, "the ledger is intact and signed", entries, checkpoints)
+    return Verdict(True, f"the ledger is intact and signed. {stamped}", entries, checkpoints)
+
+
+# --- RFC 3161 timestamps (issue 9, section 3) ------------------------------------------
+
+
+def _check_timestamps(files: dict[str, bytes], trusted: x509.Certificate | None) -> str:
+    """Each token must cover its checkpoint note exactly and chain to ``trusted``;
+    with no ``--tsa-cert`` the tokens are only counted."""
+    tokens = sorted(n for n in files if n.startswith(TIMESTAMP_DIR))
+    notes = sorted(n for n in files if n.startswith(CHECKPOINT_DIR))
+    if trusted is None:
+        return f"{len(tokens)} of {len(notes)} checkpoints carry a timestamp (not checked)."
+    if not tokens:
+        raise Tampered("--tsa-cert given but no checkpoint carries an RFC 3161 timestamp")
+    latest = None
+    for name in tokens:
+        note = name.replace(TIMESTAMP_DIR, CHECKPOINT_DIR).removesuffix(".tsr") + ".note"
+        if note not in files:
+            raise Tampered(f"{name} has no checkpoint {note}")
+        try:
+            latest = verify_token(files[name], files[note], trusted)
+        except TimestampError as exc:
+            raise Tampered(f"{name} does not timestamp {note}: {exc}") from exc
+    return (
+        f"{len(tokens)} of {len(notes)} checkpoints timestamped by the TSA, "
+        f"the last at {latest:%Y-%m-%d %H:%M:%S} UTC."
+    )
 
 
 def _verify(files: dict[str, bytes], given: Ed25519PublicKey | None) -> tuple[int, int]:

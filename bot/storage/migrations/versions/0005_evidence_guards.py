@@ -51,7 +51,7 @@ def upgrade() -> None:
 
 def _sqlite() -> None:
     for table, keys in KEYS.items():
-        taken = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE {key})" for key in keys)
+        taken = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE {key})" for key in keys)  # noqa: S608 (constants)
         op.execute(
             f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {taken} "
             f"BEGIN SELECT RAISE(ABORT, 'evidence is append-only: {table} row exists'); END"
