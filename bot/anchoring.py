@@ -78,6 +78,7 @@ class Anchoring:
         self._uow = uow
         self._svc = svc
         self._tsa = timestamper
+        self._alarmed: set[tuple[str, str]] = set()  # (incident, note): one post each
 
     async def run(self) -> int:
         """One pass over every incident with work to do; returns how many were visited."""
@@ -110,8 +111,10 @@ class Anchoring:
             try:
                 await sign_checkpoint(uow.incidents, self._svc.signer, incident_id)
             except HistoryRewritten as exc:
+                raise_alarm(exc)
                 incident = await uow.incidents.get(incident_id)
-                if raise_alarm(exc) and incident is not None:
+                if incident is not None and (incident_id, exc.note) not in self._alarmed:
+                    self._alarmed.add((incident_id, exc.note))
                     await self._alarm(incident, exc)
                 return None
             notes = list(await uow.incidents.checkpoints(incident_id))

@@ -31,7 +31,7 @@ REFUSALS = Counter(
 )
 
 
-_alarmed: set[tuple[str, int]] = set()
+_alarmed: set[tuple[str, int, str]] = set()
 
 
 class NoteVerifier(Protocol):
@@ -41,13 +41,14 @@ class NoteVerifier(Protocol):
 class HistoryRewritten(Exception):
     """The stored entries no longer match a checkpoint Blastwall signed."""
 
-    def __init__(self, incident_id: str, size: int, reason: str) -> None:
+    def __init__(self, incident_id: str, size: int, note: str, reason: str) -> None:
         super().__init__(
             f"refusing to sign {incident_id}: the first {size} stored entries {reason}; "
             "the ledger was changed after it was signed"
         )
         self.incident_id = incident_id
         self.size = size
+        self.note = note
 
 
 def check_history(
@@ -64,19 +65,22 @@ def check_history(
         signed_size, root = signer.verify(note)
     except Exception as exc:
         reason = f"carry a note that does not verify ({exc})"
-        raise HistoryRewritten(incident_id, size, reason) from exc
+        raise HistoryRewritten(incident_id, size, note, reason) from exc
     if signed_size != size or size > len(lines):
-        raise HistoryRewritten(incident_id, size, f"are {len(lines)} entries, fewer than signed")
+        raise HistoryRewritten(
+            incident_id, size, note, f"are {len(lines)} entries, fewer than signed"
+        )
     if merkle_root(lines[:size]) != root:
-        raise HistoryRewritten(incident_id, size, "no longer hash to the signed root")
+        raise HistoryRewritten(incident_id, size, note, "no longer hash to the signed root")
 
 
 def raise_alarm(exc: HistoryRewritten) -> bool:
     """Log and count a refusal; True the first time this process sees it, so the
     periodic pass raises one alarm per rewrite rather than one every few seconds."""
-    first = (exc.incident_id, exc.size) not in _alarmed
+    seen = (exc.incident_id, exc.size, exc.note)
+    first = seen not in _alarmed
     if first:
-        _alarmed.add((exc.incident_id, exc.size))
+        _alarmed.add(seen)
         log.error("%s", exc)
         REFUSALS.inc()
     return first
