@@ -139,6 +139,10 @@ class TimeStampAuthority:
         self.issued += 1
         return seq(seq(integer(0)), self.token(imprint.message, request.nonce))
 
+    def respond_to_note(self, note: bytes) -> bytes:
+        """A genuine response over ``note`` (what a forger could obtain for a new note)."""
+        return seq(seq(integer(0)), self.token(hashlib.sha256(note).digest(), None))
+
     def token(self, digest: bytes, nonce: int | None, at: datetime | None = None) -> bytes:
         tst_info = seq(
             integer(1),
