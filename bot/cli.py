@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     dbs = db.add_subparsers(required=True, metavar="ACTION")
     up = dbs.add_parser("upgrade", help="apply every pending migration")
     up.set_defaults(run=_upgrade)
+    grant = dbs.add_parser(
+        "grant-runtime", help="let a PostgreSQL role run serve: INSERT/SELECT on evidence only"
+    )
+    grant.add_argument("role")
+    grant.set_defaults(run=_grant_runtime)
     return parser
 
 
@@ -170,6 +175,19 @@ def _upgrade(args: argparse.Namespace) -> int:
     url = database_url(load_settings())
     asyncio.run(upgrade(url))
     print("database is up to date")
+    return 0
+
+
+def _grant_runtime(args: argparse.Namespace) -> int:
+    from bot.app import database_url
+    from bot.storage.runtime_role import RoleError, grant_runtime
+
+    try:
+        asyncio.run(grant_runtime(database_url(load_settings()), args.role))
+    except RoleError as exc:
+        print(f"blastwall: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.role} may now run blastwall serve; evidence: INSERT and SELECT only")
     return 0
 
 
