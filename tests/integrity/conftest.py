@@ -95,11 +95,13 @@ def tsa() -> Iterator[tuple[TsaSwitch, str]]:
         yield switch, served.url + "/"
 
 
-async def deploy(workdir: Path, database_url: str, tsa_url: str | None) -> Deployment:
+async def deploy(
+    workdir: Path, database_url: str, tsa_url: str | None, origin: str = ORIGIN
+) -> Deployment:
     settings = Settings(
         database_url=database_url,
         signing_key=workdir / "signing-key.pem",
-        origin=ORIGIN,
+        origin=origin,
         tsa_url=tsa_url,
     )
     await upgrade(database_url)

@@ -128,3 +128,29 @@ async def _replace_is_refused(deployment: Deployment) -> None:
             "SELECT note FROM checkpoints WHERE incident_id = ?", (incident,)
         ).fetchone()
     assert kept[0] == entry[3] and kept_note[0] == note[1]
+
+
+async def test_a_changed_origin_is_not_mistaken_for_a_rewrite(
+    tmp_path: Path, database_url: str
+) -> None:
+    first = await deploy(tmp_path, database_url, None, origin="old.example.test")
+    try:
+        incident = await first.declare()
+        await first.anchoring.run()
+    finally:
+        await first.database.dispose()
+    second = await deploy(tmp_path, database_url, None, origin="new.example.test")
+    try:
+        refused = ChangeStatus(Actor.parse("console:mallory"), Status.CLOSED, incident_id=incident)
+        await second.bus.handle(refused)
+        await second.anchoring.run()
+        notes = await _notes(second, incident)
+    finally:
+        await second.database.dispose()
+    assert [n.split("/", 1)[0] for n in notes] == ["old.example.test", "new.example.test"]
+    assert not [t for t in second.said(incident) if t.startswith("EVIDENCE ALARM")]
+
+
+async def _notes(deployment: Deployment, incident: str) -> list[str]:
+    async with deployment.database.uow() as uow:
+        return [note for _, note in await uow.incidents.checkpoints(incident)]
