@@ -236,6 +236,7 @@ def _public_key(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from bot.evidence.signing import SigningKeyError, load_public_key
+    from bot.evidence.timestamps import TimestampError, load_certificate
     from bot.evidence.verify import verify_bundle
 
     try:
@@ -243,10 +244,12 @@ def _verify(args: argparse.Namespace) -> int:
     except (OSError, SigningKeyError) as exc:
         print(f"blastwall: cannot use the key {args.key}: {exc}", file=sys.stderr)
         return 2
-    tsa_cert = _tsa_cert(args.tsa_cert)
-    if tsa_cert is False:
+    try:
+        tsa_cert = load_certificate(args.tsa_cert.read_bytes()) if args.tsa_cert else None
+    except (OSError, TimestampError) as exc:
+        print(f"blastwall: cannot use the TSA certificate {args.tsa_cert}: {exc}", file=sys.stderr)
         return 2
-    verdict = verify_bundle(args.bundle, key, tsa_cert or None)
+    verdict = verify_bundle(args.bundle, key, tsa_cert)
     if not verdict.ok:
         print(f"NOT VERIFIED: {verdict.reason}", file=sys.stderr)
         return 1
@@ -255,19 +258,6 @@ def _verify(args: argparse.Namespace) -> int:
         f"{verdict.reason}".rstrip()
     )
     return 0
-
-
-def _tsa_cert(path: Path | None):  # type: ignore[no-untyped-def]
-    """The TSA certificate, None when not asked for, False (after saying why) when unusable."""
-    from bot.evidence.timestamps import TimestampError, load_certificate
-
-    if path is None:
-        return None
-    try:
-        return load_certificate(path.read_bytes())
-    except (OSError, TimestampError) as exc:
-        print(f"blastwall: cannot use the TSA certificate {path}: {exc}", file=sys.stderr)
-        return False
 
 
 if __name__ == "__main__":
