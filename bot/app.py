@@ -21,7 +21,8 @@ from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.adapters.console.auth import Directory, parse_users
+from bot.adapters.console.auth import SESSION_TTL, Directory, parse_users
+from bot.adapters.console.headers import ConsoleHeaders
 from bot.adapters.console.routes import Console, console_router
 from bot.anchoring import Anchoring
 from bot.body_limit import BodyLimit
@@ -40,6 +41,7 @@ from bot.logs import install_redaction
 from bot.playbooks.loader import load_playbooks
 from bot.sealing import Sealer
 from bot.services import Services
+from bot.storage.console_sessions import SqlConsoleSignIns
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
@@ -98,7 +100,12 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     )
     timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)
-    directory = Directory(secret, parse_users(settings.console_users))
+    directory = Directory(
+        secret,
+        parse_users(settings.console_users),
+        SqlConsoleSignIns(database.engine),
+        services.clock.now,
+    )
     return Wired(
         settings,
         database,
@@ -164,14 +171,17 @@ def create_app(
 
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
     app.add_middleware(BodyLimit)
+    https = settings.served_over_https
     app.add_middleware(
         SessionMiddleware,
         secret_key=wired.session_secret,
         session_cookie="blastwall_session",
         same_site="strict",
-        https_only=False,
-        max_age=12 * 3600,
+        https_only=https,  # the cookie's Secure flag
+        max_age=int(SESSION_TTL.total_seconds()),
+        path="/console",
     )
+    app.add_middleware(ConsoleHeaders, https=https)
     app.mount("/console/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     app.include_router(
         console_router(Console(wired.bus, wired.services, wired.directory, wired.public_pem))

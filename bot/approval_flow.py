@@ -1,7 +1,8 @@
 """Deciding on an approval request: four eyes, bound to the plan, within its window.
 
-Enough approvals run the action at once (the same path as an ungated click);
-one denial, with its reason, ends the request.
+Enough approvals run the action at once: the decision commits, then the bus runs
+the follow-up command ``RunApproved`` (the same path as an ungated click, or the
+whole set of a bulk request). One denial, with its reason, ends the request.
 """
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ from collections.abc import Sequence
 
 from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval, Decision, approved, refusal
-from bot.core.commands import DecideApproval
+from bot.core.commands import Command, DecideApproval, RunApproved
 from bot.core.escalation import StallKind
 from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
-from bot.execution import Cleared, execute
 from bot.services import Services
 
 
-async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event]:
+async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event | Command]:
     async with svc.uow() as uow:
         request = await uow.incidents.get_request(cmd.request_key)
         incident = (
@@ -31,12 +31,9 @@ async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event]
             return [Refused("", cmd.actor, "no such approval request")]
         events, relied_on = await _decide(uow, incident, request, cmd, svc)
         await uow.commit()
-    if relied_on:
-        target = incident.identity(request.target_key)
-        assert target is not None
-        cleared = Cleared(request, svc.catalogue[request.action_id], target)
-        events.append(await execute(cleared, svc, [a.id for a in relied_on]))
-    return events
+    if not relied_on:
+        return events
+    return [*events, RunApproved(request.idempotency_key, tuple(a.id for a in relied_on))]
 
 
 async def _decide(

@@ -2,11 +2,18 @@
 
 Adapters only ever call ``handle``; they never reach a handler directly, so
 Slack, Teams, the console and alert intake share one behaviour.
+
+Handlers never call one another either. A handler returns what happened (events)
+and, when its work continues elsewhere, the follow-up commands for the bus to run
+next (an approval that completes a request returns the command that runs it). So
+every step's events reach the people who react to them: nothing a handler raises
+is lost inside another handler.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -15,8 +22,10 @@ from bot.core.events import Event
 
 log = logging.getLogger(__name__)
 
-CommandHandler = Callable[[Any], Awaitable[Sequence[Event]]]
+Message = Event | Command
+CommandHandler = Callable[[Any], Awaitable[Sequence[Message]]]
 EventHandler = Callable[[Any], Awaitable[None]]
+MAX_FOLLOW_UPS = 64  # a chain longer than this is a bug, not a workload
 
 
 class CommandSink(Protocol):
@@ -33,20 +42,37 @@ class MessageBus:
         self._events = {k: list(v) for k, v in event_handlers.items()}
 
     async def handle(self, command: Command) -> Sequence[Event]:
-        """Run the command's handler, then every handler of each event it raised.
+        """Run the command, then, in order, each event's handlers and each follow-up
+        command a handler returned; answer every event of the whole chain.
 
         An event handler's failure (a chat API down) is logged and does not undo
         the committed state change; the evidence is already recorded.
         """
+        queue: deque[Message] = deque([command])
+        raised: list[Event] = []
+        commands = 0
+        while queue:
+            message = queue.popleft()
+            if isinstance(message, Event):
+                raised.append(message)
+                await self._publish(message)
+                continue
+            commands += 1
+            if commands > MAX_FOLLOW_UPS:
+                raise RuntimeError(f"more than {MAX_FOLLOW_UPS} follow-up commands")
+            queue.extend(await self._run(message))
+        return raised
+
+    async def _run(self, command: Command) -> Sequence[Message]:
         handler = self._commands.get(type(command))
         if handler is None:
             raise LookupError(f"no handler for {type(command).__name__}")
-        events = list(await handler(command))
-        for event in events:
-            for react in self._events.get(type(event), ()):
-                try:
-                    await react(event)
-                except Exception:
-                    name = getattr(getattr(react, "func", react), "__name__", repr(react))
-                    log.exception("event handler %s failed for %s", name, event)
-        return events
+        return await handler(command)
+
+    async def _publish(self, event: Event) -> None:
+        for react in self._events.get(type(event), ()):
+            try:
+                await react(event)
+            except Exception:
+                name = getattr(getattr(react, "func", react), "__name__", repr(react))
+                log.exception("event handler %s failed for %s", name, event)

@@ -1,4 +1,4 @@
-"""The ``blastwall`` command: serve, evidence export/verify, playbooks validate, db upgrade.
+"""The ``blastwall`` command: serve, evidence export/verify/prove, playbooks validate, db upgrade.
 
 Exit codes: 0 success; 1 the thing checked is bad (a bundle that does not
 verify, an invalid playbook); 2 the request itself is wrong (unknown incident,
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.core.incidents import is_incident_id
 
 log = logging.getLogger("blastwall")
@@ -54,13 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("incident_id")
     export.add_argument("-o", "--output", required=True, type=Path)
     export.set_defaults(run=_export)
-    verify = ev.add_parser("verify", help="verify a bundle offline")
-    verify.add_argument("bundle", type=Path)
-    verify.add_argument("--key", type=Path, help="the public key to trust (PEM)")
-    verify.add_argument(
-        "--tsa-cert", type=Path, help="the TSA root certificate its timestamps must chain to"
-    )
-    verify.set_defaults(run=_verify)
+    _audit_parsers(ev)
     public = ev.add_parser("public-key", help="print the signing public key (PEM)")
     public.set_defaults(run=_public_key)
 
@@ -69,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     validate = pb.add_parser("validate", help="validate a playbook directory")
     validate.add_argument("directory", nargs="?", type=Path)
     validate.set_defaults(run=_validate)
+
+    console = sub.add_parser("console", help="console sign-in")
+    cs = console.add_subparsers(required=True, metavar="ACTION")
+    link = cs.add_parser("link", help="print a one-time sign-in link for a console user")
+    link.add_argument("user")
+    link.set_defaults(run=_console_link)
 
     db = sub.add_parser("db", help="database maintenance")
     dbs = db.add_subparsers(required=True, metavar="ACTION")
@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bot.app import build, create_app
+    from bot.app import Wired, build, create_app
     from bot.playbooks.loader import PlaybookError
 
     settings = load_settings()
@@ -98,13 +98,50 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     where = "Slack and the console" if settings.slack_enabled else "the console"
     log.info("serving %s on http://%s:%d", where, args.host, args.port)
-    token = wired.directory.link_token("admin")
-    print(
-        f"Sign in to the console (one-time link, 15 minutes):\n"
-        f"    http://{args.host}:{args.port}/console/login?token={token}",
-        flush=True,
-    )
-    uvicorn.run(create_app(wired), host=args.host, port=args.port, log_level="info")
+
+    async def admin_link(ready: Wired) -> None:  # once the database is migrated
+        token = await ready.directory.mint("admin")
+        print(
+            f"Sign in to the console (one-time link, 15 minutes):\n"
+            f"    {_console_base(ready.settings, args)}/console/login?token={token}",
+            flush=True,
+        )
+
+    app = create_app(wired, on_started=admin_link)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _console_base(settings: Settings, args: argparse.Namespace | None) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    if args is not None:
+        return f"http://{args.host}:{args.port}"
+    return "http://127.0.0.1:8080"
+
+
+def _console_link(args: argparse.Namespace) -> int:
+    """A link minted straight into the database: any running replica honours it once."""
+    from bot.app import build
+    from bot.storage.migrate import upgrade
+
+    settings = load_settings()
+    wired = build(settings)
+
+    async def mint() -> str:
+        try:
+            await upgrade(wired.database.url)
+            return await wired.directory.mint(args.user)
+        finally:
+            await wired.database.dispose()
+
+    try:
+        token = asyncio.run(mint())
+    except LookupError:
+        known = "see BLASTWALL_CONSOLE_USERS"
+        print(f"blastwall: no console user {args.user!r} ({known})", file=sys.stderr)
+        return 2
+    print(f"{_console_base(settings, None)}/console/login?token={token}")
     return 0
 
 
@@ -131,21 +168,22 @@ def _demo(args: argparse.Namespace) -> int:
     )
     wired = build(settings, environ=env)
 
+    base = f"http://{args.host}:{args.port}/console/login?token="
+
     async def seed(ready: Wired) -> None:
         await ready.bus.handle(sandbox.alert())
+        print(
+            f"Blastwall demo. AWS is emulated by moto at {sandbox.endpoint}; the leaked key is "
+            f"{sandbox.key_id} of IAM user {sandbox.user}.",
+            flush=True,
+        )
+        for name, role in (
+            ("alice", "commander, may deactivate keys and export evidence"),
+            ("bob", "approver, may export evidence"),
+            ("carol", "no rights"),
+        ):
+            print(f"  {name} ({role}): {base}{await ready.directory.mint(name)}", flush=True)
 
-    base = f"http://{args.host}:{args.port}/console/login?token="
-    print(
-        f"Blastwall demo. AWS is emulated by moto at {sandbox.endpoint}; the leaked key is "
-        f"{sandbox.key_id} of IAM user {sandbox.user}.",
-        flush=True,
-    )
-    for name, role in (
-        ("alice", "commander, may deactivate keys"),
-        ("bob", "approver"),
-        ("carol", "no rights"),
-    ):
-        print(f"  {name} ({role}): {base}{wired.directory.link_token(name)}", flush=True)
     try:
         uvicorn.run(create_app(wired, on_started=seed), host=args.host, port=args.port)
     finally:
@@ -234,30 +272,36 @@ def _public_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from bot.evidence.signing import SigningKeyError, load_public_key
-    from bot.evidence.timestamps import TimestampError, load_certificate
-    from bot.evidence.verify import verify_bundle
+def _audit_parsers(ev: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``evidence verify``, ``prove`` and ``verify-proof`` (handlers: bot.evidence.audit)."""
+    from bot.evidence.audit import run_prove, run_verify, run_verify_proof
 
-    try:
-        key = load_public_key(args.key) if args.key else None
-    except (OSError, SigningKeyError) as exc:
-        print(f"blastwall: cannot use the key {args.key}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        tsa_cert = load_certificate(args.tsa_cert.read_bytes()) if args.tsa_cert else None
-    except (OSError, TimestampError) as exc:
-        print(f"blastwall: cannot use the TSA certificate {args.tsa_cert}: {exc}", file=sys.stderr)
-        return 2
-    verdict = verify_bundle(args.bundle, key, tsa_cert)
-    if not verdict.ok:
-        print(f"NOT VERIFIED: {verdict.reason}", file=sys.stderr)
-        return 1
-    print(
-        f"verified: {verdict.entries} entries, {verdict.checkpoints} signed checkpoints. "
-        f"{verdict.reason}".rstrip()
+    trusted = "the public key to trust (PEM); without it: signer not checked"
+    witness = "a witness key (C2SP vkey name+keyid+base64, or PEM); repeatable"
+    verify = ev.add_parser("verify", help="verify a bundle offline")
+    verify.add_argument("bundle", type=Path)
+    verify.add_argument("--key", type=Path, help=trusted)
+    verify.add_argument(
+        "--prior", type=Path, help="an earlier bundle or checkpoint note this one must extend"
     )
-    return 0
+    verify.add_argument("--witness-key", type=Path, action="append", default=[], help=witness)
+    verify.add_argument("--witness-log", type=Path, help="lines copied from the incident's channel")
+    verify.add_argument(
+        "--tsa-cert", type=Path, help="the TSA root certificate its timestamps must chain to"
+    )
+    verify.set_defaults(run=run_verify)
+    prove = ev.add_parser("prove", help="write a C2SP tlog-proof for one entry")
+    prove.add_argument("bundle", type=Path)
+    prove.add_argument("seq", type=int)
+    prove.add_argument("-o", "--output", type=Path, help="where to write it (default: stdout)")
+    prove.add_argument("--key", type=Path, help=trusted)
+    prove.set_defaults(run=run_prove)
+    check = ev.add_parser("verify-proof", help="verify a tlog-proof of one entry")
+    check.add_argument("proof", type=Path)
+    check.add_argument("--entry", type=Path, help="the entry's line (default: the one it carries)")
+    check.add_argument("--key", type=Path, help=trusted)
+    check.add_argument("--witness-key", type=Path, action="append", default=[], help=witness)
+    check.set_defaults(run=run_verify_proof)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -19,7 +18,6 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-DEFAULT_ORIGIN = "blastwall.localhost"
 _REPO_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
 
 
@@ -42,6 +40,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
     slack_api_url: str | None = _env("SLACK_API_URL")
     console_users: str | None = _env("BLASTWALL_CONSOLE_USERS")
+    public_url: str | None = _env("BLASTWALL_PUBLIC_URL")
     reconcile_after: float = Field(
         default=300.0, gt=0, validation_alias=AliasChoices("BLASTWALL_RECONCILE_AFTER")
     )
@@ -49,7 +48,6 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=60, validation_alias=AliasChoices("BLASTWALL_TIMER_INTERVAL")
     )
     # evidence anchoring (issue 9): who signs, who timestamps, how often to catch up
-    public_url: str | None = _env("BLASTWALL_PUBLIC_URL")
     origin: str | None = _env("BLASTWALL_ORIGIN")
     tsa_url: str | None = _env("BLASTWALL_TSA_URL")
     anchor_interval: float = Field(
@@ -88,17 +86,28 @@ class Settings(BaseSettings):
         return self
 
     def deployment_origin(self) -> str:
-        """The checkpoint origin and key name: BLASTWALL_ORIGIN, else the host of
-        BLASTWALL_PUBLIC_URL, else ``blastwall.localhost`` (fine on one machine; any
-        deployment whose evidence leaves it should set a domain it owns)."""
+        """The checkpoint origin: BLASTWALL_ORIGIN, else BLASTWALL_PUBLIC_URL without its
+        scheme, else ``blastwall.invalid`` (fine on one machine; any deployment whose
+        evidence leaves it should name a domain it owns)."""
+        from bot.evidence.notes import DEFAULT_ORIGIN, origin_from_url
+
         if self.origin:
             return self.origin
-        host = urlsplit(self.public_url).hostname if self.public_url else None
-        return host or DEFAULT_ORIGIN
+        if self.public_url:
+            try:
+                return origin_from_url(self.public_url)
+            except ValueError as exc:
+                raise ConfigError(f"BLASTWALL_PUBLIC_URL: {exc}; set BLASTWALL_ORIGIN") from exc
+        return DEFAULT_ORIGIN
 
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None
+
+    @property
+    def served_over_https(self) -> bool:
+        """Behind https (BLASTWALL_PUBLIC_URL), the console's cookie is Secure."""
+        return (self.public_url or "").strip().lower().startswith("https://")
 
     def playbooks_dir(self) -> Path:
         if self.playbooks is not None:

@@ -9,11 +9,10 @@ action the playbook gates behind approval waits for its approvers instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from bot.bulk import ALL, request_bulk
 from bot.core.actions import (
     ActionRequest,
     ActionSpec,
@@ -21,19 +20,23 @@ from bot.core.actions import (
     idempotency_key,
     plan_hash,
 )
-from bot.core.commands import RequestAction
+from bot.core.actors import Actor
+from bot.core.approvals import approved, bulk_targets
+from bot.core.cards import ALL_TARGETS
+from bot.core.commands import Command, RequestAction, RequestBulkAction, RunApproved, RunBulk
 from bot.core.escalation import StallKind, step_due
 from bot.core.events import (
     ActionDuplicate,
     ActionRefused,
     ApprovalRequested,
     Event,
+    Refused,
 )
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
 from bot.core.playbooks import ApprovalPolicy
-from bot.core.ports import UnitOfWork
+from bot.core.ports import IncidentStore, UnitOfWork
 from bot.execution import Cleared, execute, request_details
 from bot.services import Services
 
@@ -41,20 +44,77 @@ MAX_ATTEMPTS = 20
 RETRYABLE = (RequestStatus.FAILED, RequestStatus.DENIED)
 
 
-async def request_action(cmd: RequestAction, svc: Services) -> Sequence[Event]:
-    if cmd.target_key == ALL:
-        return await request_bulk(cmd, svc)
-    async with svc.uow() as uow:
-        incident = await uow.incidents.get(cmd.incident_id, for_update=True)
-        if incident is None:
-            return [ActionRefused(cmd.incident_id, cmd.actor, cmd.action_id, "no such incident")]
-        verdict = await _clear(uow, incident, cmd, svc)
-        await uow.commit()
-    if isinstance(verdict, ApprovalRequested):
+@dataclass(frozen=True)
+class Grant:
+    """The approved bulk request one of its targets runs under, and its approvals."""
+
+    request_key: str
+    approvals: tuple[str, ...]
+
+
+async def request_action(cmd: RequestAction, svc: Services) -> Sequence[Event | Command]:
+    if cmd.target_key == ALL_TARGETS:
+        return [
+            RequestBulkAction(
+                cmd.incident_id, cmd.action_id, cmd.actor, dict(cmd.params), cmd.justification
+            )
+        ]
+    incident, verdict = await clear(cmd, svc)
+    if isinstance(verdict, ApprovalRequested) and incident is not None:
         return [await _with_preview(verdict, incident, cmd, svc)]
     if not isinstance(verdict, Cleared):
         return [verdict]
     return [await execute(verdict, svc)]
+
+
+async def clear(
+    cmd: RequestAction, svc: Services, grant: Grant | None = None
+) -> tuple[Incident | None, Cleared | Event]:
+    """One target: check it and commit the refusal, the wait for approval, or the intent.
+
+    Under a ``grant`` (a bulk approval that covers this target) it is not asked again.
+    """
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(cmd.incident_id, for_update=True)
+        if incident is None:
+            refused = ActionRefused(cmd.incident_id, cmd.actor, cmd.action_id, "no such incident")
+            return None, refused
+        verdict = await _clear(uow, incident, cmd, svc, grant)
+        await uow.commit()
+    return incident, verdict
+
+
+async def run_approved(cmd: RunApproved, svc: Services) -> Sequence[Event | Command]:
+    """Run the request its approvals just completed: one target now, or the whole bulk set.
+
+    It runs only what the ledger shows approved: a request still running whose recorded
+    approvals suffice, so a stray ``RunApproved`` cannot skip four eyes.
+    """
+    async with svc.uow() as uow:
+        request = await uow.incidents.get_request(cmd.request_key)
+        incident = await uow.incidents.get(request.incident_id) if request else None
+        decisions = await uow.incidents.approvals_for(cmd.request_key) if request else []
+    if request is None or incident is None or request.status is not RequestStatus.RUNNING:
+        return []
+    if request.approvals_needed < 1 or not approved(request, decisions):
+        return [Refused(incident.id, request.actor, "this request has not been approved")]
+    if request.target_key == ALL_TARGETS:
+        return [
+            RunBulk(
+                request.incident_id,
+                request.action_id,
+                request.actor,
+                tuple(bulk_targets(request)),
+                dict(request.params),
+                request.justification,
+                approved_under=request.idempotency_key,
+                approvals=cmd.approvals,
+            )
+        ]
+    target = incident.identity(request.target_key)
+    assert target is not None
+    cleared = Cleared(request, svc.catalogue[request.action_id], target)
+    return [await execute(cleared, svc, cmd.approvals)]
 
 
 async def _with_preview(
@@ -75,39 +135,42 @@ async def _with_preview(
 
 
 async def _clear(
-    uow: UnitOfWork, incident: Incident, cmd: RequestAction, svc: Services
+    uow: UnitOfWork, incident: Incident, cmd: RequestAction, svc: Services, grant: Grant | None
 ) -> Cleared | Event:
     """Check the request; record the refusal, the wait for approval, or the intent."""
     spec, target, reason = _check(incident, cmd, svc)
     if reason is not None or spec is None or target is None:
         why = reason or "refused"
-        await uow.incidents.append_evidence(_denied(incident, cmd, svc, spec, why))
+        await uow.incidents.append_evidence(denied(incident, cmd, svc, spec, why))
         return ActionRefused(incident.id, cmd.actor, cmd.action_id, why)
     playbook = svc.playbooks[incident.playbook]
-    approval = playbook.approval_for(spec, target, incident.environment)
+    approval = None if grant else playbook.approval_for(spec, target, incident.environment)
     request = await _reserve(uow, incident, cmd, svc, approval)
     if isinstance(request, ActionDuplicate):
         return request
-    what = "approval requested" if approval else "action requested"
+    details = request_details(request, spec)
+    if grant is not None:
+        details |= {"bulk": grant.request_key, "approvals": list(grant.approvals)}
     await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what=what,
+            what="approval requested" if approval else "action requested",
             actor=cmd.actor,
             at=svc.clock.now(),
             why=cmd.justification,
             right=spec.right.value,
-            details=request_details(request, spec),
+            outcome="approved with its bulk request" if grant else None,
+            details=details,
         )
     )
     if approval is not None:
-        await _arm(uow, incident, request, StallKind.APPROVAL_PENDING, svc)
+        await arm(uow, incident, request, StallKind.APPROVAL_PENDING, svc)
         return ApprovalRequested(incident.id, request_key=request.idempotency_key)
-    await _arm(uow, incident, request, StallKind.ACTION_NOT_RUN, svc)
+    await arm(uow, incident, request, StallKind.ACTION_NOT_RUN, svc)
     return Cleared(request=request, spec=spec, target=target)
 
 
-async def _arm(
+async def arm(
     uow: UnitOfWork, incident: Incident, request: ActionRequest, kind: StallKind, svc: Services
 ) -> None:
     first = svc.playbooks[incident.playbook].ladder(kind)[0]
@@ -119,22 +182,38 @@ def _check(
     incident: Incident, cmd: RequestAction, svc: Services
 ) -> tuple[ActionSpec | None, AffectedIdentity | None, str | None]:
     spec = svc.catalogue.get(cmd.action_id)
-    playbook = svc.playbooks.get(incident.playbook)
     target = incident.identity(cmd.target_key)
-    if spec is None or playbook is None or playbook.offered(cmd.action_id) is None:
-        return spec, target, f"{cmd.action_id} is not offered for {incident.id}"
-    if not playbook.holds(cmd.actor, spec.right):
-        return spec, target, f"authorization denied: {spec.right.value} is required"
+    reason = refusal(incident, cmd.action_id, cmd.actor, cmd.params, svc, cmd.target_key)
+    return spec, target, reason
+
+
+def refusal(
+    incident: Incident,
+    action_id: str,
+    actor: Actor,
+    params: dict[str, str],
+    svc: Services,
+    target_key: str | None = None,
+) -> str | None:
+    """Why this action may not run here for this actor (and target, when one is named)."""
+    spec = svc.catalogue.get(action_id)
+    playbook = svc.playbooks.get(incident.playbook)
+    if spec is None or playbook is None or playbook.offered(action_id) is None:
+        return f"{action_id} is not offered for {incident.id}"
+    if not playbook.holds(actor, spec.right):
+        return f"authorization denied: {spec.right.value} is required"
     if incident.status is Status.CLOSED:
-        return spec, target, f"{incident.id} is closed"
-    if target is None or not spec.applies_to(target.kind):
-        return spec, target, f"{cmd.target_key} is not a target of {cmd.action_id} here"
-    problem = spec.param_problem(cmd.params)
+        return f"{incident.id} is closed"
+    if target_key is not None:
+        target = incident.identity(target_key)
+        if target is None or not spec.applies_to(target.kind):
+            return f"{target_key} is not a target of {action_id} here"
+    problem = spec.param_problem(params)
     if problem is not None:
-        return spec, target, problem
+        return problem
     if spec.connector not in svc.connectors:
-        return spec, target, f"the {spec.connector} connector is not configured"
-    return spec, target, None
+        return f"the {spec.connector} connector is not configured"
+    return None
 
 
 async def _reserve(
@@ -144,23 +223,33 @@ async def _reserve(
     svc: Services,
     approval: ApprovalPolicy | None,
 ) -> ActionRequest | ActionDuplicate:
-    """Claim the idempotency key; a failed or denied attempt may be tried again."""
-    store = uow.incidents
+    claimed = await reserve(
+        uow.incidents,
+        lambda n: idempotency_key(incident.id, cmd.action_id, cmd.target_key, cmd.params, n),
+        lambda key: _new_request(incident, cmd, key, svc, approval),
+    )
+    if isinstance(claimed, ActionRequest):
+        return claimed
+    return ActionDuplicate(incident.id, cmd.actor, cmd.action_id, cmd.target_key, claimed)
+
+
+async def reserve(
+    store: IncidentStore, key_of: Callable[[int], str], make: Callable[[str], ActionRequest]
+) -> ActionRequest | RequestStatus:
+    """Claim the idempotency key (a failed or denied attempt may be tried again): the new
+    request, or the status of the one that already holds the key."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        key = idempotency_key(incident.id, cmd.action_id, cmd.target_key, cmd.params, attempt)
+        key = key_of(attempt)
         existing = await store.get_request(key)
         if existing is not None and existing.status in RETRYABLE:
             continue
         if existing is None:
-            request = _new_request(incident, cmd, key, svc, approval)
+            request = make(key)
             if await store.add_request(request):
                 return request
             existing = await store.get_request(key)
-        status = existing.status if existing else RequestStatus.RUNNING
-        return ActionDuplicate(incident.id, cmd.actor, cmd.action_id, cmd.target_key, status)
-    return ActionDuplicate(
-        incident.id, cmd.actor, cmd.action_id, cmd.target_key, RequestStatus.FAILED
-    )
+        return existing.status if existing else RequestStatus.RUNNING
+    return RequestStatus.FAILED
 
 
 def _new_request(
@@ -187,7 +276,7 @@ def _new_request(
     )
 
 
-def _denied(
+def denied(
     incident: Incident, cmd: RequestAction, svc: Services, spec: ActionSpec | None, why: str
 ) -> EvidenceRecord:
     return EvidenceRecord(

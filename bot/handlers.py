@@ -1,7 +1,9 @@
 """The handler table: read it as Blastwall's table of contents.
 
 Each command has exactly one handler; each event any number. The handlers
-themselves live in modules named for their concept.
+themselves live in modules named for their concept, and never call one another:
+a handler whose work continues elsewhere returns the follow-up command
+(``RequestBulkAction``, ``RunBulk``, ``RunApproved``) and the bus runs it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from bot.approval_flow import decide_approval
+from bot.audit import export_evidence
+from bot.bulk import request_bulk, run_bulk
 from bot.bus import CommandHandler, EventHandler, MessageBus
 from bot.command_chain import accept, acknowledge, propose_handoff, snooze
-from bot.containment import request_action
+from bot.containment import request_action, run_approved
 from bot.core.commands import (
     AcceptCommand,
     AcknowledgeCommand,
@@ -21,10 +25,14 @@ from bot.core.commands import (
     DecideApproval,
     DeclareIncident,
     DeliverNotices,
+    ExportEvidence,
     FireDueTimers,
     ProposeHandoff,
     ReconcileIntents,
     RequestAction,
+    RequestBulkAction,
+    RunApproved,
+    RunBulk,
     Snooze,
     UndoAction,
 )
@@ -80,6 +88,9 @@ def build_bus(svc: Services) -> MessageBus:
     commands: dict[type[Command], CommandHandler] = {
         DeclareIncident: partial(declare_incident, svc=svc),
         RequestAction: partial(request_action, svc=svc),
+        RequestBulkAction: partial(request_bulk, svc=svc),
+        RunBulk: partial(run_bulk, svc=svc),
+        RunApproved: partial(run_approved, svc=svc),
         DecideApproval: partial(decide_approval, svc=svc),
         ChangeStatus: partial(change_status, svc=svc),
         AcknowledgeCommand: partial(acknowledge, svc=svc),
@@ -90,6 +101,7 @@ def build_bus(svc: Services) -> MessageBus:
         DeliverNotices: partial(deliver_notices, svc=svc),
         UndoAction: partial(undo_action, svc=svc),
         ReconcileIntents: partial(reconcile, svc=svc),
+        ExportEvidence: partial(export_evidence, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],

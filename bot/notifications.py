@@ -10,7 +10,17 @@ import logging
 
 from bot.core.actions import ActionRequest, Operation, RequestStatus, Reversibility
 from bot.core.actors import SYSTEM, Actor
-from bot.core.cards import Card, CardOutcome, Prompt, PromptButton, build_card
+from bot.core.approvals import bulk_targets
+from bot.core.cards import (
+    ALL_TARGETS,
+    Card,
+    CardOutcome,
+    Prompt,
+    PromptButton,
+    build_card,
+    pending_line,
+    target_text,
+)
 from bot.core.events import (
     ActionDuplicate,
     ActionRefused,
@@ -175,15 +185,16 @@ async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card
         )
         for r in requests
     )
-    pending = []
-    for r in requests:
-        if r.status is RequestStatus.AWAITING_APPROVAL:
-            given = len(await store.approvals_for(r.idempotency_key))
-            asked = ", ".join(sorted(_approvers(svc, incident, r)))
-            pending.append(
-                f"{r.action_id} on {r.target_key}: {given}/{r.approvals_needed} "
-                f"approvals, asked: {asked or 'nobody holds approve'}"
-            )
+    pending = [
+        pending_line(
+            r,
+            await store.approvals_for(r.idempotency_key),
+            _approvers(svc, incident, r),
+            len(bulk_targets(r)),
+        )
+        for r in requests
+        if r.status is RequestStatus.AWAITING_APPROVAL
+    ]
     return build_card(incident, playbook, svc.catalogue, outcomes, tuple(pending))
 
 
@@ -192,6 +203,7 @@ def _undoable(request: ActionRequest, svc: Services) -> bool:
     return (
         request.status is RequestStatus.SUCCEEDED
         and request.operation is Operation.APPLY
+        and request.target_key != ALL_TARGETS  # a bulk is undone target by target
         and spec is not None
         and spec.reversibility is not Reversibility.IRREVERSIBLE
     )
@@ -245,7 +257,8 @@ async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
     prompt = Prompt(
         text=(
             f"{request.actor.principal} asks to run {request.action_id} on "
-            f"{request.target_key} in {incident.id}. Needs {request.approvals_needed} "
+            f"{target_text(request.target_key, len(bulk_targets(request)))} in {incident.id}. "
+            f"Needs {request.approvals_needed} "
             f"approval(s) before {request.expires_at:%H:%M} UTC. "
             f"{event.preview[:1].upper() + event.preview[1:] + '. ' if event.preview else ''}"
             f"Plan {request.plan_hash}."

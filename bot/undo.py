@@ -16,6 +16,7 @@ from bot.core.actions import (
     RequestStatus,
     idempotency_key,
 )
+from bot.core.approvals import BULK_TARGET
 from bot.core.commands import UndoAction
 from bot.core.events import ActionSettled, Event, Refused
 from bot.core.evidence import EvidenceRecord
@@ -60,6 +61,8 @@ def _refusal(
         return f"authorization denied: {spec.right.value} is required"
     if incident.status is Status.CLOSED:
         return f"{incident.id} is closed"
+    if original.target_key == BULK_TARGET:
+        return "a bulk action is undone identity by identity"
     if original.operation is not Operation.APPLY or original.status is not RequestStatus.SUCCEEDED:
         return "only a containment action that succeeded can be undone"
     if not spec.reversibility.reversible and spec.reversibility.value != "expires-by-itself":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -10,11 +10,15 @@ class Actor:
     """A person as the platform verified them (never a display name we were told).
 
     ``principal`` is the form playbooks grant rights to, e.g. ``slack:U012AB3CD``.
+    Identity is (platform, user id) alone: ``display`` is a label for people to
+    read, takes no part in equality or hashing, and so can never grant or deny
+    anything. A commander renamed in Slack, or signed in to the console under
+    another label, is still the commander.
     """
 
     platform: str
     user_id: str
-    display: str = ""
+    display: str = field(default="", compare=False)
 
     @property
     def principal(self) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.core.actions import ActionRequest, RequestStatus
+from bot.core.actions import ActionRequest, RequestStatus, stable_hash
 from bot.core.actors import Actor
 
 
@@ -65,3 +66,25 @@ def approved(request: ActionRequest, approvals: list[Approval]) -> bool:
         if a.decision is Decision.APPROVE and a.plan_hash == request.plan_hash
     }
     return len(agreeing) >= request.approvals_needed
+
+
+def bulk_plan_hash(action_id: str, targets: Sequence[str], params: dict[str, str]) -> str:
+    """What an approval of a bulk action is bound to: the action, every target and the
+    parameters. Add, drop or swap one target and it is a different plan."""
+    return stable_hash({"action": action_id, "targets": sorted(targets), "params": params})
+
+
+BULK_TARGET = "*"  # the target key of a request that covers every identity it fits
+
+
+def bulk_targets(request: ActionRequest) -> list[str]:
+    """The identities a bulk request covers, exactly as planned and approved.
+
+    They are kept with the request (its ``snapshot``: the set as it stood when the
+    plan was made), so identities that join the incident later are not swept into
+    an approval that never covered them.
+    """
+    if request.target_key != BULK_TARGET or not request.snapshot:
+        return []
+    listed = request.snapshot.get("targets")
+    return [str(t) for t in listed] if isinstance(listed, list) else []

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import assert_never
 
-from bot.core.actions import ActionSpec, RequestStatus
+from bot.core.actions import ActionRequest, ActionSpec, RequestStatus
+from bot.core.approvals import BULK_TARGET, Approval, Decision
 from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
 
-ALL_TARGETS = "*"
+ALL_TARGETS = BULK_TARGET
 MAX_PER_ACTION = 24
 
 
@@ -102,4 +104,35 @@ def build_card(
         pending=pending,
         acknowledged=incident.commander_acknowledged,
         handoff_to=incident.pending_handoff.to.principal if incident.pending_handoff else None,
+    )
+
+
+def target_text(target_key: str, targets: int = 0) -> str:
+    """A target as people read it; a bulk request names how many identities it covers."""
+    if target_key != ALL_TARGETS:
+        return target_key
+    return f"all {targets} identities" if targets else "every identity it fits"
+
+
+def decision_text(decision: Decision) -> str:
+    match decision:
+        case Decision.APPROVE:
+            return "approved"
+        case Decision.DENY:
+            return "denied"
+    assert_never(decision)
+
+
+def pending_line(
+    request: ActionRequest, approvals: Sequence[Approval], asked: Iterable[str], targets: int = 0
+) -> str:
+    """One request awaiting approval: how far it got, who decided what, who is asked."""
+    agreed = sum(1 for a in approvals if a.decision is Decision.APPROVE)
+    decided = "; ".join(f"{decision_text(a.decision)} by {a.approver.principal}" for a in approvals)
+    who = ", ".join(sorted(asked)) or "nobody holds approve"
+    return (
+        f"{request.action_id} on {target_text(request.target_key, targets)}: "
+        f"{agreed}/{request.approvals_needed} approvals"
+        + (f" ({decided})" if decided else "")
+        + f", asked: {who}"
     )

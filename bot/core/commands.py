@@ -142,3 +142,58 @@ class DeliverNotices(Command):
     chat outage in between): at least once, never silently dropped."""
 
     older_than_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class ExportEvidence(Command):
+    """An auditor takes an incident's evidence away; the export is itself evidence."""
+
+    incident_id: str
+    actor: Actor
+    through: str = "console"
+
+
+@dataclass(frozen=True)
+class RequestBulkAction(Command):
+    """A click on a bulk button (target ``*``): one action on every identity it fits.
+
+    A follow-up of ``RequestAction``; when the plan needs approval, the whole set is
+    one request bound to one hash, so approvers are asked once, not once per target.
+    """
+
+    incident_id: str
+    action_id: str
+    actor: Actor
+    params: dict[str, str] = field(default_factory=dict)
+    justification: str = ""
+
+
+@dataclass(frozen=True)
+class RunBulk(Command):
+    """Run one action on each of ``targets``, each through the single-target path.
+
+    ``approved_under`` names the bulk request whose approvals cover every target
+    (empty when none was needed); ``approvals`` are the decisions it ran on.
+    Issued only by Blastwall's own handlers, never from an adapter.
+    """
+
+    incident_id: str
+    action_id: str
+    actor: Actor
+    targets: tuple[str, ...]
+    params: dict[str, str] = field(default_factory=dict)
+    justification: str = ""
+    approved_under: str = ""
+    approvals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunApproved(Command):
+    """The approval that completed a request: run exactly the plan that was approved.
+
+    Issued only by the approval handler, once, in the transaction that moved the
+    request from awaiting approval to running.
+    """
+
+    request_key: str
+    approvals: tuple[str, ...] = ()

@@ -144,3 +144,11 @@ class BulkSettled(Event):
     succeeded: int
     failed: int
     skipped: int
+
+
+@dataclass(frozen=True)
+class EvidenceExported(Event):
+    """The export is recorded and a checkpoint signs the ledger up to ``entries``."""
+
+    actor: Actor
+    entries: int

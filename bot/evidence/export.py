@@ -24,7 +24,7 @@ from bot.checkpoints import HistoryRewritten, check_history, raise_alarm, sign_c
 from bot.config import Settings
 from bot.core.ports import CheckpointSigner, UnitOfWork
 from bot.core.redaction import Redactor
-from bot.evidence.bundle import write_bundle
+from bot.evidence.bundle import TIMESTAMP_DIR, write_bundle
 from bot.evidence.notes import verify_checkpoint
 from bot.evidence.report import render_report
 from bot.evidence.signing import (
@@ -127,7 +127,9 @@ async def _write(
     covered = lines[:size]
     tokens = await _tokens(uow, incident_id, [s for s, _ in signed])
     report = render_report(incident_id, covered)
-    write_bundle(output, incident_id, covered, [n for _, n in signed], pem, report, tokens)
+    members = {f"{TIMESTAMP_DIR}{i:06d}.tsr": token for i, token in tokens.items()}
+    notes = [n for _, n in signed]
+    write_bundle(output, incident_id, covered, notes, pem, report, extra_files=members)
     return Exported(len(covered), len(signed), len(tokens), len(lines) - size)
 
 

@@ -26,7 +26,9 @@ def render_report(incident_id: str, lines: Sequence[bytes]) -> str:
 
 
 def _row(entry: dict[str, Any]) -> list[str]:
-    who = entry.get("who") or {}
+    who = entry.get("who")
+    if not isinstance(who, dict):
+        who = {}
     actor = f"{who.get('platform', '')}:{who.get('user_id', '')}"
     return [
         _cell(v)

@@ -23,6 +23,9 @@ from rfc3161_client import (
 )
 from rfc3161_client.base import HashAlgorithm
 
+from bot.evidence.bundle import TIMESTAMP_DIR, checkpoint_name
+from bot.evidence.contents import Bundle, Tampered
+
 CONTENT_TYPE = "application/timestamp-query"
 TSA_TIMEOUT_S = 10.0
 
@@ -102,3 +105,27 @@ def load_certificate(pem: bytes) -> x509.Certificate:
             return x509.load_der_x509_certificate(pem)
         except ValueError as exc:
             raise TimestampError(f"not a PEM or DER certificate: {exc}") from exc
+
+
+def check_timestamps(bundle: Bundle, trusted: x509.Certificate | None) -> str:
+    """Each ``timestamps/NNNNNN.tsr`` must cover checkpoint NNNNNN's note exactly and
+    chain to ``trusted``; with no ``--tsa-cert`` the tokens are only counted."""
+    tokens = sorted(n for n in bundle.files if n.startswith(TIMESTAMP_DIR))
+    total = len(bundle.notes)
+    if trusted is None:
+        return f"{len(tokens)} of {total} checkpoints carry an RFC 3161 timestamp (not checked)"
+    if not tokens:
+        raise Tampered("--tsa-cert given but no checkpoint carries an RFC 3161 timestamp")
+    latest = None
+    for name in tokens:
+        note = checkpoint_name(int(name.removeprefix(TIMESTAMP_DIR).removesuffix(".tsr")))
+        if note not in bundle.files:
+            raise Tampered(f"{name} has no checkpoint {note}")
+        try:
+            latest = verify_token(bundle.files[name], bundle.files[note], trusted)
+        except TimestampError as exc:
+            raise Tampered(f"{name} does not timestamp {note}: {exc}") from exc
+    return (
+        f"{len(tokens)} of {total} checkpoints timestamped by the TSA, "
+        f"the last at {latest:%Y-%m-%d %H:%M:%S} UTC"
+    )

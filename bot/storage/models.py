@@ -178,6 +178,30 @@ class CheckpointRow(Base):
     created_at: Mapped[datetime]
 
 
+class ConsoleLinkRow(Base):
+    """A one-time sign-in link, by the SHA-256 of its token; used at most once."""
+
+    __tablename__ = "console_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console session, by the SHA-256 of its id; ended at logout."""
+
+    __tablename__ = "console_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+
+
 class AnchorRow(Base):
     """What vouches for a checkpoint from outside Blastwall, insert-only like the ledger.
 

@@ -1,4 +1,5 @@
-"""``blastwall demo`` as a real process, and Debian's Chromium driven by Playwright."""
+"""The console under test: ``blastwall demo`` as a real process with Debian's Chromium driven
+by Playwright, and the app served on 127.0.0.1 for tests that need only HTTP."""
 
 from __future__ import annotations
 
@@ -7,15 +8,22 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.fakes.servers import free_port
+from bot.adapters.console.auth import Directory, parse_users
+from bot.app import build, create_app
+from bot.config import Settings
+from bot.storage.console_sessions import SqlConsoleSignIns
+from bot.storage.database import make_engine
+from tests.fakes.servers import ServedApp, free_port
 from tests.scenarios.harness import base_env
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -84,3 +92,82 @@ async def browser() -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
+
+
+# HTTP-level console tests: the real app served on 127.0.0.1, on SQLite or PostgreSQL,
+# with the demo's playbook (alice commands and audits, bob approves and audits, carol
+# holds no right) and an incident declared through /alerts.
+
+DEMO_PLAYBOOKS = Path(__file__).resolve().parents[2] / "bot" / "demo" / "playbooks"
+USERS = "alice=console:alice,bob=console:bob,carol=console:carol"
+INTAKE = "intake-token-for-console-tests"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+LEAK = {
+    "source": "github-secret-scanning",
+    "severity": "SEV2",
+    "summary": "key pushed to a public repository",
+    "identity": {"system": "aws", "kind": "access_key", "id": "AKIAEXAMPLE000042"},
+}
+
+
+@dataclass
+class Served:
+    url: str
+    database_url: str
+    incident: str
+    app: Any
+
+
+def console_settings(tmp_path: Path, database_url: str, **extra: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        intake_token=INTAKE,
+        signing_key=tmp_path / "signing.pem",
+        playbooks=DEMO_PLAYBOOKS,
+        console_users=USERS,
+        **extra,
+    )
+
+
+@pytest.fixture
+def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
+    app = create_app(build(console_settings(tmp_path, database_url), environ={}))
+    with ServedApp(app) as running:
+        declared = httpx.post(
+            f"{running.url}/alerts",
+            json=LEAK,
+            headers={"Authorization": f"Bearer {INTAKE}"},
+            timeout=30,
+        )
+        assert declared.status_code == 202, declared.text
+        yield Served(running.url, database_url, declared.json()["incident"], app)
+
+
+async def mint(database_url: str, name: str, now: Callable[[], datetime] | None = None) -> str:
+    """What ``blastwall console link`` does, from outside the server: a row in the database."""
+    engine = make_engine(database_url)
+    try:
+        directory = Directory(
+            b"minted-outside", parse_users(USERS), SqlConsoleSignIns(engine), now or _utcnow
+        )
+        return await directory.mint(name)
+    finally:
+        await engine.dispose()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def sign_in(web: httpx.AsyncClient, database_url: str, name: str) -> str:
+    """Sign ``web`` in as ``name``; returns the session's CSRF token."""
+    landed = await web.get(f"/console/login?token={await mint(database_url, name)}")
+    assert landed.status_code == 303, landed.text
+    return csrf_of(await web.get("/console"))
+
+
+def csrf_of(page: httpx.Response) -> str:
+    assert page.status_code == 200, page.text
+    found = CSRF.search(page.text)
+    assert found is not None, page.text
+    return found.group(1)

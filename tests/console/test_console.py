@@ -25,8 +25,17 @@ def _key_status(demo: Demo) -> str:
     return str(next(k["Status"] for k in keys if k["AccessKeyId"] == demo.key_id))
 
 
-async def _signed_in(browser: Browser, demo: Demo, name: str) -> Page:
+async def _signed_in(
+    browser: Browser, demo: Demo, name: str, blocked: list[str] | None = None
+) -> Page:
+    """A fresh browser context signed in as ``name``; whatever the Content-Security-Policy
+    blocks there is added to ``blocked``."""
     page = await (await browser.new_context()).new_page()
+    if blocked is not None:
+        page.on(
+            "console",
+            lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+        )
     await page.goto(demo.links[name])
     await expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
     return page
@@ -45,7 +54,8 @@ async def _request_deactivation(page: Page, why: str) -> None:
 
 
 async def test_the_whole_demo_incident_in_a_browser(browser: Browser, demo: Demo) -> None:
-    alice = await _signed_in(browser, demo, "alice")
+    blocked: list[str] = []
+    alice = await _signed_in(browser, demo, "alice", blocked)
     await alice.screenshot(path=str(ARTIFACTS / "incidents.png"), full_page=True)
     await _open_incident(alice)
     await expect(alice.locator("#commander")).to_have_text("console:alice")
@@ -55,10 +65,17 @@ async def test_the_whole_demo_incident_in_a_browser(browser: Browser, demo: Demo
     await alice.screenshot(path=str(ARTIFACTS / "room-awaiting-approval.png"), full_page=True)
     assert _key_status(demo) == "Active"
 
-    carol = await _signed_in(browser, demo, "carol")
+    carol = await _signed_in(browser, demo, "carol", blocked)
     await _open_incident(carol)
     await _request_deactivation(carol, "trying my luck")
     await expect(carol.locator(".flash").first).to_contain_text("authorization denied")
+    await expect(carol.get_by_role("link", name="Evidence")).to_have_count(0)
+    await carol.goto(f"{carol.url}/evidence")
+    await expect(carol.get_by_role("heading", name="Not allowed")).to_be_visible()
+    await carol.get_by_role("button", name="Sign out").click()
+    await expect(carol.get_by_role("heading", name="Signed out")).to_be_visible()
+    await carol.goto(f"{demo.url}/console")
+    await expect(carol.get_by_role("heading", name="Sign in")).to_be_visible()
 
     bob = await _signed_in(browser, demo, "bob")
     await _open_incident(bob)
@@ -75,6 +92,7 @@ async def test_the_whole_demo_incident_in_a_browser(browser: Browser, demo: Demo
     await alice.screenshot(path=str(ARTIFACTS / "evidence.png"), full_page=True)
     await alice.goto(f"{demo.url}/console/playbooks")
     await alice.screenshot(path=str(ARTIFACTS / "playbooks.png"), full_page=True)
+    assert blocked == []
 
 
 async def test_no_session_or_no_csrf_changes_nothing(demo: Demo) -> None:

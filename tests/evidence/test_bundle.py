@@ -3,83 +3,26 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bot.core.actors import Actor
-from bot.core.evidence import EvidenceRecord
 from bot.core.merkle import merkle_root
-from bot.evidence.bundle import ENTRIES, MANIFEST, write_bundle
+from bot.evidence.bundle import ENTRIES, write_bundle
 from bot.evidence.canonical import canonical
 from bot.evidence.chain import GENESIS, entry_hash, seal
 from bot.evidence.notes import NoteSigner
 from bot.evidence.report import render_report
 from bot.evidence.signing import public_key_pem
 from bot.evidence.verify import verify_bundle
-
-INCIDENT = "INC-20261122-0001"
-KEY = Ed25519PrivateKey.generate()
-
-
-def _ledger(count: int = 6) -> list[bytes]:
-    lines, previous = [], GENESIS
-    for n in range(1, count + 1):
-        record = EvidenceRecord(
-            INCIDENT,
-            f"step {n}",
-            Actor("slack", f"U{n}"),
-            datetime(2026, 11, 22, 9, n, tzinfo=UTC),
-            why="because | <b>",
-        )
-        sealed = seal(record.as_body(), n, previous)
-        lines.append(sealed.line)
-        previous = sealed.hash
-    return lines
-
-
-def _export(path: Path, lines: list[bytes], sizes: tuple[int, ...] = (3,)) -> Path:
-    signer = NoteSigner(KEY)
-    notes = [signer.sign(INCIDENT, s, merkle_root(lines[:s])) for s in (*sizes, len(lines))]
-    write_bundle(path, INCIDENT, lines, notes, public_key_pem(KEY), render_report(INCIDENT, lines))
-    return path
-
-
-def _rewrite(
-    src: Path, dest: Path, change: Callable[[dict[str, bytes]], None], fix_manifest: bool = True
-) -> Path:
-    with zipfile.ZipFile(src) as archive:
-        files = {n: archive.read(n) for n in archive.namelist()}
-    change(files)
-    if fix_manifest:
-        manifest = json.loads(files[MANIFEST])
-        import hashlib
-
-        manifest["files"] = {
-            n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n != MANIFEST
-        }
-        files[MANIFEST] = canonical(manifest)
-    with zipfile.ZipFile(dest, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return dest
-
-
-def _entries(change: Callable[[list[bytes]], list[bytes]]) -> Callable[[dict[str, bytes]], None]:
-    def apply(files: dict[str, bytes]) -> None:
-        lines = files[ENTRIES].split(b"\n")[:-1]
-        files[ENTRIES] = b"".join(line + b"\n" for line in change(lines))
-
-    return apply
+from tests.evidence.bundles import INCIDENT, KEY, ORIGIN, entries, export, ledger, rewrite
 
 
 @pytest.fixture
 def bundle(tmp_path: Path) -> Path:
-    return _export(tmp_path / "bundle.zip", _ledger())
+    return export(tmp_path / "bundle.zip", ledger())
 
 
 def test_an_intact_bundle_verifies(bundle: Path) -> None:
@@ -90,18 +33,18 @@ def test_an_intact_bundle_verifies(bundle: Path) -> None:
 
 
 def test_export_is_deterministic(tmp_path: Path) -> None:
-    lines = _ledger()
+    lines = ledger()
     assert (
-        _export(tmp_path / "a.zip", lines).read_bytes()
-        == _export(tmp_path / "b.zip", lines).read_bytes()
+        export(tmp_path / "a.zip", lines).read_bytes()
+        == export(tmp_path / "b.zip", lines).read_bytes()
     )
 
 
 def test_the_manifest_catches_a_changed_byte(bundle: Path, tmp_path: Path) -> None:
-    changed = _rewrite(
+    changed = rewrite(
         bundle,
         tmp_path / "t.zip",
-        _entries(lambda ls: [ls[0].replace(b"step 1", b"step 9"), *ls[1:]]),
+        entries(lambda ls: [ls[0].replace(b"step 1", b"step 9"), *ls[1:]]),
         fix_manifest=False,
     )
     verdict = verify_bundle(changed)
@@ -154,7 +97,7 @@ def _rechained(lines: list[bytes]) -> list[bytes]:
 def test_tampered_entries_fail(
     bundle: Path, tmp_path: Path, change: Callable[[list[bytes]], list[bytes]], reason: str
 ) -> None:
-    verdict = verify_bundle(_rewrite(bundle, tmp_path / "t.zip", _entries(change)))
+    verdict = verify_bundle(rewrite(bundle, tmp_path / "t.zip", entries(change)))
     assert not verdict.ok
     assert reason in verdict.reason
 
@@ -164,7 +107,7 @@ def test_a_forged_checkpoint_fails(bundle: Path, tmp_path: Path) -> None:
         name = sorted(n for n in files if n.startswith("checkpoints/"))[-1]
         files[name] = files[name].replace(b"\n6\n", b"\n7\n")
 
-    verdict = verify_bundle(_rewrite(bundle, tmp_path / "t.zip", forge))
+    verdict = verify_bundle(rewrite(bundle, tmp_path / "t.zip", forge))
     assert not verdict.ok and "signature does not verify" in verdict.reason
 
 
@@ -174,10 +117,10 @@ def test_a_checkpoint_signed_by_another_key_fails(bundle: Path, tmp_path: Path) 
     def resign(files: dict[str, bytes]) -> None:
         lines = files[ENTRIES].split(b"\n")[:-1]
         files["checkpoints/000002.note"] = (
-            NoteSigner(other).sign(INCIDENT, len(lines), merkle_root(lines)).encode()
+            NoteSigner(other, ORIGIN).sign(INCIDENT, len(lines), merkle_root(lines)).encode()
         )
 
-    verdict = verify_bundle(_rewrite(bundle, tmp_path / "t.zip", resign))
+    verdict = verify_bundle(rewrite(bundle, tmp_path / "t.zip", resign))
     assert not verdict.ok and "key id mismatch" in verdict.reason
 
 
@@ -187,19 +130,26 @@ def test_the_wrong_trusted_key_fails(bundle: Path) -> None:
 
 
 def test_an_added_file_and_a_missing_file_fail(bundle: Path, tmp_path: Path) -> None:
-    added = _rewrite(
-        bundle, tmp_path / "a.zip", lambda f: f.__setitem__("extra.txt", b"x"), fix_manifest=False
+    added = rewrite(
+        bundle,
+        tmp_path / "a.zip",
+        lambda f: f.__setitem__("timestamps/000001.tsr", b"x"),
+        fix_manifest=False,
     )
     assert "not in the manifest" in verify_bundle(added).reason
-    missing = _rewrite(bundle, tmp_path / "m.zip", lambda f: f.pop("report.md"), fix_manifest=False)
+    alien = rewrite(
+        bundle, tmp_path / "x.zip", lambda f: f.__setitem__("extra.txt", b"x"), fix_manifest=False
+    )
+    assert "'extra.txt' does not belong in a bundle" in verify_bundle(alien).reason
+    missing = rewrite(bundle, tmp_path / "m.zip", lambda f: f.pop("report.md"), fix_manifest=False)
     assert "report.md is missing" in verify_bundle(missing).reason
 
 
 def test_unsigned_tail_fails(tmp_path: Path) -> None:
-    lines = _ledger()
-    bundle = _export(tmp_path / "b.zip", lines)
-    extra = _ledger(7)[-1]
-    verdict = verify_bundle(_rewrite(bundle, tmp_path / "t.zip", _entries(lambda ls: [*ls, extra])))
+    lines = ledger()
+    bundle = export(tmp_path / "b.zip", lines)
+    extra = ledger(7)[-1]
+    verdict = verify_bundle(rewrite(bundle, tmp_path / "t.zip", entries(lambda ls: [*ls, extra])))
     assert not verdict.ok and "not covered by any signed checkpoint" in verdict.reason
 
 
@@ -210,12 +160,12 @@ def test_not_a_zip(tmp_path: Path) -> None:
 
 
 def test_writer_refuses_an_unsigned_tail(tmp_path: Path) -> None:
-    lines = _ledger()
-    note = NoteSigner(KEY).sign(INCIDENT, 3, merkle_root(lines[:3]))
+    lines = ledger()
+    note = NoteSigner(KEY, ORIGIN).sign(INCIDENT, 3, merkle_root(lines[:3]))
     with pytest.raises(ValueError, match="covers 3 of 6"):
         write_bundle(tmp_path / "x.zip", INCIDENT, lines, [note], public_key_pem(KEY), "")
 
 
 def test_report_escapes_table_cells() -> None:
-    report = render_report(INCIDENT, _ledger(1))
+    report = render_report(INCIDENT, ledger(1))
     assert "because \\| &lt;b&gt;" in report

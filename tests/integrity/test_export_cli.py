@@ -68,7 +68,7 @@ async def test_export_reads_what_was_signed_and_public_key_verifies_it(
     with zipfile.ZipFile(tmp_path / "bundle.zip") as bundle:
         note = bundle.read("checkpoints/000001.note").decode()
         assert MANIFEST in bundle.namelist()
-    assert note.startswith(f"{ORIGIN}/{incident}\n") and f"\n— {ORIGIN} " in note
+    assert note.startswith(f"{ORIGIN}/{incident}\n") and f"\n— {ORIGIN}/{incident} " in note
 
     public = deployment.cli("evidence", "public-key")
     assert public.returncode == 0 and public.stdout.startswith("-----BEGIN PUBLIC KEY-----")

@@ -62,8 +62,18 @@ async def test_served_checkpoints_are_witnessed_in_the_channel_and_timestamped(
     assert posted.startswith(f"{ORIGIN}/{incident} ")
     public = blastwall.cli("evidence", "public-key")
     (tmp_path / "public-key.pem").write_text(public.stdout)
+    (tmp_path / "witness.log").write_text("\n".join(witnessed()) + "\n")
     verified = blastwall.cli(
-        "evidence", "verify", "b.zip", "--key", "public-key.pem", "--tsa-cert", "tsa-root.pem"
+        "evidence",
+        "verify",
+        "b.zip",
+        "--key",
+        "public-key.pem",
+        "--tsa-cert",
+        "tsa-root.pem",
+        "--witness-log",
+        "witness.log",
     )
     assert verified.returncode == 0, verified.stderr
     assert "timestamped by the TSA" in verified.stdout
+    assert "agrees with" in verified.stdout and "witness log" in verified.stdout

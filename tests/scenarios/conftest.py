@@ -83,6 +83,29 @@ actions:
       ttl_minutes: 30
 """
 
+GATED_KEYS_PLAYBOOK = f"""\
+name: scenario-gated-keys
+title: Leaked production keys, deactivated under approval
+trigger:
+  sources: [leak-audit]
+  identity:
+    systems: [aws]
+    kinds: [access_key]
+default_severity: SEV2
+commander:
+  user: "slack:{IC}"
+rights:
+  nhi.credential-lifecycle: ["slack:{IAM}"]
+  approve: ["slack:{MANAGER}"]
+  audit: ["slack:{IC}"]
+actions:
+  - action: aws.iam.deactivate_access_key
+    label: Deactivate key
+    approval:
+      approvers: 1
+      ttl_minutes: 30
+"""
+
 
 @pytest.fixture
 def github() -> Iterator[GitHubStandIn]:
@@ -114,6 +137,7 @@ def blastwall(
     (playbooks / "leaked.yaml").write_text(PLAYBOOK)
     (playbooks / "shared.yaml").write_text(GATED_PLAYBOOK)
     (playbooks / "github.yaml").write_text(GITHUB_PLAYBOOK)
+    (playbooks / "gated-keys.yaml").write_text(GATED_KEYS_PLAYBOOK)
     (tmp_path / "github-app.pem").write_text(github.private_key_pem())
     env = base_env(
         BLASTWALL_DATABASE_URL=database_url,

@@ -58,6 +58,17 @@ async def test_alerts_declare_and_coalesce_on_the_embedded_default(served: str) 
     assert "/alerts" in schema["paths"]
 
 
+async def test_the_console_asks_a_stranger_to_sign_in(served: str) -> None:
+    async with httpx.AsyncClient(base_url=served, timeout=10) as web:
+        listing = await web.get("/console")
+        download = await web.post("/console/incidents/INC-20261122-0001/evidence/bundle.zip")
+    for answer in (listing, download):
+        assert answer.status_code == 401
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "<h1>Sign in</h1>" in answer.text and "blastwall console link" in answer.text
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
+
+
 def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],

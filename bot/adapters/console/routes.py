@@ -4,17 +4,17 @@ the same ones Slack sends, so every rule (rights, approvals, idempotency) holds.
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.adapters.console import pictures
-from bot.adapters.console.auth import ADMIN, ConsoleUser, Directory, csrf_ok, csrf_token
+from bot.adapters.console.auth import ADMIN, SESSION_KEY, ConsoleUser, Directory, csrf_ok
+from bot.adapters.console.evidence import BAD_CSRF, add_evidence_routes
+from bot.adapters.console.pages import page, problem, route_class, signed_in_user
+from bot.audit import may_audit
 from bot.bus import CommandSink
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
@@ -41,11 +41,8 @@ from bot.core.events import (
     Told,
 )
 from bot.core.incidents import Status
-from bot.evidence.export import ExportError, write_incident_bundle
-from bot.evidence.verify import verify_bundle
 from bot.services import Services
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 Field = Annotated[str, Form()]
 
 
@@ -58,19 +55,12 @@ class Console:
 
 
 def _user(request: Request, console: Console) -> ConsoleUser:
-    user = console.directory.user(request.session.get("user"))
-    if user is None:
-        raise HTTPException(401, "sign in with a link from `blastwall serve` or an admin")
-    return user
+    """The signed-in user: the route's gate (pages.route_class) looked the session up."""
+    return signed_in_user(request)
 
 
-def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
-    flash = request.session.pop("flash", [])
-    return TEMPLATES.TemplateResponse(
-        request,
-        name,
-        {"csrf": csrf_token(request), "flash": flash, "me": request.session.get("user"), **context},
-    )
+def _page(request: Request, console: Console, name: str, **context: Any) -> HTMLResponse:
+    return page(request, console.directory, name, **context)
 
 
 def _say(request: Request, text: str) -> None:
@@ -102,35 +92,19 @@ async def _run(
     request: Request, console: Console, csrf: str | None, command: Command, back: str
 ) -> RedirectResponse:
     """Every state change: session and CSRF first, then the bus; nothing changes otherwise."""
-    if not csrf_ok(request, csrf):
-        raise HTTPException(403, "missing or wrong CSRF token: nothing was changed")
+    if not csrf_ok(request, console.directory, csrf):
+        raise HTTPException(403, BAD_CSRF)
     for event in await console.bus.handle(command):
         _say(request, _describe(event))
     return RedirectResponse(back, status_code=303)
 
 
 def console_router(console: Console) -> APIRouter:
-    router = APIRouter(prefix="/console", include_in_schema=False)
+    router = APIRouter(
+        prefix="/console", include_in_schema=False, route_class=route_class(console.directory)
+    )
     svc = console.services
-
-    @router.get("/login")
-    async def login(request: Request, token: str = "") -> Response:
-        user = console.directory.redeem(token)
-        if user is None:
-            return HTMLResponse("This sign-in link is invalid, used or expired.", 401)
-        request.session.clear()
-        request.session["user"] = user.name
-        return RedirectResponse("/console", status_code=303)
-
-    @router.post("/logout")
-    async def logout(request: Request, csrf: Field = "") -> Response:
-        if csrf_ok(request, csrf):
-            request.session.clear()
-        return RedirectResponse("/console/signed-out", status_code=303)
-
-    @router.get("/signed-out")
-    async def signed_out() -> HTMLResponse:
-        return HTMLResponse("Signed out.")
+    _add_sign_in_routes(router, console)
 
     @router.get("")
     async def incidents(request: Request) -> HTMLResponse:
@@ -148,7 +122,7 @@ def console_router(console: Console) -> APIRouter:
                         "next": min((t.due_at for t in timers), default=None),
                     }
                 )
-        return _page(request, "list.html", rows=rows, user=me, now=svc.clock.now())
+        return _page(request, console, "list.html", rows=rows, user=me, now=svc.clock.now())
 
     @router.get("/incidents/{incident_id}")
     async def room(request: Request, incident_id: str) -> HTMLResponse:
@@ -176,7 +150,9 @@ def console_router(console: Console) -> APIRouter:
         ]
         return _page(
             request,
+            console,
             "room.html",
+            auditor=await may_audit(svc, incident_id, me.actor),
             incident=incident,
             user=me,
             requests=requests,
@@ -220,6 +196,7 @@ def console_router(console: Console) -> APIRouter:
                 preview = f"could not read the target: {exc}"
         return _page(
             request,
+            console,
             "plan.html",
             incident=incident,
             user=me,
@@ -284,68 +261,75 @@ def console_router(console: Console) -> APIRouter:
         built = _command(me, incident_id, what, to, status, reason, request_key)
         return await _run(request, console, csrf, built, f"/console/incidents/{incident_id}")
 
-    @router.get("/incidents/{incident_id}/evidence")
-    async def evidence(request: Request, incident_id: str) -> HTMLResponse:
-        me = _user(request, console)
-        async with svc.uow() as uow:
-            lines = list(await uow.incidents.evidence_lines(incident_id))
-        from bot.evidence.report import render_report
-
-        return _page(
-            request,
-            "evidence.html",
-            incident_id=incident_id,
-            user=me,
-            report=render_report(incident_id, lines),
-            verdict=request.session.pop("verdict", None),
-        )
-
-    @router.post("/incidents/{incident_id}/evidence/export")
-    async def export(request: Request, incident_id: str, csrf: Field = "") -> Response:
-        _user(request, console)
-        if not csrf_ok(request, csrf):
-            raise HTTPException(403, "missing or wrong CSRF token: nothing was changed")
-        path = await _bundle(console, incident_id)
-        verdict = verify_bundle(path)
-        request.session["verdict"] = {
-            "ok": verdict.ok,
-            "reason": verdict.reason,
-            "entries": verdict.entries,
-            "checkpoints": verdict.checkpoints,
-        }
-        return RedirectResponse(f"/console/incidents/{incident_id}/evidence", status_code=303)
-
-    @router.get("/incidents/{incident_id}/evidence/bundle.zip")
-    async def download(request: Request, incident_id: str) -> FileResponse:
-        _user(request, console)
-        path = await _bundle(console, incident_id)
-        return FileResponse(path, filename=f"{incident_id}.zip", media_type="application/zip")
+    add_evidence_routes(router, console)
 
     @router.get("/playbooks")
     async def playbooks(request: Request) -> HTMLResponse:
-        me = _user(request, console)
-        return _page(
-            request,
-            "playbooks.html",
-            user=me,
-            playbooks=svc.playbooks.values(),
-            catalogue=svc.catalogue,
-        )
+        return _playbooks(request, console)
 
     @router.post("/links")
     async def mint(request: Request, name: Field, csrf: Field = "") -> Response:
         me = _user(request, console)
-        if me.name != ADMIN or not csrf_ok(request, csrf):
+        if me.name != ADMIN or not csrf_ok(request, console.directory, csrf):
             raise HTTPException(403, "only the administrator mints sign-in links")
         if console.directory.user(name) is None:
             raise HTTPException(404, f"no console user {name}")
-        _say(
-            request,
-            f"Sign-in link for {name}: /console/login?token={console.directory.link_token(name)}",
-        )
-        return RedirectResponse("/console/playbooks", status_code=303)
+        link = f"/console/login?token={await console.directory.mint(name)}"
+        return _playbooks(request, console, minted={"name": name, "link": link})
+
+    @router.api_route("/{anything:path}", methods=["GET", "POST"])
+    async def nowhere(anything: str) -> Response:
+        raise HTTPException(404, "there is no such console page")
 
     return router
+
+
+def _playbooks(request: Request, console: Console, **context: Any) -> HTMLResponse:
+    """The playbooks in force; a freshly made sign-in link is shown here, once, and is
+    never put in a cookie or a redirect."""
+    svc = console.services
+    return _page(
+        request,
+        console,
+        "playbooks.html",
+        user=_user(request, console),
+        playbooks=svc.playbooks.values(),
+        catalogue=svc.catalogue,
+        **context,
+    )
+
+
+def _add_sign_in_routes(router: APIRouter, console: Console) -> None:
+    @router.get("/login")
+    async def login(request: Request, token: str = "") -> Response:
+        user = await console.directory.redeem(token)
+        if user is None:
+            return problem(
+                request, console.directory, 401, "This sign-in link is invalid, used or expired."
+            )
+        await console.directory.end_session(request.session.get(SESSION_KEY))
+        request.session.clear()  # a fresh session id: nothing carries over from before
+        request.session[SESSION_KEY] = await console.directory.open_session(user)
+        return RedirectResponse("/console", status_code=303)
+
+    @router.post("/logout")
+    async def logout(request: Request, csrf: Field = "") -> Response:
+        """Ends the session in the database, so every copy of the cookie stops working."""
+        if not csrf_ok(request, console.directory, csrf):
+            raise HTTPException(403, BAD_CSRF)
+        await console.directory.end_session(request.session.get(SESSION_KEY))
+        request.session.clear()
+        return RedirectResponse("/console/signed-out", status_code=303)
+
+    @router.get("/signed-out")
+    async def signed_out(request: Request) -> HTMLResponse:
+        return page(
+            request,
+            console.directory,
+            "problem.html",
+            heading="Signed out",
+            message="You are signed out; this session no longer works anywhere.",
+        )
 
 
 def _command(
@@ -371,14 +355,3 @@ def _command(
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     raise HTTPException(422, f"unknown command {what!r}")
-
-
-async def _bundle(console: Console, incident_id: str) -> Path:
-    out = Path(tempfile.mkdtemp(prefix="blastwall-export-")) / f"{incident_id}.zip"
-    try:
-        await write_incident_bundle(
-            console.services.uow, console.services.signer, console.public_pem, incident_id, out
-        )
-    except ExportError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    return out

@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, assert_never
 
 from bot.adapters.slack.escaping import escape, mention
 from bot.core.actions import RequestStatus
-from bot.core.cards import ALL_TARGETS, Card, CardButton, CardOutcome, Prompt, PromptButton
+from bot.core.cards import (
+    ALL_TARGETS,
+    Card,
+    CardButton,
+    CardOutcome,
+    Prompt,
+    PromptButton,
+    target_text,
+)
 
 ACTION_PREFIX = "bw.act."
 MAX_ELEMENTS = 25  # per actions block
 MAX_BUTTON_TEXT = 75
 MAX_VALUE = 2000
-_MARK = {RequestStatus.SUCCEEDED: "✅", RequestStatus.FAILED: "❌", RequestStatus.RUNNING: "⏳"}
+
+
+def mark(status: RequestStatus) -> str:
+    """Every status has its mark: a missing one would freeze the card (the update
+    raises, and every later update of the incident with it), so mypy checks the match."""
+    match status:
+        case RequestStatus.AWAITING_APPROVAL:
+            return "⏸️"
+        case RequestStatus.RUNNING:
+            return "⏳"
+        case RequestStatus.SUCCEEDED:
+            return "✅"
+        case RequestStatus.FAILED:
+            return "❌"
+        case RequestStatus.DENIED:
+            return "🚫"
+    assert_never(status)
 
 
 def encode_button(incident_id: str, action_id: str, target_key: str) -> str:
@@ -217,7 +241,7 @@ def _button(card: Card, n: int, button: CardButton) -> dict[str, Any]:
 
 def _outcome(outcome: CardOutcome) -> str:
     return (
-        f"{_MARK[outcome.status]} {escape(outcome.action_id)} on "
-        f"`{escape(outcome.target_key)}` by {mention(outcome.actor_principal)}: "
+        f"{mark(outcome.status)} {escape(outcome.action_id)} on "
+        f"`{escape(target_text(outcome.target_key))}` by {mention(outcome.actor_principal)}: "
         f"{escape(outcome.summary)}"
     )[:3000]
