@@ -14,6 +14,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,18 +28,24 @@ from bot.adapters.console.routes import Console, console_router
 from bot.anchoring import Anchoring
 from bot.body_limit import BodyLimit
 from bot.bus import MessageBus
-from bot.clock import SystemClock
+from bot.clock import ClockReport, SystemClock, check_clock
 from bot.config import Settings
+from bot.core.actors import Actor
+from bot.core.evidence import EvidenceRecord
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
 from bot.evidence.notes import NoteSigner
 from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
 from bot.evidence.timestamps import Timestamper
 from bot.handlers import build_bus
-from bot.intake.route import alerts_router
+from bot.intake.alert import Keys
+from bot.intake.route import IntakeConfig, alerts_router
 from bot.local_room import LocalNotifier
 from bot.logs import install_redaction
+from bot.openapi_answers import document_generic_answers
+from bot.outage import install_one_line_outages, install_outage_handling
 from bot.playbooks.loader import load_playbooks
+from bot.request_guards import RequestGuards
 from bot.sealing import Sealer
 from bot.services import Services
 from bot.storage.console_sessions import SqlConsoleSignIns
@@ -97,6 +104,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         notifiers=notifiers,
         default_platform="slack" if settings.slack_enabled else "console",
         signer=NoteSigner(key, origin=settings.deployment_origin()),
+        call_lease_s=settings.call_lease,
     )
     timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)
@@ -153,7 +161,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
+        install_one_line_outages()
         await upgrade(database_url(settings))
+        await _warn_on_skew(wired)
         clock = EscalationClock(
             wired.bus, settings.timer_interval, reconcile_after_s=settings.reconcile_after
         )
@@ -170,6 +180,8 @@ def create_app(
         await wired.database.dispose()
 
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
+    install_outage_handling(app)
+    app.add_middleware(RequestGuards)  # inside BodyLimit: it only ever reads a bounded body
     app.add_middleware(BodyLimit)
     https = settings.served_over_https
     app.add_middleware(
@@ -186,9 +198,8 @@ def create_app(
     app.include_router(
         console_router(Console(wired.bus, wired.services, wired.directory, wired.public_pem))
     )
-    token = settings.intake_token.get_secret_value() if settings.intake_token else None
-    app.include_router(alerts_router(wired.bus, token, wired.sealer.seal))
-    app.include_router(health_router(wired.database))
+    app.include_router(alerts_router(wired.bus, _intake(wired)))
+    app.include_router(health_router(wired.database, lambda: _clock_check(wired)))
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
     app.add_api_route(
@@ -196,21 +207,84 @@ def create_app(
         lambda: PlainTextResponse("Blastwall: see /docs and /healthz\n"),
         include_in_schema=False,
     )
+    document_generic_answers(app)
     return app
+
+
+def _intake(wired: Wired) -> IntakeConfig:
+    """The alert doors' secrets, and the keys that seal and hash a leaked credential."""
+    settings = wired.settings
+    token, hook = settings.intake_token, settings.github_webhook_secret
+    return IntakeConfig(
+        token=token.get_secret_value() if token else None,
+        github_secret=hook.get_secret_value() if hook else None,
+        keys=Keys(seal=wired.sealer.seal, fingerprint=wired.redactor.fingerprint),
+    )
+
+
+async def _clock_check(wired: Wired) -> ClockReport:
+    return await check_clock(
+        wired.database.engine, wired.services.clock, wired.settings.clock_tolerance
+    )
+
+
+async def _warn_on_skew(wired: Wired) -> None:
+    """Say so at start when this replica's clock is off the database's; never block it."""
+    try:
+        report = await _clock_check(wired)
+    except Exception:
+        log.exception("could not compare this replica's clock with the database's")
+        return
+    if not report.ok:
+        log.warning(
+            "this replica's clock is %+.1fs off the database's (tolerance %.1fs): timers and "
+            "call leases follow the database's clock, evidence times follow this one; fix NTP",
+            report.skew_s,
+            report.tolerance_s,
+        )
 
 
 def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     from bot.adapters.slack.app import build_slack_app
     from bot.adapters.slack.notifier import SlackNotifier
-    from bot.adapters.slack.route import slack_router
+    from bot.adapters.slack.route import Doorman, slack_router
+    from bot.adapters.slack.workspace import Workspace
+    from bot.storage.database import session_factory
+    from bot.storage.replays import SqlReplayLedger
 
     settings = wired.settings
     assert settings.slack_bot_token and settings.slack_signing_secret
     notifier = wired.services.notifiers["slack"]
     assert isinstance(notifier, SlackNotifier)
-    slack_app = build_slack_app(
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
-        client=notifier.client,
-        bus=wired.bus,
+    secret = settings.slack_signing_secret.get_secret_value()
+    slack_app = build_slack_app(signing_secret=secret, client=notifier.client, bus=wired.bus)
+    doorman = Doorman(
+        secret,
+        SqlReplayLedger(session_factory(wired.database.engine)),
+        Workspace(settings.slack_team_id, settings.slack_enterprise_id),
+        partial(record_refusal, wired.services, "slack"),
     )
-    return slack_router(slack_app)
+    return slack_router(slack_app, doorman)
+
+
+async def record_refusal(
+    svc: Services, platform: str, incident_id: str, user_id: str, reason: str
+) -> None:
+    """A request refused at the door (another workspace) that touched an incident is
+    part of that incident's story: an auditor sees who tried what, from where."""
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(incident_id, for_update=True)
+        if incident is None:
+            return
+        await uow.incidents.append_evidence(
+            EvidenceRecord(
+                incident_id=incident.id,
+                what="request refused",
+                actor=Actor(platform, user_id),
+                at=svc.clock.now(),
+                why=reason,
+                outcome="refused",
+                details={"door": platform},
+            )
+        )
+        await uow.commit()

@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the web process (Slack, alerts, console)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080)
     serve.set_defaults(run=_serve)
 
     demo = sub.add_parser("demo", help="serve a seeded local sandbox (AWS emulated by moto)")
@@ -82,13 +82,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1-65535")
+    return int(text)
+
+
 def _serve(args: argparse.Namespace) -> int:
+    """Every startup problem ends in one line naming the setting (exit 2), or the
+    list of playbook problems (exit 1); never a traceback."""
     import uvicorn
 
-    from bot.app import Wired, build, create_app
+    from bot.app import Wired, build, create_app, database_url
+    from bot.evidence.signing import SigningKeyError
     from bot.playbooks.loader import PlaybookError
+    from bot.preflight import bind, preflight
 
     settings = load_settings()
+    preflight(settings, database_url(settings))
     try:
         wired = build(settings)
     except PlaybookError as exc:
@@ -96,6 +107,9 @@ def _serve(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    except SigningKeyError as exc:
+        raise ConfigError(f"BLASTWALL_SIGNING_KEY: {exc}") from exc
+    sock = bind(args.host, args.port)
     where = "Slack and the console" if settings.slack_enabled else "the console"
     log.info("serving %s on http://%s:%d", where, args.host, args.port)
 
@@ -107,8 +121,8 @@ def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    app = create_app(wired, on_started=admin_link)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    config = uvicorn.Config(create_app(wired, on_started=admin_link), log_level="info")
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

@@ -35,14 +35,25 @@ class Settings(BaseSettings):
     database_url: str | None = _env("BLASTWALL_DATABASE_URL")
     playbooks: Path | None = _env("BLASTWALL_PLAYBOOKS")
     intake_token: SecretStr | None = _env("BLASTWALL_INTAKE_TOKEN")
+    # --- vendor alert intake (issue 12 §1) ---
+    github_webhook_secret: SecretStr | None = _env("BLASTWALL_GITHUB_WEBHOOK_SECRET")
+    # --- end vendor alert intake ---
     signing_key: Path | None = _env("BLASTWALL_SIGNING_KEY")
     slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
     slack_api_url: str | None = _env("SLACK_API_URL")
+    slack_team_id: str | None = _env("SLACK_TEAM_ID")
+    slack_enterprise_id: str | None = _env("SLACK_ENTERPRISE_ID")
     console_users: str | None = _env("BLASTWALL_CONSOLE_USERS")
     public_url: str | None = _env("BLASTWALL_PUBLIC_URL")
     reconcile_after: float = Field(
         default=300.0, gt=0, validation_alias=AliasChoices("BLASTWALL_RECONCILE_AFTER")
+    )
+    call_lease: float = Field(
+        default=30.0, gt=0, validation_alias=AliasChoices("BLASTWALL_CALL_LEASE")
+    )
+    clock_tolerance: float = Field(
+        default=5.0, ge=0, validation_alias=AliasChoices("BLASTWALL_CLOCK_TOLERANCE")
     )
     timer_interval: float = Field(
         default=1.0, gt=0, le=60, validation_alias=AliasChoices("BLASTWALL_TIMER_INTERVAL")
@@ -71,7 +82,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _slack_needs_its_secret(self) -> Settings:
-        if self.slack_bot_token and not self.slack_signing_secret:
+        secret = self.slack_signing_secret
+        if secret is not None and not secret.get_secret_value().strip():
+            raise ValueError(
+                "SLACK_SIGNING_SECRET is empty or only whitespace: set it to the signing "
+                "secret from your Slack app's Basic Information page"
+            )
+        if self.slack_bot_token and not secret:
             raise ValueError(
                 "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: Blastwall will not "
                 "accept Slack requests it cannot verify"
@@ -119,11 +136,30 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    """Read the settings, turning validation errors into one clear ConfigError."""
+    """Read the settings, turning validation errors into one clear ConfigError that
+    names the variable to change (not pydantic's field name)."""
     from pydantic import ValidationError
 
+    config = os.environ.get("BLASTWALL_CONFIG")
+    if config and not Path(config).is_file():
+        raise ConfigError(
+            f"BLASTWALL_CONFIG names {config}, which is not a file: "
+            "create it or unset BLASTWALL_CONFIG"
+        )
     try:
         return Settings()
     except ValidationError as exc:
-        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        raise ConfigError(reasons) from exc
+        raise ConfigError("; ".join(_reason(e) for e in exc.errors())) from exc
+    except (OSError, ValueError) as exc:  # an unreadable or malformed TOML file
+        raise ConfigError(f"BLASTWALL_CONFIG={config}: cannot be read: {exc}") from exc
+
+
+def _reason(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:
+        return message
+    field = Settings.model_fields.get(str(error["loc"][0]))
+    alias = field.validation_alias if field is not None else None
+    name = alias.choices[0] if isinstance(alias, AliasChoices) else str(error["loc"][0])
+    given = "" if "secret" in str(name).lower() else f"={error.get('input')!s}"
+    return f"{name}{given}: {message.lower()}"

@@ -2,6 +2,9 @@
 
 A further alert about an identity an open incident already covers joins that
 incident instead of opening another: one leak, one incident, many identities.
+Declarations about one identity are serialised (``lock_identities``: an advisory
+lock on PostgreSQL, the write lock on SQLite), so a burst split across replicas
+still opens exactly one incident. A graver coalesced alert raises the severity.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import datetime
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
 from bot.core.escalation import SUBJECTS, StallKind, step_due
-from bot.core.events import AlertCoalesced, Event, IncidentDeclared
+from bot.core.events import AlertCoalesced, Event, IncidentDeclared, SeverityRaised
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Severity, incident_id
@@ -49,10 +52,12 @@ def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
 
 
 async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Event]:
-    playbook = choose_playbook(cmd, svc)
+    playbook = None if cmd.note_as else choose_playbook(cmd, svc)
     async with svc.uow() as uow:
+        if cmd.source != "manual":
+            await uow.incidents.lock_identities([k for i in cmd.identities for k in i.match_keys])
         joined = await _coalesce(uow.incidents, cmd, svc)
-        if joined:
+        if joined or playbook is None:
             await uow.commit()
             return joined
         incident = await _open(uow.incidents, cmd, playbook, svc)
@@ -61,25 +66,56 @@ async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Even
     return [IncidentDeclared(incident_id=incident.id)]
 
 
+async def _open_incident_for(store: IncidentStore, cmd: DeclareIncident) -> Incident | None:
+    """The open incident holding any of these identities, or the same leaked secret."""
+    for identity in cmd.identities:
+        for key in identity.match_keys:
+            found = await store.find_open_with_identity(key)
+            if found is not None:
+                return await store.get(found.id, for_update=True) or found
+    return None
+
+
 async def _coalesce(store: IncidentStore, cmd: DeclareIncident, svc: Services) -> list[Event]:
     """Join an open incident that already holds one of these identities."""
     if cmd.source == "manual":
         return []
-    for identity in cmd.identities:
-        existing = await store.find_open_with_identity(identity.key)
-        if existing is None:
-            continue
-        existing = await store.get(existing.id, for_update=True) or existing
-        events: list[Event] = []
-        for other in cmd.identities:
-            added = existing.add_identity(other)
-            await store.append_evidence(
-                _record(existing, cmd.declared_by, svc, "alert coalesced", other, cmd, added)
-            )
-            events.append(AlertCoalesced(existing.id, identity_key=other.key, added=added))
-        await store.save(existing)
-        return events
-    return []
+    existing = await _open_incident_for(store, cmd)
+    if existing is None:
+        return []
+    events: list[Event] = []
+    what = cmd.note_as or "alert coalesced"
+    for other in cmd.identities:
+        added = existing.add_identity(other) if cmd.note_as is None else False
+        await store.append_evidence(
+            _record(existing, cmd.declared_by, svc, what, other, cmd, added)
+        )
+        events.append(AlertCoalesced(existing.id, identity_key=other.key, added=added))
+    raised = await _raise_severity(store, existing, cmd, svc)
+    await store.save(existing)
+    return events + raised
+
+
+async def _raise_severity(
+    store: IncidentStore, incident: Incident, cmd: DeclareIncident, svc: Services
+) -> list[Event]:
+    """Only ever up: a milder alert never lowers what a graver one set."""
+    if cmd.note_as or cmd.severity is None or incident.severity.at_least(cmd.severity):
+        return []
+    before, incident.severity = incident.severity, cmd.severity
+    await store.append_evidence(
+        EvidenceRecord(
+            incident_id=incident.id,
+            what="severity raised",
+            actor=cmd.declared_by,
+            at=svc.clock.now(),
+            why=f"a {cmd.source} alert graded {cmd.severity.value}: {cmd.summary}"[:2000],
+            before={"severity": before.value},
+            after={"severity": cmd.severity.value},
+            details={"source": cmd.source},
+        )
+    )
+    return [SeverityRaised(incident.id, before.value, cmd.severity.value, cmd.source)]
 
 
 async def _open(

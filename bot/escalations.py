@@ -3,7 +3,8 @@
 Each timer is claimed in its own transaction, which also writes its evidence
 entry and arms the next step, so a crash anywhere leaves either the timer
 pending (it fires after restart) or fired with its record: never lost, never
-twice.
+twice. Whether it is due, and its lateness, are the store's to say: on
+PostgreSQL they are read on the database's clock, not this replica's.
 """
 
 from __future__ import annotations
@@ -40,11 +41,10 @@ async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event]:
     events: list[Event] = []
     for timer_id, incident_id in due:
         async with svc.uow() as uow:
-            now = svc.clock.now()
-            timer = await uow.timers.claim(timer_id, incident_id, now, cmd.claimer)
+            timer = await uow.timers.claim(timer_id, incident_id, svc.clock.now(), cmd.claimer)
             if timer is None:
-                continue  # another process fired it
-            events += await _fire(uow, timer, now, cmd.claimer, svc)
+                continue  # another process fired it, or it is not due by the database's clock
+            events += await _fire(uow, timer, timer.fired_at or svc.clock.now(), cmd.claimer, svc)
             await uow.commit()
     return events
 

@@ -3,10 +3,15 @@
 The snapshot of the target's prior state commits before the change is made,
 so undo has something to restore even if Blastwall dies mid-call; the
 outcome, the read-back and a signed checkpoint commit together afterwards.
+
+The whole call runs under the request's lease (``bot.leases``), and every write
+is conditional on the request still running: if the reconciler settled it
+meanwhile, this process records a note of its late outcome, never a second one.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,12 +25,15 @@ from bot.core.actions import (
     Verification,
 )
 from bot.core.escalation import StallKind
-from bot.core.events import ActionSettled, Event
+from bot.core.events import ActionDuplicate, ActionSettled, Event
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
-from bot.core.ports import IncidentStore
+from bot.core.ports import IncidentStore, UnitOfWork
+from bot.leases import held
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,15 @@ class Cleared:
 
 
 async def execute(cleared: Cleared, svc: Services, approvals: Sequence[str] = ()) -> Event:
-    """Plan (and commit the snapshot), apply, verify, then commit the outcome."""
+    """Under the call's lease: plan (and commit the snapshot), apply, verify, then
+    commit the outcome."""
+    async with held(cleared.request.idempotency_key, svc) as holding:
+        if not holding:
+            return await _already(cleared, svc)
+        return await _call(cleared, svc, approvals)
+
+
+async def _call(cleared: Cleared, svc: Services, approvals: Sequence[str]) -> Event:
     connector = svc.connectors[cleared.spec.connector]
     request = cleared.request
     try:
@@ -48,7 +64,8 @@ async def execute(cleared: Cleared, svc: Services, approvals: Sequence[str] = ()
             ok=False, summary=f"could not read the target: {exc}", error_code="error"
         )
         return await _settle(cleared, failed, None, svc, approvals)
-    await _record_plan(cleared, plan, svc)
+    if not await _record_plan(cleared, plan, svc):
+        return await _already(cleared, svc)  # settled elsewhere: do not make the change
     outcome = await _run(cleared, svc)
     verification = None
     if outcome.ok and not outcome.already:
@@ -56,12 +73,24 @@ async def execute(cleared: Cleared, svc: Services, approvals: Sequence[str] = ()
     return await _settle(cleared, outcome, verification, svc, approvals)
 
 
-async def _record_plan(cleared: Cleared, plan: ActionPlan, svc: Services) -> None:
+async def _already(cleared: Cleared, svc: Services) -> Event:
+    """The request is no longer ours to run: report what it is now."""
+    request = cleared.request
+    async with svc.uow() as uow:
+        current = await uow.incidents.get_request(request.idempotency_key)
+    status = current.status if current else request.status
+    return ActionDuplicate(
+        request.incident_id, request.actor, request.action_id, request.target_key, status
+    )
+
+
+async def _record_plan(cleared: Cleared, plan: ActionPlan, svc: Services) -> bool:
     request = cleared.request
     request.snapshot = dict(plan.before)
     async with svc.uow() as uow:
         await uow.incidents.get(request.incident_id, for_update=True)
-        await uow.incidents.save_request(request)
+        if not await uow.incidents.save_request(request, expect=RequestStatus.RUNNING):
+            return False
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=request.incident_id,
@@ -81,6 +110,7 @@ async def _record_plan(cleared: Cleared, plan: ActionPlan, svc: Services) -> Non
             )
         )
         await uow.commit()
+    return True
 
 
 async def _verify(cleared: Cleared, svc: Services) -> Verification:
@@ -115,13 +145,18 @@ async def _settle(
         store = uow.incidents
         incident = await store.get(request.incident_id, for_update=True)
         assert incident is not None
-        await store.save_request(request)
-        await uow.timers.cancel(incident.id, StallKind.ACTION_NOT_RUN, request.idempotency_key)
+        if not await store.save_request(request, expect=RequestStatus.RUNNING):
+            await store.append_evidence(_late(request, outcome, svc))
+            await checkpoint(store, svc.signer, incident.id)
+            await uow.commit()
+            log.warning(
+                "request %s was settled elsewhere before its call ended", request.idempotency_key
+            )
+            return await _already(cleared, svc)
         await store.append_evidence(_settled(request, cleared.spec, outcome, svc, approvals))
         if verification is not None:
             await store.append_evidence(_verified(request, verification, svc))
-        if outcome.ok and incident.status is Status.DECLARED:
-            await _contain(store, incident, request, svc)
+        await after_outcome(uow, incident, request, svc)
         await checkpoint(store, svc.signer, incident.id)
         await uow.commit()
     return ActionSettled(
@@ -132,6 +167,17 @@ async def _settle(
         status=request.status,
         summary=outcome.summary,
     )
+
+
+async def after_outcome(
+    uow: UnitOfWork, incident: Incident, request: ActionRequest, svc: Services
+) -> None:
+    """What a recorded outcome changes besides the request: its stall timer stops, and
+    the first success contains the incident. The reconciler shares this path, so a
+    reconciled success moves the incident exactly as a normal one does."""
+    await uow.timers.cancel(incident.id, StallKind.ACTION_NOT_RUN, request.idempotency_key)
+    if request.status is RequestStatus.SUCCEEDED and incident.status is Status.DECLARED:
+        await _contain(uow.incidents, incident, request, svc)
 
 
 async def _contain(
@@ -150,6 +196,24 @@ async def _contain(
             before={"status": previous.value},
             after={"status": incident.status.value},
         )
+    )
+
+
+def _late(request: ActionRequest, outcome: ActionOutcome, svc: Services) -> EvidenceRecord:
+    """The call ended after the request was settled (reconciled): noted, not recorded
+    as a second outcome."""
+    return EvidenceRecord(
+        incident_id=request.incident_id,
+        what="late outcome not recorded",
+        actor=request.actor,
+        at=svc.clock.now(),
+        outcome=outcome.summary,
+        details={
+            "request": request.idempotency_key,
+            "action": request.action_id,
+            "target": request.target_key,
+            "reported": "succeeded" if outcome.ok else "failed",
+        },
     )
 
 

@@ -52,6 +52,7 @@ from bot.core.events import (
     IncidentDeclared,
     Refused,
     RequestDenied,
+    SeverityRaised,
     StatusChanged,
     StatusRefused,
     Told,
@@ -62,6 +63,7 @@ from bot.lifecycle import change_status
 from bot.notifications import (
     announce_commander,
     announce_denial,
+    announce_severity,
     ask_approvers,
     ask_to_accept,
     escalate,
@@ -106,6 +108,7 @@ def build_bus(svc: Services) -> MessageBus:
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],
         AlertCoalesced: [on(refresh_card)],
+        SeverityRaised: [on(refresh_card), on(announce_severity)],
         ActionRefused: [on(report_refusal)],
         ActionDuplicate: [on(report_duplicate)],
         ActionSettled: [on(refresh_card), on(report_settled)],

@@ -6,6 +6,7 @@ recorded as evidence; it never undoes what was decided.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from bot.core.actions import ActionRequest, Operation, RequestStatus, Reversibility
@@ -34,6 +35,7 @@ from bot.core.events import (
     IncidentDeclared,
     Refused,
     RequestDenied,
+    SeverityRaised,
     StatusChanged,
     StatusRefused,
     Told,
@@ -65,6 +67,21 @@ async def open_room(event: IncidentDeclared, svc: Services) -> None:
         await _record_chat_failure(incident.id, "room not opened", exc, svc)
         return
     await _record_room(incident, svc)
+    await _announce_earlier_raise(incident, notifier, svc)
+
+
+async def _announce_earlier_raise(incident: Incident, notifier: Notifier, svc: Services) -> None:
+    """A graver alert that coalesced before the room existed could not be announced
+    then (its handler found no room); read after the room is recorded, so no raise is
+    missed by both."""
+    async with svc.uow() as uow:
+        lines = await uow.incidents.evidence_lines(incident.id)
+    raises = [e for e in map(json.loads, lines) if e.get("what") == "severity raised"]
+    if raises:
+        before, after = raises[0]["before"]["severity"], raises[-1]["after"]["severity"]
+        await notifier.announce(
+            incident, f"Severity raised to {after} (was {before}) by a graver alert."
+        )
 
 
 async def _record_room(incident: Incident, svc: Services) -> None:
@@ -130,6 +147,18 @@ async def report_status(event: StatusChanged, svc: Services) -> None:
     if incident is not None and notifier is not None and incident.room is not None:
         await notifier.announce(
             incident, f"{incident.id} is now {event.after} (was {event.before})."
+        )
+
+
+async def announce_severity(event: SeverityRaised, svc: Services) -> None:
+    """Everyone in the room sees that a graver alert raised the incident's severity."""
+    found = await _room(event.incident_id, svc)
+    if found is not None:
+        incident, notifier = found
+        await notifier.announce(
+            incident,
+            f"Severity raised to {event.after} (was {event.before}): "
+            f"a {event.source} alert graded it {event.after}.",
         )
 
 

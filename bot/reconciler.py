@@ -2,32 +2,38 @@
 
 It reads the target's real state and records what it finds; it never calls
 the connector's apply again, because it cannot know whether the first call
-landed. An intent is only considered abandoned once nobody has touched it for
-``older_than_s``, so a live call on another replica is left alone.
+landed. An intent counts as abandoned only once its call lease has lapsed
+(``bot.leases``; an intent that never took a lease, once nobody has touched it
+for ``older_than_s``), measured on the database's clock on PostgreSQL, so a
+live call on another replica is left alone however fast this replica's clock.
+The outcome is written only if the intent is still abandoned at that moment,
+and a reconciled success moves the incident as a normal success does.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from datetime import timedelta
 
 from bot.checkpoints import checkpoint
 from bot.core.actions import ActionOutcome, ActionRequest, Operation, RequestStatus
 from bot.core.actors import SYSTEM
 from bot.core.commands import ReconcileIntents
-from bot.core.escalation import StallKind
 from bot.core.events import ActionSettled, Event
 from bot.core.evidence import EvidenceRecord
+from bot.execution import after_outcome
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 
 async def reconcile(cmd: ReconcileIntents, svc: Services) -> Sequence[Event]:
-    cutoff = svc.clock.now() - timedelta(seconds=cmd.older_than_s)
     async with svc.uow() as uow:
-        stale = await uow.incidents.stale_running(cutoff)
+        stale = await uow.incidents.abandoned(svc.clock.now(), cmd.older_than_s)
     events: list[Event] = []
     for request in stale:
-        settled = await _settle(request, await _observe(request, svc), svc)
+        outcome = await _observe(request, svc)
+        settled = await _settle(request, outcome, cmd.older_than_s, svc)
         if settled is not None:
             events.append(settled)
     return events
@@ -71,36 +77,21 @@ async def _observe(request: ActionRequest, svc: Services) -> ActionOutcome:
     )
 
 
-async def _settle(request: ActionRequest, outcome: ActionOutcome, svc: Services) -> Event | None:
+async def _settle(
+    request: ActionRequest, outcome: ActionOutcome, older_than_s: float, svc: Services
+) -> Event | None:
     async with svc.uow() as uow:
-        await uow.incidents.get(request.incident_id, for_update=True)
+        incident = await uow.incidents.get(request.incident_id, for_update=True)
         current = await uow.incidents.get_request(request.idempotency_key)
-        if current is None or current.status is not RequestStatus.RUNNING:
+        if incident is None or current is None or current.status is not RequestStatus.RUNNING:
             return None  # someone settled it meanwhile
         current.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
         current.outcome = outcome
-        await uow.incidents.save_request(current)
-        await uow.timers.cancel(
-            current.incident_id, StallKind.ACTION_NOT_RUN, current.idempotency_key
-        )
-        await uow.incidents.append_evidence(
-            EvidenceRecord(
-                incident_id=current.incident_id,
-                what="action reconciled",
-                actor=SYSTEM,
-                at=svc.clock.now(),
-                before=dict(outcome.before),
-                after=dict(outcome.after),
-                outcome=outcome.summary,
-                details={
-                    "request": current.idempotency_key,
-                    "action": current.action_id,
-                    "target": current.target_key,
-                    "requested_by": current.actor.principal,
-                    "status": current.status.value,
-                },
-            )
-        )
+        if not await uow.incidents.settle_abandoned(current, svc.clock.now(), older_than_s):
+            log.info("request %s came back to life; left to its holder", current.idempotency_key)
+            return None
+        await uow.incidents.append_evidence(_reconciled(current, outcome, svc))
+        await after_outcome(uow, incident, current, svc)
         await checkpoint(uow.incidents, svc.signer, current.incident_id)
         await uow.commit()
     return ActionSettled(
@@ -110,4 +101,23 @@ async def _settle(request: ActionRequest, outcome: ActionOutcome, svc: Services)
         current.target_key,
         current.status,
         outcome.summary,
+    )
+
+
+def _reconciled(current: ActionRequest, outcome: ActionOutcome, svc: Services) -> EvidenceRecord:
+    return EvidenceRecord(
+        incident_id=current.incident_id,
+        what="action reconciled",
+        actor=SYSTEM,
+        at=svc.clock.now(),
+        before=dict(outcome.before),
+        after=dict(outcome.after),
+        outcome=outcome.summary,
+        details={
+            "request": current.idempotency_key,
+            "action": current.action_id,
+            "target": current.target_key,
+            "requested_by": current.actor.principal,
+            "status": current.status.value,
+        },
     )

@@ -1,7 +1,15 @@
-"""Operational routes: ``/healthz`` (the database answers) and ``/metrics`` (Prometheus)."""
+"""Operational routes: ``/healthz`` (the database answers) and ``/metrics`` (Prometheus).
+
+``/healthz`` also reports this replica's clock skew against the database. A skew
+beyond the tolerance is reported (``clock_ok: false``) but still answers 200:
+timers and leases follow the database's clock, so the replica keeps working
+correctly; only the times it writes into evidence are off, which is for an
+operator to fix, not a reason to take containment offline.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from fastapi import APIRouter, Response
@@ -11,6 +19,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.checkpoints import REFUSALS
+from bot.clock import ClockReport
+
+RETRY_AFTER_S = 5
 
 
 class Probe(Protocol):
@@ -35,17 +46,24 @@ class _Snapshot(Collector):
             yield family
 
 
-def health_router(probe: Probe) -> APIRouter:
+def health_router(
+    probe: Probe, clock_check: Callable[[], Awaitable[ClockReport]] | None = None
+) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
     async def healthz() -> JSONResponse:
-        """200 when the database answers, 503 otherwise."""
+        """200 when the database answers, 503 (with Retry-After) otherwise; with the clock skew."""
         try:
             await probe.ping()
+            clock = (await clock_check()).as_json() if clock_check else {}
         except Exception as exc:
-            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
-        return JSONResponse({"status": "ok"})
+            return JSONResponse(
+                {"status": "unavailable", "reason": type(exc).__name__},
+                503,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
+        return JSONResponse({"status": "ok", **clock})
 
     @router.get("/metrics")
     async def metrics() -> Response:

@@ -21,6 +21,8 @@ class DeclareIncident(Command):
     """From a slash command, the console or an alert.
 
     ``source`` is the alert's source, or ``manual`` for a person declaring.
+    ``note_as`` makes it a note only (a detector saying its alert was resolved):
+    recorded under that name on the open incident about the identity, never opening one.
     """
 
     title: str
@@ -32,6 +34,7 @@ class DeclareIncident(Command):
     summary: str = ""
     playbook: str | None = None
     details: dict[str, object] = field(default_factory=dict)
+    note_as: str | None = None
 
 
 @dataclass(frozen=True)

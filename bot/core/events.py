@@ -42,6 +42,15 @@ class AlertCoalesced(Event):
 
 
 @dataclass(frozen=True)
+class SeverityRaised(Event):
+    """A coalesced alert was graver than the incident: said in the room and the ledger."""
+
+    before: str
+    after: str
+    source: str
+
+
+@dataclass(frozen=True)
 class ActionRefused(Event):
     """Told privately to ``actor``; recorded as ``authorization denied`` evidence."""
 

@@ -41,6 +41,13 @@ class AffectedIdentity:
     def key(self) -> str:
         return f"{self.system}:{self.kind.value}:{self.external_id}"
 
+    @property
+    def match_keys(self) -> tuple[str, ...]:
+        """What a further alert is matched on: the key, and the keyed hash of the leaked
+        secret when one is known, so two detectors naming one secret differently agree."""
+        hashed = self.attribute("secret_hash")
+        return (self.key, f"secret:{hashed}") if hashed else (self.key,)
+
     def attribute(self, name: str) -> str | None:
         return dict(self.attributes).get(name)
 

@@ -12,6 +12,7 @@ from bot.core.actions import (
     ActionPlan,
     ActionRequest,
     ActionSpec,
+    RequestStatus,
     Verification,
 )
 from bot.core.actors import Actor
@@ -116,7 +117,14 @@ class IncidentStore(Protocol):
 
     async def save(self, incident: Incident) -> None: ...
 
-    async def find_open_with_identity(self, identity_key: str) -> Incident | None: ...
+    async def find_open_with_identity(self, identity_key: str) -> Incident | None:
+        """The open incident holding an identity with this key (or match key)."""
+        ...
+
+    async def lock_identities(self, keys: Sequence[str]) -> None:
+        """Serialise declarations about these identities until the transaction ends,
+        so two replicas never both open an incident for one leak."""
+        ...
 
     async def find_by_room(self, platform: str, room_id: str) -> Incident | None:
         """The incident whose room this is (a Slack channel, a Teams chat)."""
@@ -130,12 +138,37 @@ class IncidentStore(Protocol):
 
     async def get_request(self, key: str) -> ActionRequest | None: ...
 
-    async def save_request(self, request: ActionRequest) -> None: ...
+    async def save_request(
+        self, request: ActionRequest, *, expect: RequestStatus | None = None
+    ) -> bool:
+        """Write the request. With ``expect``, only if its stored status still is that;
+        False (nothing written) otherwise. A request no longer running drops its lease."""
+        ...
 
     async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]: ...
 
-    async def stale_running(self, updated_before: datetime) -> Sequence[ActionRequest]:
-        """Intents still running that nobody has touched since ``updated_before``."""
+    async def abandoned(self, now: datetime, older_than_s: float) -> Sequence[ActionRequest]:
+        """Intents still running whose call lease has lapsed, or that never took one and
+        are older than ``older_than_s``; on PostgreSQL by the database's clock."""
+        ...
+
+    async def settle_abandoned(
+        self, request: ActionRequest, now: datetime, older_than_s: float
+    ) -> bool:
+        """Write the reconciled outcome only if the intent is still abandoned."""
+        ...
+
+    async def take_lease(
+        self, key: str, owner: str, ttl_s: float, now: datetime
+    ) -> datetime | None:
+        """Hold the call lease of a running request (unless a live holder has it);
+        returns its expiry on the database's clock, or None."""
+        ...
+
+    async def renew_lease(
+        self, key: str, owner: str, ttl_s: float, now: datetime
+    ) -> datetime | None:
+        """Extend one's own lease; None once the request is settled or the lease lost."""
         ...
 
     async def add_approval(self, approval: Approval) -> bool:
@@ -182,7 +215,8 @@ class TimerStore(Protocol):
     async def claim(
         self, timer_id: int, incident_id: str, now: datetime, claimer: str
     ) -> Timer | None:
-        """Mark one due timer fired, exactly once across processes; None if already taken."""
+        """Mark one due timer fired, exactly once across processes; None if already taken
+        or, by the database's clock, not due yet. The result carries ``fired_at``."""
         ...
 
     async def pending(self, incident_id: str) -> Sequence[Timer]: ...

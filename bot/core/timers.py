@@ -32,3 +32,4 @@ class Timer:
     generation: int = 0
     id: int | None = None
     state: TimerState = TimerState.PENDING
+    fired_at: datetime | None = None  # set by the claim, on the database's clock

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,8 @@ from bot.core.approvals import Approval
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
 from bot.evidence.chain import GENESIS, seal
+from bot.storage import leases
+from bot.storage.clock import database_now
 from bot.storage.codec import (
     approval_from,
     approval_row,
@@ -36,10 +40,17 @@ from bot.storage.models import (
 
 Redact = Callable[[dict[str, object]], dict[str, object]]
 CLOSED = (Status.RESOLVED.value, Status.CLOSED.value)
+DECLARE_LOCK_SPACE = 0x42570001  # advisory lock namespace: declaring about an identity
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _when(line: str) -> datetime:
+    """The time a stored entry says it was recorded (``when``, UTC)."""
+    when = str(json.loads(line)["when"])
+    return datetime.strptime(when, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 class SqlIncidentStore:
@@ -96,12 +107,24 @@ class SqlIncidentStore:
                 )
             ).scalars()
         )
-        for identity in incident.identities:
-            if identity.key not in known:
-                self._session.add(
-                    IncidentIdentityRow(incident_id=incident.id, identity_key=identity.key)
-                )
+        wanted = {key for identity in incident.identities for key in identity.match_keys}
+        for key in sorted(wanted - known):
+            self._session.add(IncidentIdentityRow(incident_id=incident.id, identity_key=key))
         await self._session.flush()
+
+    # --- declaration lock (issue 12 §2) ---
+    async def lock_identities(self, keys: Sequence[str]) -> None:
+        """A transaction-scoped advisory lock per key, in sorted order (no deadlock);
+        SQLite needs none, its BEGIN IMMEDIATE already serialises every writer."""
+        if self._dialect != "postgresql":
+            return
+        for key in sorted(set(keys)):
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+                {"space": DECLARE_LOCK_SPACE, "key": key},
+            )
+
+    # --- end declaration lock ---
 
     async def find_open_with_identity(self, identity_key: str) -> Incident | None:
         stmt = (
@@ -141,12 +164,21 @@ class SqlIncidentStore:
         row = await self._session.get(ActionRequestRow, key, populate_existing=True)
         return request_from(row) if row else None
 
-    async def save_request(self, request: ActionRequest) -> None:
+    async def save_request(
+        self, request: ActionRequest, *, expect: RequestStatus | None = None
+    ) -> bool:
+        """Write the request; with ``expect``, only if its stored status still is that
+        (a compare-and-set, so two contradictory outcomes can never both land).
+        A request that is no longer running gives up its call lease."""
         values = request_row(request, _now())
         key = values.pop("idempotency_key")
-        await self._session.execute(
-            update(ActionRequestRow).where(ActionRequestRow.idempotency_key == key).values(**values)
-        )
+        if request.status is not RequestStatus.RUNNING:
+            values.update(lease_owner=None, lease_expires_at=None)
+        stmt = update(ActionRequestRow).where(ActionRequestRow.idempotency_key == key)
+        if expect is not None:
+            stmt = stmt.where(ActionRequestRow.status == expect.value)
+        result = await self._session.execute(stmt.values(**values))
+        return int(getattr(result, "rowcount", 0) or 0) == 1
 
     async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]:
         rows = (
@@ -175,30 +207,61 @@ class SqlIncidentStore:
         )
         return [approval_from(r) for r in rows.scalars()]
 
-    async def stale_running(self, updated_before: datetime) -> Sequence[ActionRequest]:
+    async def abandoned(self, now: datetime, older_than_s: float) -> Sequence[ActionRequest]:
+        db_now = await database_now(self._session, now)
         rows = await self._session.execute(
             select(ActionRequestRow)
-            .where(
-                ActionRequestRow.status == RequestStatus.RUNNING.value,
-                ActionRequestRow.updated_at < updated_before,
-            )
+            .where(leases.abandoned(db_now, older_than_s))
             .order_by(ActionRequestRow.requested_at)
         )
         return [request_from(r) for r in rows.scalars()]
 
+    async def settle_abandoned(
+        self, request: ActionRequest, now: datetime, older_than_s: float
+    ) -> bool:
+        """Record the reconciled outcome only if the intent is still abandoned right now."""
+        db_now = await database_now(self._session, now)
+        values = request_row(request, _now())
+        key = values.pop("idempotency_key")
+        values.update(lease_owner=None, lease_expires_at=None)
+        result = await self._session.execute(
+            update(ActionRequestRow)
+            .where(
+                ActionRequestRow.idempotency_key == key,
+                leases.abandoned(db_now, older_than_s),
+            )
+            .values(**values)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    async def take_lease(
+        self, key: str, owner: str, ttl_s: float, now: datetime
+    ) -> datetime | None:
+        db_now = await database_now(self._session, now)
+        return await leases.take(self._session, key, owner, ttl_s, db_now)
+
+    async def renew_lease(
+        self, key: str, owner: str, ttl_s: float, now: datetime
+    ) -> datetime | None:
+        db_now = await database_now(self._session, now)
+        return await leases.renew(self._session, key, owner, ttl_s, db_now)
+
     async def append_evidence(self, record: EvidenceRecord) -> int:
         """Chain after the incident's last entry. The caller holds the incident's lock;
         the primary key on (incident, seq) still turns a racing writer into an error
-        rather than a fork in the chain."""
+        rather than a fork in the chain. The entry's time is settled here, under that
+        lock: never earlier than the previous entry's, whatever the writer's clock read."""
         last = (
             await self._session.execute(
-                select(EvidenceEntryRow.seq, EvidenceEntryRow.hash)
+                select(EvidenceEntryRow.seq, EvidenceEntryRow.hash, EvidenceEntryRow.line)
                 .where(EvidenceEntryRow.incident_id == record.incident_id)
                 .order_by(EvidenceEntryRow.seq.desc())
                 .limit(1)
             )
         ).first()
         seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        if last is not None:
+            record = replace(record, at=max(record.at, _when(last[2])))
         sealed = seal(self._redact(record.as_body()), seq, previous)
         self._session.add(
             EvidenceEntryRow(

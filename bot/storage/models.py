@@ -106,6 +106,10 @@ class ActionRequestRow(Base):
     undo_of: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The lease of a call in flight (migration 0006_call_leases): its holder renews
+    # it while the connector call runs; the reconciler waits until it lapses.
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
 
 
 class ApprovalRow(Base):
@@ -200,6 +204,17 @@ class ConsoleSessionRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
+
+
+class RequestReplayRow(Base):
+    """A signed request (or an Events API event id) already taken: the primary key
+    turns a replay on any replica into a conflict. Rows outlive Slack's five-minute
+    signature window by a margin, then are pruned."""
+
+    __tablename__ = "request_replays"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AnchorRow(Base):

@@ -4,11 +4,16 @@ Claiming locks the incident first (the same order every handler uses, so no
 deadlock), then the timer row with ``FOR UPDATE SKIP LOCKED``; a timer another
 process already fired is no longer pending and is skipped. On SQLite the
 ``BEGIN IMMEDIATE`` write lock serializes claimers instead.
+
+Whether a timer is due, when it fired and how late, are read on the database's
+clock on PostgreSQL (``bot.storage.clock``): a replica whose clock runs fast
+neither fires early nor records a lateness that never happened.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -16,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.escalation import StallKind
 from bot.core.timers import Timer, TimerState
+from bot.storage.clock import database_now, is_postgres
 from bot.storage.codec import timer_from
 from bot.storage.models import IncidentRow, TimerRow
 
@@ -114,10 +120,12 @@ class SqlTimerStore:
         return len(rows)
 
     async def due(self, now: datetime, limit: int) -> Sequence[tuple[int, str]]:
-        """(timer id, incident id) of pending timers due by ``now``, oldest first; unlocked."""
+        """(timer id, incident id) of pending timers due by ``now`` (on PostgreSQL: by
+        the server's clock), oldest first; unlocked."""
+        by = func.clock_timestamp() if is_postgres(self._session) else now
         rows = await self._session.execute(
             select(TimerRow.id, TimerRow.incident_id)
-            .where(TimerRow.state == PENDING, TimerRow.due_at <= now)
+            .where(TimerRow.state == PENDING, TimerRow.due_at <= by)
             .order_by(TimerRow.due_at, TimerRow.id)
             .limit(limit)
         )
@@ -126,7 +134,9 @@ class SqlTimerStore:
     async def claim(
         self, timer_id: int, incident_id: str, now: datetime, claimer: str
     ) -> Timer | None:
-        """Lock the incident, then the timer; fire it unless someone else already did."""
+        """Lock the incident, then the timer; fire it unless someone else already did, or
+        (PostgreSQL) it is not yet due by the server's clock. The Timer returned carries
+        ``fired_at``, the time its lateness is measured against."""
         await self._session.execute(
             select(IncidentRow.id).where(IncidentRow.id == incident_id).with_for_update()
         )
@@ -139,12 +149,15 @@ class SqlTimerStore:
         ).scalar_one_or_none()
         if row is None:
             return None
+        now = await database_now(self._session, now)
+        if row.due_at > now:
+            return None  # a replica whose clock runs ahead of the database's
         row.state = TimerState.FIRED.value
         row.fired_at = now
         row.lateness_seconds = max(0.0, (now - row.due_at) / timedelta(seconds=1))
         row.fired_by = claimer
         await self._session.flush()
-        return timer_from(row)
+        return replace(timer_from(row), fired_at=now)
 
     async def pending(self, incident_id: str) -> Sequence[Timer]:
         rows = await self._session.execute(

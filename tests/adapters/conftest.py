@@ -8,9 +8,13 @@ from fastapi import FastAPI
 
 from bot.adapters.slack.app import build_slack_app
 from bot.adapters.slack.notifier import make_client
-from bot.adapters.slack.route import slack_router
+from bot.adapters.slack.route import Doorman, slack_router
+from bot.adapters.slack.workspace import Workspace
 from bot.core.commands import Command
 from bot.core.events import Event
+from bot.storage.database import make_engine, session_factory
+from bot.storage.migrate import upgrade
+from bot.storage.replays import SqlReplayLedger
 from tests.fakes.servers import ServedApp
 from tests.fakes.slack_api import SlackStandIn
 from tests.fakes.slack_driver import SlackDriver
@@ -18,6 +22,7 @@ from tests.fakes.slack_driver import SlackDriver
 TOKEN = "xoxb-test-0000000000-adapter"
 SECRET = "adapter-signing-secret-0123456789"
 USERS = ["UALICE0001", "UBOB000001"]
+TEAM = "T0TEST"
 
 
 @dataclass
@@ -37,6 +42,7 @@ class SlackRig:
     driver: SlackDriver
     bus: RecordingBus
     url: str
+    refusals: list[tuple[str, str, str]]
 
 
 @pytest.fixture
@@ -47,12 +53,28 @@ def stand_in() -> Iterator[tuple[SlackStandIn, str]]:
 
 
 @pytest.fixture
-def rig(stand_in: tuple[SlackStandIn, str]) -> Iterator[SlackRig]:
+async def ledger_url(database_url: str) -> str:
+    await upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+def rig(stand_in: tuple[SlackStandIn, str], ledger_url: str) -> Iterator[SlackRig]:
+    """The real route, bolt app and replay ledger (on the test database), pinned to
+    the driver's workspace; refusals are remembered instead of written as evidence."""
     slack, slack_url = stand_in
     bus = RecordingBus()
+    refusals: list[tuple[str, str, str]] = []
+
+    async def refuse(incident_id: str, user_id: str, reason: str) -> None:
+        refusals.append((incident_id, user_id, reason))
+
     app = FastAPI()
     client = make_client(TOKEN, f"{slack_url}/api/")
-    app.include_router(slack_router(build_slack_app(signing_secret=SECRET, client=client, bus=bus)))
+    ledger = SqlReplayLedger(session_factory(make_engine(ledger_url)))
+    doorman = Doorman(SECRET, ledger, Workspace(TEAM, None), refuse)
+    bolt = build_slack_app(signing_secret=SECRET, client=client, bus=bus)
+    app.include_router(slack_router(bolt, doorman))
     with ServedApp(app) as served:
         driver = SlackDriver(served.url, SECRET, response_base=f"{slack_url}/response_url")
-        yield SlackRig(slack, driver, bus, served.url)
+        yield SlackRig(slack, driver, bus, served.url, refusals)

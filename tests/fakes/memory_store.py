@@ -7,9 +7,10 @@ commit throws the working state away, as a rolled-back transaction would.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from bot.core.actions import ActionRequest, RequestStatus
@@ -35,6 +36,7 @@ class _State:
     notices: dict[int, dict[str, object]] = field(default_factory=dict)
     notices_sent: dict[int, datetime] = field(default_factory=dict)
     notices_claimed: dict[int, datetime] = field(default_factory=dict)
+    leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # key: (owner, until)
 
 
 class MemoryStore:
@@ -57,9 +59,13 @@ class MemoryStore:
 
     async def find_open_with_identity(self, identity_key: str) -> Incident | None:
         for incident in self.state.incidents.values():
-            if incident.is_open and incident.identity(identity_key):
+            keys = {k for i in incident.identities for k in i.match_keys}
+            if incident.is_open and identity_key in keys:
                 return copy.deepcopy(incident)
         return None
+
+    async def lock_identities(self, keys: Sequence[str]) -> None:
+        """One event loop, no awaits in between: nothing to serialise."""
 
     async def find_by_room(self, platform: str, room_id: str) -> Incident | None:
         for incident in self.state.incidents.values():
@@ -81,8 +87,16 @@ class MemoryStore:
         found = self.state.requests.get(key)
         return copy.deepcopy(found) if found else None
 
-    async def save_request(self, request: ActionRequest) -> None:
+    async def save_request(
+        self, request: ActionRequest, *, expect: RequestStatus | None = None
+    ) -> bool:
+        stored = self.state.requests.get(request.idempotency_key)
+        if expect is not None and (stored is None or stored.status is not expect):
+            return False
         self.state.requests[request.idempotency_key] = copy.deepcopy(request)
+        if request.status is not RequestStatus.RUNNING:
+            self.state.leases.pop(request.idempotency_key, None)
+        return True
 
     async def requests_for(self, incident_id: str) -> Sequence[ActionRequest]:
         return [r for r in self.state.requests.values() if r.incident_id == incident_id]
@@ -97,16 +111,57 @@ class MemoryStore:
     async def approvals_for(self, request_key: str) -> list[Approval]:
         return [a for (k, _), a in self.state.approvals.items() if k == request_key]
 
-    async def stale_running(self, updated_before: datetime) -> Sequence[ActionRequest]:
+    def _abandoned(self, key: str, now: datetime, older_than_s: float) -> bool:
+        request = self.state.requests.get(key)
+        if request is None or request.status is not RequestStatus.RUNNING:
+            return False
+        lease = self.state.leases.get(key)
+        if lease is not None:
+            return lease[1] <= now
+        return request.requested_at < now - timedelta(seconds=older_than_s)
+
+    async def abandoned(self, now: datetime, older_than_s: float) -> Sequence[ActionRequest]:
         return [
             copy.deepcopy(r)
-            for r in self.state.requests.values()
-            if r.status is RequestStatus.RUNNING and r.requested_at < updated_before
+            for k, r in self.state.requests.items()
+            if self._abandoned(k, now, older_than_s)
         ]
+
+    async def settle_abandoned(
+        self, request: ActionRequest, now: datetime, older_than_s: float
+    ) -> bool:
+        if not self._abandoned(request.idempotency_key, now, older_than_s):
+            return False
+        return await self.save_request(request)
+
+    async def take_lease(
+        self, key: str, owner: str, ttl_s: float, now: datetime
+    ) -> datetime | None:
+        request = self.state.requests.get(key)
+        held = self.state.leases.get(key)
+        if request is None or request.status is not RequestStatus.RUNNING:
+            return None
+        if held is not None and held[0] != owner and held[1] > now:
+            return None
+        self.state.leases[key] = (owner, now + timedelta(seconds=ttl_s))
+        return self.state.leases[key][1]
+
+    async def renew_lease(
+        self, key: str, owner: str, ttl_s: float, now: datetime
+    ) -> datetime | None:
+        held = self.state.leases.get(key)
+        if held is None or held[0] != owner:
+            return None
+        return await self.take_lease(key, owner, ttl_s, now)
 
     async def append_evidence(self, record: EvidenceRecord) -> int:
         lines = self.state.lines.setdefault(record.incident_id, [])
         hashes = self.state.hashes.setdefault(record.incident_id, [])
+        if lines:  # like the SQL store: never earlier than the previous entry
+            previous = datetime.strptime(
+                json.loads(lines[-1])["when"], "%Y-%m-%dT%H:%M:%S.%fZ"
+            ).replace(tzinfo=UTC)
+            record = replace(record, at=max(record.at, previous))
         sealed = seal(record.as_body(), len(lines) + 1, hashes[-1] if hashes else GENESIS)
         lines.append(sealed.line)
         hashes.append(sealed.hash)
@@ -203,9 +258,11 @@ class MemoryTimers:
         )
         if found is None:
             return None
+        if found.due_at > now:
+            return None
         self._replace(found, state=TimerState.FIRED)
         self.state.fired.append((timer_id, (now - found.due_at).total_seconds()))
-        return replace(found, state=TimerState.FIRED)
+        return replace(found, state=TimerState.FIRED, fired_at=now)
 
     async def pending(self, incident_id: str) -> Sequence[Timer]:
         return [

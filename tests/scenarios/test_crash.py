@@ -21,6 +21,9 @@ pytestmark = pytest.mark.db
 async def _click_and_kill(
     blastwall: Blastwall, slack: SlackStandIn, github: GitHubStandIn, apply_first: bool
 ) -> tuple[str, str]:
+    blastwall.stop()  # a short call lease, so the killed call's lease lapses within a second
+    blastwall.env["BLASTWALL_CALL_LEASE"] = "1"
+    blastwall.start()
     installation = github.add_installation("acme")
     alert = {
         "source": "github-audit-log",

@@ -8,7 +8,7 @@ conflict is resolved. ``checkpoint_anchors`` (timestamps, gaps, witness posts)
 is append-only like the ledger.
 
 Revision ID: 0005_evidence_guards
-Revises: 0008_console_sessions
+Revises: 0007_request_replays
 Create Date: 2026-12-01
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from bot.storage.models import UTCDateTime
 
 revision = "0005_evidence_guards"
-down_revision = "0008_console_sessions"  # was "0004"; re-chained after main
+down_revision = "0007_request_replays"  # was "0004"; re-chained after main
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ from alembic import op
 from bot.storage.models import UTCDateTime
 
 revision = "0008_console_sessions"
-down_revision = "0004"
+down_revision = "0006_call_leases"
 branch_labels = None
 depends_on = None
 
