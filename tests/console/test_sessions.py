@@ -62,7 +62,7 @@ def _serve(tmp_path: Path, database_url: str, log: Path) -> Iterator[tuple[str, 
         )
     try:
         deadline = time.monotonic() + 60
-        while "Uvicorn running on" not in log.read_text(errors="replace"):
+        while "Application startup complete" not in log.read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"serve did not start:\n{log.read_text(errors='replace')}")
             time.sleep(0.1)
