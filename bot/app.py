@@ -6,6 +6,8 @@ returns the ASGI app that uvicorn serves.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -23,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from bot.adapters.console.auth import SESSION_TTL, Directory, parse_users
 from bot.adapters.console.headers import ConsoleHeaders
 from bot.adapters.console.routes import Console, console_router
+from bot.anchoring import Anchoring
 from bot.body_limit import BodyLimit
 from bot.bus import MessageBus
 from bot.clock import ClockReport, SystemClock, check_clock
@@ -33,6 +36,7 @@ from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
 from bot.evidence.notes import NoteSigner
 from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
+from bot.evidence.timestamps import Timestamper
 from bot.handlers import build_bus
 from bot.intake.alert import Keys
 from bot.intake.route import IntakeConfig, alerts_router
@@ -70,6 +74,7 @@ class Wired:
     directory: Directory
     session_secret: str
     public_pem: bytes
+    anchoring: Anchoring
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
@@ -99,9 +104,10 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         connectors=connectors,
         notifiers=notifiers,
         default_platform="slack" if settings.slack_enabled else "console",
-        signer=NoteSigner(key),
+        signer=NoteSigner(key, origin=settings.deployment_origin()),
         call_lease_s=settings.call_lease,
     )
+    timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)
     directory = Directory(
         secret,
@@ -121,6 +127,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         directory,
         hashlib.sha256(b"console-session" + secret).hexdigest(),
         public_key_pem(key),
+        Anchoring(database.uow, services, timestamper),
     )
 
 
@@ -128,6 +135,16 @@ def database_url(settings: Settings) -> str:
     from bot.storage.database import default_database_url
 
     return settings.database_url or default_database_url()
+
+
+async def _anchor_forever(anchoring: Anchoring, interval_s: float) -> None:
+    """Sign, timestamp and witness what changed, every ``interval_s`` seconds."""
+    while True:
+        try:
+            await anchoring.run()
+        except Exception:
+            log.exception("anchoring pass failed; retrying on the next one")
+        await asyncio.sleep(interval_s)
 
 
 def _slack_notifier(settings: Settings) -> Notifier:
@@ -155,9 +172,13 @@ def create_app(
         )
         clock.start()
         log.info("escalation clock started as %s", clock.claimer)
+        anchoring = asyncio.create_task(_anchor_forever(wired.anchoring, settings.anchor_interval))
         if on_started is not None:
             await on_started(wired)
         yield
+        anchoring.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await anchoring
         clock.shutdown()
         await wired.database.dispose()
 

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, type=Path)
     export.set_defaults(run=_export)
     _audit_parsers(ev)
+    public = ev.add_parser("public-key", help="print the signing public key (PEM)")
+    public.set_defaults(run=_public_key)
 
     playbooks = sub.add_parser("playbooks", help="check playbooks")
     pb = playbooks.add_subparsers(required=True, metavar="ACTION")
@@ -72,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     dbs = db.add_subparsers(required=True, metavar="ACTION")
     up = dbs.add_parser("upgrade", help="apply every pending migration")
     up.set_defaults(run=_upgrade)
+    grant = dbs.add_parser(
+        "grant-runtime", help="let a PostgreSQL role run serve: INSERT/SELECT on evidence only"
+    )
+    grant.add_argument("role")
+    grant.set_defaults(run=_grant_runtime)
     return parser
 
 
@@ -223,18 +230,59 @@ def _upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grant_runtime(args: argparse.Namespace) -> int:
+    from bot.app import database_url
+    from bot.storage.runtime_role import RoleError, grant_runtime
+
+    try:
+        asyncio.run(grant_runtime(database_url(load_settings()), args.role))
+    except RoleError as exc:
+        print(f"blastwall: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.role} may now run blastwall serve; evidence: INSERT and SELECT only")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
-    from bot.evidence.export import ExportError, export_incident
+    """Reads only: a missing database, key or incident is a one-line error (exit 2);
+    a ledger that no longer matches its signed checkpoint is refused (exit 1)."""
+    from bot.evidence.export import ExportError, ExportRefused, export_incident
 
     if not is_incident_id(args.incident_id):
         print(f"blastwall: not an incident id: {args.incident_id!r}", file=sys.stderr)
         return 2
     try:
-        count = asyncio.run(export_incident(load_settings(), args.incident_id, args.output))
+        done = asyncio.run(export_incident(load_settings(), args.incident_id, args.output))
+    except ExportRefused as exc:
+        print(f"blastwall: EVIDENCE ALARM: {exc}", file=sys.stderr)
+        return 1
     except ExportError as exc:
         print(f"blastwall: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.output}: {count} entries of {args.incident_id}")
+    print(
+        f"wrote {args.output}: {done.entries} entries of {args.incident_id}, "
+        f"{done.checkpoints} signed checkpoints, {done.timestamps} timestamped"
+    )
+    if done.unsigned:
+        print(
+            f"note: {done.unsigned} newer entries are not signed yet and are not in this bundle",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _public_key(args: argparse.Namespace) -> int:
+    """The PEM on stdout (so ``> public-key.pem`` gives a clean file), the
+    fingerprint on stderr, for comparing out of band with what verify prints."""
+    from bot.evidence.signing import SigningKeyError, fingerprint, load_signing_key, public_key_pem
+
+    try:
+        key = load_signing_key(load_settings().signing_key_path())
+    except SigningKeyError as exc:
+        print(f"blastwall: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(public_key_pem(key).decode("ascii"))
+    print(f"fingerprint {fingerprint(key.public_key())}", file=sys.stderr)
     return 0
 
 
@@ -252,6 +300,9 @@ def _audit_parsers(ev: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     verify.add_argument("--witness-key", type=Path, action="append", default=[], help=witness)
     verify.add_argument("--witness-log", type=Path, help="lines copied from the incident's channel")
+    verify.add_argument(
+        "--tsa-cert", type=Path, help="the TSA root certificate its timestamps must chain to"
+    )
     verify.set_defaults(run=run_verify)
     prove = ev.add_parser("prove", help="write a C2SP tlog-proof for one entry")
     prove.add_argument("bundle", type=Path)

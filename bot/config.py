@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     timer_interval: float = Field(
         default=1.0, gt=0, le=60, validation_alias=AliasChoices("BLASTWALL_TIMER_INTERVAL")
     )
+    # evidence anchoring (issue 9): who signs, who timestamps, how often to catch up
+    origin: str | None = _env("BLASTWALL_ORIGIN")
+    tsa_url: str | None = _env("BLASTWALL_TSA_URL")
+    anchor_interval: float = Field(
+        default=5.0, gt=0, le=3600, validation_alias=AliasChoices("BLASTWALL_ANCHOR_INTERVAL")
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -88,6 +94,28 @@ class Settings(BaseSettings):
                 "accept Slack requests it cannot verify"
             )
         return self
+
+    @model_validator(mode="after")
+    def _origin_is_one_line(self) -> Settings:
+        origin = self.origin
+        if origin is not None and (not origin or any(c.isspace() for c in origin)):
+            raise ValueError("BLASTWALL_ORIGIN must be one word without spaces")
+        return self
+
+    def deployment_origin(self) -> str:
+        """The checkpoint origin: BLASTWALL_ORIGIN, else BLASTWALL_PUBLIC_URL without its
+        scheme, else ``blastwall.invalid`` (fine on one machine; any deployment whose
+        evidence leaves it should name a domain it owns)."""
+        from bot.evidence.notes import DEFAULT_ORIGIN, origin_from_url
+
+        if self.origin:
+            return self.origin
+        if self.public_url:
+            try:
+                return origin_from_url(self.public_url)
+            except ValueError as exc:
+                raise ConfigError(f"BLASTWALL_PUBLIC_URL: {exc}; set BLASTWALL_ORIGIN") from exc
+        return DEFAULT_ORIGIN
 
     @property
     def slack_enabled(self) -> bool:

@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.checkpoints import REFUSALS
 from bot.clock import ClockReport
 
 RETRY_AFTER_S = 5
@@ -68,6 +69,7 @@ def health_router(
     async def metrics() -> Response:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_Snapshot(await probe.counts()))
+        registry.register(REFUSALS)  # checkpoints refused over a rewritten ledger
         return Response(generate_latest(registry), media_type="text/plain; version=0.0.4")
 
     return router

@@ -101,6 +101,10 @@ class CheckpointSigner(Protocol):
         """Return a signed note over (incident, size, root hash)."""
         ...
 
+    def verify(self, note: str) -> tuple[int, bytes]:
+        """(size, root hash) of a note this signer signed; raises if it did not sign it."""
+        ...
+
 
 class IncidentStore(Protocol):
     async def next_number(self, day: str) -> int:

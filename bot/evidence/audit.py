@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.evidence.archive import Refused
@@ -31,10 +32,11 @@ def run_verify(args: argparse.Namespace) -> int:
         key = _key(args.key)
         witnesses = _witnesses(args.witness_key)
         log = _read(args.witness_log).decode("utf-8", "replace") if args.witness_log else None
+        tsa = _tsa_cert(args.tsa_cert)
     except BadRequest as exc:
         return _bad_request(exc)
     verdict = verify_bundle(
-        args.bundle, key, prior=args.prior, witness_keys=witnesses, witness_log=log
+        args.bundle, key, prior=args.prior, witness_keys=witnesses, witness_log=log, tsa_cert=tsa
     )
     if not verdict.ok:
         print(f"NOT VERIFIED: {verdict.reason}", file=sys.stderr)
@@ -106,6 +108,17 @@ def _key(path: Path | None) -> Ed25519PublicKey | None:
         return load_public_key(_read(path))
     except SigningKeyError as exc:
         raise BadRequest(f"cannot use the key {path}: {exc}") from exc
+
+
+def _tsa_cert(path: Path | None) -> x509.Certificate | None:
+    from bot.evidence.timestamps import TimestampError, load_certificate
+
+    if path is None:
+        return None
+    try:
+        return load_certificate(_read(path))
+    except TimestampError as exc:
+        raise BadRequest(f"cannot use the TSA certificate {path}: {exc}") from exc
 
 
 def _witnesses(paths: list[Path]) -> list[WitnessKey]:

@@ -1,25 +1,148 @@
-"""Exporting one incident's evidence as a bundle an auditor verifies offline."""
+"""Exporting one incident's evidence as a bundle an auditor verifies offline.
+
+Export only reads. It never creates a database or a key, never migrates and
+never signs: an export run in the wrong directory, or with the wrong key, must
+fail rather than append a checkpoint signed by a stranger to the real ledger.
+The bundle holds the entries the last signed checkpoint covers (the running
+service signs new entries within ``BLASTWALL_ANCHOR_INTERVAL``), each
+checkpoint's RFC 3161 token where one was obtained, and the public key.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.checkpoints import checkpoint
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.engine import make_url
+
+from bot.checkpoints import HistoryRewritten, check_history, raise_alarm, sign_checkpoint
 from bot.config import Settings
 from bot.core.ports import CheckpointSigner, UnitOfWork
-from bot.evidence.bundle import write_bundle
-from bot.evidence.notes import NoteSigner
+from bot.evidence.bundle import TIMESTAMP_DIR, write_bundle
+from bot.evidence.notes import verify_checkpoint
 from bot.evidence.report import render_report
-from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
+from bot.evidence.signing import (
+    SigningKeyError,
+    load_signing_key,
+    public_key_pem,
+    redaction_key,
+)
 from bot.secrets import build_redactor
 from bot.storage.database import default_database_url
-from bot.storage.migrate import upgrade
-from bot.storage.unit_of_work import Database
+from bot.storage.migrate import MIGRATIONS, current_revision
+from bot.storage.unit_of_work import Database, SqlUnitOfWork
 
 
 class ExportError(Exception):
-    pass
+    """The export cannot start: no database, no key, no such incident, nothing signed."""
+
+
+class ExportRefused(ExportError):
+    """The stored ledger no longer matches what was signed: nothing is exported."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    entries: int
+    checkpoints: int
+    timestamps: int
+    unsigned: int  # entries newer than the last signed checkpoint, left out
+
+
+class _KeyVerifier:
+    def __init__(self, key: Ed25519PublicKey) -> None:
+        self._key = key
+
+    def verify(self, note: str) -> tuple[int, bytes]:
+        checkpoint = verify_checkpoint(note, self._key)
+        return checkpoint.size, checkpoint.root_hash
+
+
+async def export_incident(settings: Settings, incident_id: str, output: Path) -> Exported:
+    """The CLI's export: opens the configured database and key, read-only."""
+    try:
+        key = load_signing_key(settings.signing_key_path())
+    except SigningKeyError as exc:
+        raise ExportError(str(exc)) from exc
+    url = settings.database_url or default_database_url()
+    await _require_database(url)
+    database = Database(url, redact=build_redactor(redaction_key(key)).redact_body)
+    try:
+        async with database.uow() as uow:
+            return await _export(uow, key, incident_id, output)
+    finally:
+        await database.dispose()
+
+
+async def _require_database(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:" or not await asyncio.to_thread(Path(path).is_file):
+            raise ExportError(f"no database at {path} (set BLASTWALL_DATABASE_URL)")
+    try:
+        revision = await current_revision(url)
+    except Exception as exc:
+        raise ExportError(f"cannot read the database: {type(exc).__name__}: {exc}") from exc
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if revision is None:
+        raise ExportError("the database holds no Blastwall tables")
+    if revision != head:
+        raise ExportError(f"the database is at revision {revision}; run: blastwall db upgrade")
+
+
+async def _export(
+    uow: SqlUnitOfWork, key: Ed25519PrivateKey, incident_id: str, output: Path
+) -> Exported:
+    if await uow.incidents.get(incident_id) is None:
+        raise ExportError(f"no incident {incident_id} in this database")
+    lines = list(await uow.incidents.evidence_lines(incident_id))
+    signed = list(await uow.incidents.checkpoints(incident_id))
+    if not signed:
+        raise ExportError(f"{incident_id} has no signed checkpoint yet; the service signs one soon")
+    try:
+        check_history(_KeyVerifier(key.public_key()), incident_id, lines, signed)
+    except HistoryRewritten as exc:
+        raise_alarm(exc)
+        raise ExportRefused(str(exc)) from exc
+    return await _write(uow, public_key_pem(key), incident_id, lines, signed, output)
+
+
+async def _write(
+    uow: UnitOfWork,
+    pem: bytes,
+    incident_id: str,
+    lines: list[bytes],
+    signed: list[tuple[int, str]],
+    output: Path,
+) -> Exported:
+    size = signed[-1][0]
+    covered = lines[:size]
+    tokens = await _tokens(uow, incident_id, [s for s, _ in signed])
+    report = render_report(incident_id, covered)
+    members = {f"{TIMESTAMP_DIR}{i:06d}.tsr": token for i, token in tokens.items()}
+    notes = [n for _, n in signed]
+    write_bundle(output, incident_id, covered, notes, pem, report, extra_files=members)
+    return Exported(len(covered), len(signed), len(tokens), len(lines) - size)
+
+
+async def _tokens(uow: UnitOfWork, incident_id: str, sizes: list[int]) -> dict[int, bytes]:
+    """Checkpoint index (from 1) -> the first RFC 3161 token obtained for it."""
+    anchors = getattr(uow, "anchors", None)  # the SQL unit of work keeps anchors
+    if anchors is None:
+        return {}
+    by_size: dict[int, bytes] = {}
+    for anchor in await anchors.of(incident_id):
+        if anchor.kind == "rfc3161" and anchor.token is not None:
+            by_size.setdefault(anchor.size, anchor.token)
+    return {i: by_size[s] for i, s in enumerate(sizes, start=1) if s in by_size}
 
 
 async def write_incident_bundle(
@@ -28,28 +151,18 @@ async def write_incident_bundle(
     public_pem: bytes,
     incident_id: str,
     output: Path,
-) -> int:
-    """Write the bundle; signs a fresh checkpoint first when entries were added since."""
+) -> Exported:
+    """The running service's export (the console): it holds the key, so it signs a
+    fresh checkpoint first, after the same check that the ledger was not rewritten."""
     async with uow_factory() as uow:
         if await uow.incidents.get(incident_id, for_update=True) is None:
             raise ExportError(f"no incident {incident_id} in this database")
-        await checkpoint(uow.incidents, signer, incident_id)
+        try:
+            await sign_checkpoint(uow.incidents, signer, incident_id)
+        except HistoryRewritten as exc:
+            raise_alarm(exc)
+            raise ExportRefused(str(exc)) from exc
         lines = list(await uow.incidents.evidence_lines(incident_id))
-        notes = [note for _, note in await uow.incidents.checkpoints(incident_id)]
+        signed = list(await uow.incidents.checkpoints(incident_id))
         await uow.commit()
-    write_bundle(output, incident_id, lines, notes, public_pem, render_report(incident_id, lines))
-    return len(lines)
-
-
-async def export_incident(settings: Settings, incident_id: str, output: Path) -> int:
-    """The CLI's export: opens the configured database itself."""
-    key = load_or_create_signing_key(settings.signing_key_path())
-    url = settings.database_url or default_database_url()
-    await upgrade(url)
-    database = Database(url, redact=build_redactor(redaction_key(key)).redact_body)
-    try:
-        return await write_incident_bundle(
-            database.uow, NoteSigner(key), public_key_pem(key), incident_id, output
-        )
-    finally:
-        await database.dispose()
+        return await _write(uow, public_pem, incident_id, lines, signed, output)

@@ -116,6 +116,12 @@ class NoteSigner:
         blob = key_id(origin, self._key.public_key()) + self._key.sign(body.encode())
         return f"{body}\n{_DASH} {origin} {base64.b64encode(blob).decode()}\n"
 
+    def verify(self, note: str) -> tuple[int, bytes]:
+        """(size, root) of a note this key signed, under whatever origin was configured
+        then (a changed BLASTWALL_ORIGIN is no rewrite); CheckpointError otherwise."""
+        checkpoint = verify_checkpoint(note, self._key.public_key())
+        return checkpoint.size, checkpoint.root_hash
+
 
 def verify_checkpoint(note: str, public_key: Ed25519PublicKey) -> Checkpoint:
     """The checkpoint, if the log key (name == origin) signed it; other signatures are ignored."""

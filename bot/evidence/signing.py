@@ -17,12 +17,19 @@ class SigningKeyError(Exception):
 
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
-    """Load the key, or create it with mode 0600 on first start.
+    """Load the key, or create it with mode 0600 on first start (of ``serve`` only)."""
+    if not path.exists():
+        return _create(path)
+    return load_signing_key(path)
+
+
+def load_signing_key(path: Path) -> Ed25519PrivateKey:
+    """Load an existing key; never creates one (export and public-key only read).
 
     A key that others can read is refused: whoever reads it can forge checkpoints.
     """
     if not path.exists():
-        return _create(path)
+        raise SigningKeyError(f"no signing key at {path} (set BLASTWALL_SIGNING_KEY)")
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise SigningKeyError(

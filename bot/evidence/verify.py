@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.evidence.anchors import check_cosignatures, check_prior, check_witness_log
 from bot.evidence.archive import Refused
 from bot.evidence.contents import Bundle, Tampered, open_bundle
 from bot.evidence.signing import fingerprint
+from bot.evidence.timestamps import check_timestamps
 from bot.evidence.witnesses import WitnessKey
 
 __all__ = ["Refused", "Tampered", "Verdict", "verify_bundle"]
@@ -42,11 +44,13 @@ def verify_bundle(
     prior: Path | None = None,
     witness_keys: Sequence[WitnessKey] = (),
     witness_log: str | None = None,
+    tsa_cert: x509.Certificate | None = None,
 ) -> Verdict:
     """Intact or not, with the reason; never raises for anything a bundle holds."""
     try:
         bundle = open_bundle(path, public_key)
         findings = _anchors(bundle, public_key, prior, witness_keys, witness_log)
+        findings.append(check_timestamps(bundle, tsa_cert))
     except Refused as exc:
         return Verdict(False, str(exc))
     embedded = fingerprint(bundle.embedded_key)

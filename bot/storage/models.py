@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -105,7 +106,7 @@ class ActionRequestRow(Base):
     undo_of: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    # The lease of a call in flight (migration 0006_call_leases): its holder renews
+    # The lease of a call in flight (migration 0005_call_leases): its holder renews
     # it while the connector call runs; the reconciler waits until it lapses.
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
@@ -214,3 +215,23 @@ class RequestReplayRow(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AnchorRow(Base):
+    """What vouches for a checkpoint from outside Blastwall, insert-only like the ledger.
+
+    ``rfc3161``: a TSA's token over the note; ``tsa_gap``: a timestamp that could
+    not be had (the TSA was down), retried later; ``witness``: the checkpoint's
+    origin, size and root were posted into the incident's channel.
+    """
+
+    __tablename__ = "checkpoint_anchors"
+    __table_args__ = (Index("ix_checkpoint_anchors_incident", "incident_id", "size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    size: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]

@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.anchors import SqlAnchors
 from bot.storage.database import make_engine, session_factory
 from bot.storage.incidents import Redact, SqlIncidentStore
 from bot.storage.models import ActionRequestRow, IncidentRow
@@ -19,6 +20,7 @@ class SqlUnitOfWork:
     incidents: SqlIncidentStore
     timers: SqlTimerStore
     outbox: SqlOutbox
+    anchors: SqlAnchors
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], redact: Redact) -> None:
         self._sessions = sessions
@@ -31,6 +33,7 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentStore(self._session, self._redact)
         self.timers = SqlTimerStore(self._session)
         self.outbox = SqlOutbox(self._session)
+        self.anchors = SqlAnchors(self._session)
         return self
 
     async def __aexit__(

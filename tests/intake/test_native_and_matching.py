@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.secrets import build_redactor
 from bot.evidence.signing import load_or_create_signing_key, redaction_key
+from bot.secrets import build_redactor
 from tests.intake.conftest import Intake, payload
 
 pytestmark = pytest.mark.db

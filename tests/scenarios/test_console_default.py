@@ -103,7 +103,8 @@ def test_evidence_commands_fail_clearly(tmp_path: Path) -> None:
         "b.zip",
         BLASTWALL_DATABASE_URL=db,
     )
-    assert missing.returncode == 2 and "no incident INC-20261122-0042" in missing.stderr
+    assert missing.returncode == 2 and "no signing key" in missing.stderr
+    assert not (tmp_path / "x.db").exists()  # export only reads: it created nothing
     (tmp_path / "junk.zip").write_bytes(b"junk")
     junk = _cli(tmp_path, "evidence", "verify", "junk.zip")
     assert junk.returncode == 1 and "NOT VERIFIED" in junk.stderr

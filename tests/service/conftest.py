@@ -23,6 +23,10 @@ class FakeSigner:
     def sign(self, incident_id: str, size: int, root_hash: bytes) -> str:
         return f"{incident_id} {size} {root_hash.hex()}"
 
+    def verify(self, note: str) -> tuple[int, bytes]:
+        _, size, root = note.split(" ")
+        return int(size), bytes.fromhex(root)
+
 
 PLAYBOOK = Playbook(
     name="leaked-key",

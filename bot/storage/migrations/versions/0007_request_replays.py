@@ -1,7 +1,7 @@
 """Signed requests already taken, so a replay is refused on every replica.
 
 Revision ID: 0007_request_replays
-Revises: 0004
+Revises: 0006_console_sessions
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from bot.storage.models import UTCDateTime
 
 revision = "0007_request_replays"
-down_revision = "0008_console_sessions"
+down_revision = "0006_console_sessions"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 
 A used link stays used and a logout holds across restarts and replicas.
 
-Revision ID: 0008_console_sessions
-Revises: 0004
+Revision ID: 0006_console_sessions
+Revises: 0005_call_leases
 Create Date: 2026-12-01
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from bot.storage.models import UTCDateTime
 
-revision = "0008_console_sessions"
-down_revision = "0006_call_leases"
+revision = "0006_console_sessions"
+down_revision = "0005_call_leases"
 branch_labels = None
 depends_on = None
 

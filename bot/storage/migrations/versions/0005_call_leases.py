@@ -1,6 +1,6 @@
 """Leases on calls in flight: the reconciler settles only intents whose lease lapsed.
 
-Revision ID: 0006_call_leases
+Revision ID: 0005_call_leases
 Revises: 0004
 Create Date: 2026-12-01
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from bot.storage.models import UTCDateTime
 
-revision = "0006_call_leases"
+revision = "0005_call_leases"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
