@@ -110,6 +110,16 @@ class Blastwall:
             timeout=120,
         )
 
+    def export(self, incident_id: str, out: Path) -> subprocess.CompletedProcess[str]:
+        """``evidence export`` once the service has signed a checkpoint (export only
+        reads; the anchoring pass signs within its interval). Bounded: 30 s."""
+        deadline = time.monotonic() + 30
+        while True:
+            done = self.cli("evidence", "export", incident_id, "-o", str(out))
+            if "no signed checkpoint yet" not in done.stderr or time.monotonic() > deadline:
+                return done
+            time.sleep(0.2)
+
     def aws_key(self, user: str) -> str:
         self.iam.create_user(UserName=user)
         return str(self.iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"])

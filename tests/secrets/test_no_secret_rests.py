@@ -162,7 +162,7 @@ def _exported(blastwall: Blastwall, incidents: list[str], tmp_path: Path) -> lis
     leaks = []
     for incident in incidents:
         out = tmp_path / f"{incident}.zip"
-        done = blastwall.cli("evidence", "export", incident, "-o", str(out))
+        done = blastwall.export(incident, out)
         assert done.returncode == 0, done.stderr
         with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as bundle:
             for name in bundle.namelist():
@@ -215,9 +215,9 @@ async def test_no_seeded_secret_rests_anywhere(
     )
 
     leaks = _database_files(sqlite_file)
+    leaks += _exported(blastwall, incidents, tmp_path)  # while the service signs
     blastwall.stop()
     leaks += _database_files(sqlite_file)
-    leaks += _exported(blastwall, incidents, tmp_path)
     leaks += _leaks("log", blastwall.log.read_bytes())
     leaks += _leaks("slack", _slack_saw(slack))
     assert leaks == []
