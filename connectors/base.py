@@ -64,6 +64,21 @@ class Action(Protocol[Client]):
         ...
 
 
+class Irreversible:
+    """For actions nothing can undo: restore refuses, saying what to do instead."""
+
+    instead: str
+
+    async def restore(
+        self,
+        client: object,
+        target: AffectedIdentity,
+        params: dict[str, str],
+        snapshot: dict[str, object],
+    ) -> dict[str, object]:
+        raise ConnectorFailure("irreversible", self.instead)
+
+
 C = TypeVar("C")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.identities import AffectedIdentity
 from connectors.aws_iam.calls import IamCalls
 from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY, DELETE_ACCESS_KEY
-from connectors.base import ConnectorFailure, State
+from connectors.base import ConnectorFailure, Irreversible, State
 
 REENABLE_UNSAFE = (
     "re-enabling a leaked key hands access back to whoever holds it: rotate instead "
@@ -66,8 +66,9 @@ class DeactivateKey:
         return {"user": user, "status": "Active"}
 
 
-class DeleteKey:
+class DeleteKey(Irreversible):
     spec = DELETE_ACCESS_KEY
+    instead = "a deleted access key cannot be brought back; issue a new one to the workload"
 
     async def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
         """A key IAM no longer knows counts as deleted: "already in that state"."""
@@ -90,15 +91,3 @@ class DeleteKey:
             f"access key {target.external_id}",
         )
         return {"user": user, "exists": False}
-
-    async def restore(
-        self,
-        iam: IamCalls,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ConnectorFailure(
-            "irreversible",
-            "a deleted access key cannot be brought back; issue a new one to the workload",
-        )

@@ -13,7 +13,7 @@ from connectors.aws_iam.specs import (
     QUARANTINE_PRINCIPAL,
     REMOVE_CONSOLE_LOGIN,
 )
-from connectors.base import ConnectorFailure, State
+from connectors.base import ConnectorFailure, Irreversible, State
 
 
 class Quarantine:
@@ -56,8 +56,11 @@ class Quarantine:
         return {"principal_type": kind, "name": name, "quarantine_policy": prior}
 
 
-class RemoveConsoleLogin:
+class RemoveConsoleLogin(Irreversible):
     spec = REMOVE_CONSOLE_LOGIN
+    instead = (
+        "the console password is gone; the owner sets a new one through your identity provider"
+    )
 
     async def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
         _, name = await iam.principal(target)
@@ -73,18 +76,6 @@ class RemoveConsoleLogin:
         name = str(state.before["user"])
         await iam.call(lambda c: c.delete_login_profile(UserName=name), f"user {name}")
         return {"user": name, "console_login": False}
-
-    async def restore(
-        self,
-        iam: IamCalls,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ConnectorFailure(
-            "irreversible",
-            "the console password is gone; the owner sets a new one through your identity provider",
-        )
 
 
 def _deny_trust() -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.core.identities import AffectedIdentity
-from connectors.base import ConnectorFailure, State
+from connectors.base import ConnectorFailure, Irreversible, State
 from connectors.github.client import GitHubClient
 from connectors.github.specs import (
     REVOKE_CREDENTIAL,
@@ -16,11 +16,12 @@ from connectors.github.specs import (
 from connectors.http_errors import refuse
 
 
-class RevokeCredential:
+class RevokeCredential(Irreversible):
     """GitHub's credential revocation API. The token itself is the only handle on it,
     so the identity carries it sealed; the read-back is whether it still authenticates."""
 
     spec = REVOKE_CREDENTIAL
+    instead = "a revoked token cannot be brought back; its owner issues a new one"
 
     def __init__(self, unseal: Callable[[str], str]) -> None:
         self._unseal = unseal
@@ -54,17 +55,6 @@ class RevokeCredential:
             json={"credentials": [self._token(target)]},
         )
         return {"revocation": "accepted"}
-
-    async def restore(
-        self,
-        gh: GitHubClient,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ConnectorFailure(
-            "irreversible", "a revoked token cannot be brought back; its owner issues a new one"
-        )
 
 
 class SuspendInstallation:
@@ -109,8 +99,9 @@ class SuspendInstallation:
         return {"suspended": False}
 
 
-class RevokePatOrgAccess:
+class RevokePatOrgAccess(Irreversible):
     spec = REVOKE_PAT_ORG_ACCESS
+    instead = "revoked organisation access is re-requested by the token's owner and re-approved"
 
     def _org(self, target: AffectedIdentity) -> str:
         org = target.attribute("org")
@@ -146,15 +137,3 @@ class RevokePatOrgAccess:
             json={"action": "revoke"},
         )
         return {"org": org, "org_access": False}
-
-    async def restore(
-        self,
-        gh: GitHubClient,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ConnectorFailure(
-            "irreversible",
-            "revoked organisation access is re-requested by the token's owner and re-approved",
-        )

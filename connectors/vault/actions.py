@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from bot.core.identities import AffectedIdentity
-from connectors.base import ConnectorFailure, State
+from connectors.base import ConnectorFailure, Irreversible, State
 from connectors.vault.client import VaultClient, data
 from connectors.vault.specs import DESTROY_SECRET_ID, DISABLE_ENTITY, REVOKE_LEASES, REVOKE_TOKEN
 
 GONE = "a revoked credential cannot be brought back; issue a new one to the workload"
 
 
-class RevokeToken:
+class RevokeToken(Irreversible):
     spec = REVOKE_TOKEN
+    instead = GONE
 
     async def read(
         self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str]
@@ -45,18 +46,10 @@ class RevokeToken:
         )
         return {"live": False}
 
-    async def restore(
-        self,
-        vault: VaultClient,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ConnectorFailure("irreversible", GONE)
 
-
-class RevokeLeases:
+class RevokeLeases(Irreversible):
     spec = REVOKE_LEASES
+    instead = GONE
 
     def _prefix(self, target: AffectedIdentity) -> str:
         if target.attribute("vault_object") not in (None, "lease_prefix"):
@@ -84,15 +77,6 @@ class RevokeLeases:
         prefix = self._prefix(target)
         await vault.call("PUT", f"sys/leases/revoke-prefix/{prefix}", "lease prefix")
         return {"prefix": prefix, "leases": 0}
-
-    async def restore(
-        self,
-        vault: VaultClient,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ConnectorFailure("irreversible", GONE)
 
 
 class DisableEntity:
@@ -160,8 +144,9 @@ class DisableEntity:
         return live
 
 
-class DestroySecretId:
+class DestroySecretId(Irreversible):
     spec = DESTROY_SECRET_ID
+    instead = GONE
 
     def _role(self, target: AffectedIdentity) -> str:
         role = target.attribute("role")
@@ -195,12 +180,3 @@ class DestroySecretId:
             json={"secret_id_accessor": target.external_id},
         )
         return {"role": role, "exists": False}
-
-    async def restore(
-        self,
-        vault: VaultClient,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ConnectorFailure("irreversible", GONE)
