@@ -54,10 +54,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
 from bot.web import health_router
-from connectors.aws_iam.connector import AwsIamConnector
-from connectors.catalogue import all_specs
-from connectors.github.connector import GitHubConnector
-from connectors.vault.connector import VaultConnector
+from connectors import registry
 
 log = logging.getLogger(__name__)
 CONSOLE_STATIC = Path(__file__).parent / "adapters" / "console" / "static"
@@ -80,7 +77,7 @@ class Wired:
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
     """Wire every port. Raises on an invalid playbook or an unusable signing key."""
     env = os.environ if environ is None else environ
-    catalogue = all_specs()
+    catalogue = registry.catalogue()
     playbooks = load_playbooks(settings.playbooks_dir(), catalogue)
     key = load_or_create_signing_key(settings.signing_key_path())
     redactor = build_redactor(redaction_key(key))
@@ -89,13 +86,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
     if settings.slack_enabled:
         notifiers["slack"] = _slack_notifier(settings)
-    connectors: dict[str, Connector] = {"aws_iam": AwsIamConnector.from_env(env)}
-    vault = VaultConnector.from_env(env)
-    if vault is not None:
-        connectors["vault"] = vault
-    github = GitHubConnector.from_env(env, sealer)
-    if github is not None:
-        connectors["github"] = github
+    connectors: dict[str, Connector] = registry.build_connectors(env, sealer.unseal)
     services = Services(
         uow=database.uow,
         clock=SystemClock(),

@@ -207,10 +207,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from bot.playbooks.loader import validate_directory
-    from connectors.catalogue import all_specs
+    from connectors.registry import catalogue
 
     directory = args.directory or load_settings().playbooks_dir()
-    problems = validate_directory(directory, all_specs())
+    problems = validate_directory(directory, catalogue())
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
