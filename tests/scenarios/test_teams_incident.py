@@ -1,0 +1,265 @@
+"""One whole incident in Microsoft Teams, through /api/messages and /alerts.
+
+Blastwall runs as ``blastwall serve`` in a subprocess with Teams configured (and
+no Slack). The Teams stand-in plays OpenID metadata, JWKS, the token endpoint,
+the Bot Connector and Graph; every inbound activity carries a bearer JWT minted
+with the stand-in's key, so botframework-connector's real validation runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.servers import ServedApp, free_port
+from tests.fakes.teams_driver import TeamsDriver
+from tests.fakes.teams_service import (
+    APP_ID,
+    ISSUER,
+    OTHER_KID,
+    TEAM_ID,
+    TENANT_ID,
+    Member,
+    TeamsStandIn,
+)
+from tests.scenarios.harness import Blastwall, base_env, eventually
+
+pytestmark = pytest.mark.db
+
+IC_AAD = "0c5e6f1a-1111-4c1d-9f00-00000000c0de"
+IAM_AAD = "0c5e6f1a-2222-4c1d-9f00-0000000001a3"
+OUTSIDER_AAD = "0c5e6f1a-3333-4c1d-9f00-0000000000b5"
+MANAGER_AAD = "0c5e6f1a-4444-4c1d-9f00-000000000a99"
+
+PLAYBOOK = f"""\
+name: teams-leaked-key
+title: Leaked cloud access key
+trigger:
+  sources: [github-secret-scanning]
+  manual: true
+  identity:
+    systems: [aws]
+    kinds: [access_key]
+default_severity: SEV2
+commander:
+  user: "teams:{IC_AAD}"
+rights:
+  nhi.credential-lifecycle: ["teams:{IAM_AAD}"]
+  approve: ["teams:{MANAGER_AAD}"]
+  audit: ["teams:{IC_AAD}"]
+actions:
+  - action: aws.iam.deactivate_access_key
+    label: Deactivate key
+    approval:
+      approvers: 1
+      ttl_minutes: 30
+"""
+
+
+@pytest.fixture
+def teams() -> Iterator[TeamsStandIn]:
+    stand_in = TeamsStandIn()
+    with ServedApp(stand_in.app) as served:
+        stand_in.url = served.url
+        yield stand_in
+
+
+@pytest.fixture
+def blastwall(
+    tmp_path: Path, teams: TeamsStandIn, moto_endpoint: str, iam_admin: Any, database_url: str
+) -> Iterator[Blastwall]:
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    (playbooks / "leaked.yaml").write_text(PLAYBOOK)
+    env = base_env(
+        BLASTWALL_DATABASE_URL=database_url,
+        BLASTWALL_PLAYBOOKS=str(playbooks),
+        BLASTWALL_INTAKE_TOKEN="intake-token-for-tests",
+        BLASTWALL_SIGNING_KEY=str(tmp_path / "signing.pem"),
+        BLASTWALL_AWS_ENDPOINT_URL=moto_endpoint,
+        BLASTWALL_AWS_ACCESS_KEY_ID="testing",
+        BLASTWALL_AWS_SECRET_ACCESS_KEY="testing",
+        BLASTWALL_AWS_RATE_PER_S="100",
+        TEAMS_APP_ID=APP_ID,
+        TEAMS_APP_PASSWORD="teams-client-secret-for-tests",
+        TEAMS_TENANT_ID=TENANT_ID,
+        TEAMS_TEAM_ID=TEAM_ID,
+        BLASTWALL_TEAMS_OPENID_METADATA_URL=f"{teams.url}/openid/.well-known/openidconfiguration",
+        BLASTWALL_TEAMS_TOKEN_ISSUER=ISSUER,
+        BLASTWALL_TEAMS_LOGIN_URL=f"{teams.url}/login",
+        BLASTWALL_GRAPH_URL=f"{teams.url}/graph",
+    )
+    service = Blastwall(
+        workdir=tmp_path,
+        env=env,
+        url=f"http://127.0.0.1:{free_port()}",
+        iam=iam_admin,
+        slack_secret="",
+        intake_token="intake-token-for-tests",
+        database_url=database_url,
+    )
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def _alert(key_id: str) -> dict[str, object]:
+    return {
+        "source": "github-secret-scanning",
+        "severity": "SEV2",
+        "summary": "AWS key pushed <at>Everyone</at> <b>bold</b>",
+        "identity": {"system": "aws", "kind": "access_key", "id": key_id},
+    }
+
+
+def _posted_to(teams: TeamsStandIn, channel: str) -> list[dict[str, Any]]:
+    return [
+        r.body["activity"]
+        for r in teams.calls("POST", "/connector/v3/conversations")
+        if r.path == "/connector/v3/conversations"
+        and r.body.get("channelData", {}).get("channel", {}).get("id") == channel
+    ]
+
+
+def _card_action(activity: dict[str, Any], verb: str) -> dict[str, Any] | None:
+    for attachment in activity.get("attachments", []):
+        for block in attachment["content"]["body"]:
+            for action in block.get("actions", []):
+                if action["verb"] == verb:
+                    return dict(action["data"])
+    return None
+
+
+def _in_chat(teams: TeamsStandIn, member: Member) -> list[dict[str, Any]]:
+    path = f"/connector/v3/conversations/a:chat-{member.aad}/activities"
+    return [r.body for r in teams.calls("POST", path)]
+
+
+async def test_teams_incident_from_alert_to_verified_evidence(
+    blastwall: Blastwall, teams: TeamsStandIn, tmp_path: Path
+) -> None:
+    ic = teams.add_member(IC_AAD, "Ida Commander")
+    iam = teams.add_member(IAM_AAD, "Ian Iam")
+    outsider = teams.add_member(OUTSIDER_AAD, "Otto Outsider")
+    manager = teams.add_member(MANAGER_AAD, "Mia Manager")
+    driver = TeamsDriver(blastwall.url, teams)
+
+    await _forged_tokens_get_401(driver, teams, ic)
+    assert (await driver.post(driver.installed(ic))).status_code == 201
+    assert (await driver.post(driver.said(driver.personal("message", manager), "hi"))).status_code
+    await eventually(lambda: _in_chat(teams, manager))  # the usage reply: the chat is known
+
+    key_id = blastwall.aws_key("ci-deployer")
+    async with httpx.AsyncClient(base_url=blastwall.url, timeout=10) as web:
+        accepted = await web.post("/alerts", json=_alert(key_id), headers=blastwall.bearer)
+    assert accepted.status_code == 202, accepted.text
+    incident_id = accepted.json()["incident"]
+
+    created = await eventually(teams.channels)
+    assert created[0].body["displayName"] == f"Incident {incident_id}"
+    assert len(created[0].body["displayName"]) <= 50
+    assert created[0].body["membershipType"] == "private"
+    members = json.dumps(created[0].body["members"])
+    assert IC_AAD in members and IAM_AAD in members and '"owner"' in members
+    channel = await eventually(
+        lambda: (
+            [r for r in teams.calls("POST", "/graph/") if r.path.endswith("/channels")]
+            and _channel_id(blastwall, incident_id)
+        )
+    )
+    card = await eventually(
+        lambda: next((a for a in _posted_to(teams, channel) if a.get("attachments")), None)
+    )
+    named = next(a for a in _posted_to(teams, channel) if "commander" in a.get("text", ""))
+    assert "<at>Ida Commander</at>" in named["text"]
+    assert named["entities"][0]["mentioned"]["id"] == IC_AAD
+    everything = json.dumps([r.body for r in teams.received if r.body])
+    assert "<at>Everyone</at>" not in everything and "<b>bold" not in everything
+
+    button = _card_action(card, "bw.action")
+    assert button is not None
+    where = driver.in_team("invoke", outsider, channel=channel)
+    refused = await driver.post(driver.clicked(where, "bw.action", button))
+    assert refused.status_code == 200
+    assert "nhi.credential-lifecycle" in json.dumps(refused.json()["value"])
+    assert blastwall.key_status(key_id) == "Active"
+
+    click = driver.clicked(driver.in_team("invoke", iam, channel=channel), "bw.action", button)
+    first = await driver.post(click)
+    again = await driver.post(click)  # a retried invoke
+    assert first.status_code == again.status_code == 200
+    assert "approval" in json.dumps(first.json()["value"])
+    assert "already requested" in json.dumps(again.json()["value"])
+    assert blastwall.key_status(key_id) == "Active"
+
+    asked = await eventually(
+        lambda: next((a for a in _in_chat(teams, manager) if _card_action(a, "bw.prompt")), None)
+    )
+    approve = _card_action(asked, "bw.prompt")
+    assert approve is not None and approve["k"] == "approve" and approve["h"]
+    decided = driver.clicked(
+        driver.personal("invoke", manager),
+        "bw.prompt",
+        {**approve, "reason": "Key is in a public repo; customer impact accepted"},
+    )
+    answer = await driver.post(decided)
+    assert answer.status_code == 200, answer.text
+    await eventually(lambda: blastwall.key_status(key_id) == "Inactive" or None)
+
+    whats = await eventually(lambda: blastwall.evidence_whats(incident_id, "action succeeded"))
+    assert whats.count("action succeeded") == 1
+    assert whats.count("authorization denied") == 1
+    entries = await blastwall.evidence(incident_id)
+    granted = next(e for e in entries if e["what"] == "approval granted")
+    assert granted["who"]["user_id"] == MANAGER_AAD and "public repo" in granted["why"]
+    assert approve["h"] in json.dumps(granted)  # the justification is bound to the plan hash
+
+    bundle = tmp_path / "bundle.zip"
+    exported = blastwall.cli("evidence", "export", incident_id, "-o", str(bundle))
+    assert exported.returncode == 0, exported.stderr
+    verified = blastwall.cli("evidence", "verify", str(bundle), "--key", blastwall.public_key)
+    assert verified.returncode == 0, verified.stderr
+
+
+async def test_a_message_declares_an_incident(blastwall: Blastwall, teams: TeamsStandIn) -> None:
+    ic = teams.add_member(IC_AAD, "Ida Commander")
+    driver = TeamsDriver(blastwall.url, teams)
+    said = driver.said(driver.in_team("message", ic), "incident open Token <at>All</at> leak")
+    assert (await driver.post(said)).status_code == 201
+    created = await eventually(teams.channels)
+    assert created[0].body["displayName"].startswith("Incident ")
+    assert "All" not in created[0].body["displayName"]
+
+
+def _channel_id(blastwall: Blastwall, incident_id: str) -> Any:
+    async def probe() -> str | None:
+        for entry in await blastwall.evidence(incident_id):
+            if entry["what"] == "room opened":
+                return str(entry["after"]["room_id"])
+        return None
+
+    return probe()
+
+
+async def _forged_tokens_get_401(driver: TeamsDriver, teams: TeamsStandIn, ic: Member) -> None:
+    said = driver.said(driver.in_team("message", ic), "incident open Forged")
+    forged = [
+        {"aud": "someone-else"},
+        {"iss": "https://evil.example"},
+        {"expires_in": -3600},
+        {"service_url": "https://evil.example/connector/"},
+        {"kid": OTHER_KID},  # a key endorsed for another channel only
+    ]
+    for claims in forged:
+        answer = await driver.post(said, **claims)
+        assert answer.status_code == 401, (claims, answer.text)
+    assert (await driver.post(said, token="")).status_code == 401
+    assert (await driver.post(said, token="not-a-jwt")).status_code == 401
+    assert not teams.calls("POST", "/graph/") and not teams.calls("POST", "/connector/")
