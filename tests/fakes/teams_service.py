@@ -26,7 +26,7 @@ ISSUER = "https://api.botframework.standin.test"
 APP_ID = "6f1b0c3e-2a57-4d8e-9b61-0c1d2e3f4a5b"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 TEAM_ID = "19:team-blastwall@thread.tacv2"
-TEAM_KID, OTHER_KID = "teams-key", "webchat-key"
+TEAM_KID, OTHER_KID, BARE_KID = "teams-key", "webchat-key", "unendorsed-key"
 
 
 def _b64(number: int) -> str:
@@ -60,7 +60,7 @@ class TeamsStandIn:
     def __post_init__(self) -> None:
         self._keys = {
             kid: rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            for kid in (TEAM_KID, OTHER_KID)
+            for kid in (TEAM_KID, OTHER_KID, BARE_KID)
         }
         self._ids = itertools.count(1000)
         self.app = self._build()
@@ -147,7 +147,7 @@ class TeamsStandIn:
 
         @app.get("/openid/keys")
         async def keys() -> dict[str, Any]:
-            endorsed = {TEAM_KID: ["msteams", "skype"], OTHER_KID: ["webchat"]}
+            endorsed = {TEAM_KID: ["msteams", "skype"], OTHER_KID: ["webchat"], BARE_KID: []}
             return {"keys": [self._jwk(kid, endorsed[kid]) for kid in self._keys]}
 
         @app.post("/login/{tenant}/oauth2/v2.0/token")

@@ -20,6 +20,7 @@ from tests.fakes.servers import ServedApp, free_port
 from tests.fakes.teams_driver import TeamsDriver
 from tests.fakes.teams_service import (
     APP_ID,
+    BARE_KID,
     ISSUER,
     OTHER_KID,
     TEAM_ID,
@@ -256,6 +257,7 @@ async def _forged_tokens_get_401(driver: TeamsDriver, teams: TeamsStandIn, ic: M
         {"expires_in": -3600},
         {"service_url": "https://evil.example/connector/"},
         {"kid": OTHER_KID},  # a key endorsed for another channel only
+        {"kid": BARE_KID},  # a key endorsed for nothing
     ]
     for claims in forged:
         answer = await driver.post(said, **claims)

@@ -19,12 +19,14 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import (
     AuthenticationConfiguration,
     BotFrameworkAuthenticationFactory,
+    JwtTokenExtractor,
     PasswordServiceClientCredentialFactory,
 )
 
 from bot.adapters.teams.connector import CONNECTOR_SCOPE
 
 log = logging.getLogger(__name__)
+TEAMS = "msteams"
 
 
 class Unauthorized(Exception):
@@ -35,13 +37,13 @@ class Verifier:
     def __init__(
         self, app_id: str, password: str, tenant_id: str | None, metadata_url: str, issuer: str
     ) -> None:
-        self._issuer, self._tenant = issuer, tenant_id
+        self._issuer, self._tenant, self._metadata_url = issuer, tenant_id, metadata_url
         self._auth = BotFrameworkAuthenticationFactory.create(
             to_channel_from_bot_oauth_scope=CONNECTOR_SCOPE,
             to_bot_from_channel_token_issuer=issuer,
             to_bot_from_channel_open_id_metadata_url=metadata_url,
             credential_factory=PasswordServiceClientCredentialFactory(app_id, password, tenant_id),
-            auth_configuration=AuthenticationConfiguration(),
+            auth_configuration=AuthenticationConfiguration(required_endorsements=[TEAMS]),
         )
 
     async def verify(self, activity: dict[str, Any], header: str | None) -> None:
@@ -71,3 +73,12 @@ class Verifier:
     def _check(self, activity: dict[str, Any], header: str) -> None:
         parsed = Activity().deserialize(activity)
         asyncio.run(self._auth.authenticate_request(parsed, header))
+        asyncio.run(self._endorsed(header))
+
+    async def _endorsed(self, header: str) -> None:
+        """botframework-connector skips the endorsement check for a key that lists
+        none; a key must be endorsed for Teams, so check it (from its cache) here."""
+        kid = jwt.get_unverified_header(header.partition(" ")[2]).get("kid")
+        key = await JwtTokenExtractor.get_open_id_metadata(self._metadata_url).get(kid)
+        if key is None or TEAMS not in (key.endorsements or []):
+            raise PermissionError("signing key not endorsed for msteams")
