@@ -190,6 +190,7 @@ async def test_teams_incident_from_alert_to_verified_evidence(
     refused = await driver.post(driver.clicked(where, "bw.action", button))
     assert refused.status_code == 200
     assert "nhi.credential-lifecycle" in json.dumps(refused.json()["value"])
+    assert "<at>Ida Commander</at>" in json.dumps(refused.json()["value"])
     assert blastwall.key_status(key_id) == "Active"
 
     click = driver.clicked(driver.in_team("invoke", iam, channel=channel), "bw.action", button)

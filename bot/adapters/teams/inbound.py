@@ -20,7 +20,7 @@ from bot.adapters.teams.cards import (
     note_card,
 )
 from bot.adapters.teams.connector import BotConnector
-from bot.adapters.teams.references import ConversationRefs, from_activity
+from bot.adapters.teams.references import ConversationRefs, from_activity, names_of
 from bot.bus import CommandSink
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
@@ -123,7 +123,10 @@ class TeamsInbound:
             return invoke_answer(note_card("This button is not Blastwall's."))
         note = note_for(actor, await self._dispatch(command))
         card = await self.cards(incident_id) if incident_id else None
-        return invoke_answer(incident_card(card, {}, note) if card else note_card(note or "Done."))
+        if card is None:
+            return invoke_answer(note_card(note or "Done."))
+        names = await names_of(self.refs, card.commander)
+        return invoke_answer(incident_card(card, names, note))
 
     async def _prompt(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         kind, incident_id = str(data.get("k", "")), str(data.get("i", ""))

@@ -19,7 +19,7 @@ from bot.adapters.teams.cards import (
 )
 from bot.adapters.teams.connector import BotConnector
 from bot.adapters.teams.graph import Graph, channel_name
-from bot.adapters.teams.references import ConversationRefs
+from bot.adapters.teams.references import ConversationRefs, names_of
 from bot.core.actors import Actor
 from bot.core.cards import Card, Prompt
 from bot.core.incidents import Incident, MessageRef, RoomRef
@@ -51,13 +51,7 @@ class TeamsNotifier:
         return await self.refs.any_service_url() or PUBLIC_SERVICE_URL
 
     async def _names(self, *principals: str | None) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for principal in principals:
-            if principal and principal.startswith("teams:"):
-                ref = await self.refs.get(f"user:{principal.partition(':')[2]}")
-                if ref is not None and ref.name:
-                    names[principal] = ref.name
-        return names
+        return await names_of(self.refs, *principals)
 
     async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
         commander = incident.commander

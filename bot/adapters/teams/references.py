@@ -36,6 +36,17 @@ class ConversationRefs(Protocol):
         ...
 
 
+async def names_of(refs: ConversationRefs, *principals: str | None) -> dict[str, str]:
+    """The names Teams last gave these people, for ``<at>`` mentions (display only)."""
+    names: dict[str, str] = {}
+    for principal in principals:
+        if principal and principal.startswith("teams:"):
+            ref = await refs.get(f"user:{principal.partition(':')[2]}")
+            if ref is not None and ref.name:
+                names[principal] = ref.name
+    return names
+
+
 def from_activity(activity: dict[str, object], team_id: str | None) -> list[ConversationRef]:
     """The references an inbound activity teaches: the sender, their 1:1 chat, the team."""
     service_url = str(activity.get("serviceUrl") or "")
