@@ -101,7 +101,7 @@ class TeamsStandIn:
         self.faults += [(prefix, status)] * times
 
     def add_member(self, aad: str, name: str) -> Member:
-        member = Member(aad, f"29:{aad[:8]}-mri", name)
+        member = Member(aad, f"29:1{aad.replace('-', '')}", name)
         self.members[member.user_id] = member
         return member
 

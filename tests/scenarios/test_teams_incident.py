@@ -59,6 +59,11 @@ actions:
     approval:
       approvers: 1
       ttl_minutes: 30
+escalation:
+  commander_not_acknowledged:
+    - after_minutes: 0
+      notify: ["teams:{MANAGER_AAD}"]
+      end: offer_command
 """
 
 
@@ -138,6 +143,16 @@ def _card_action(activity: dict[str, Any], verb: str) -> dict[str, Any] | None:
     return None
 
 
+def _prompt_in_chat(teams: TeamsStandIn, member: Member, kind: str) -> dict[str, Any] | None:
+    for activity in _in_chat(teams, member):
+        for attachment in activity.get("attachments", []):
+            for block in attachment["content"]["body"]:
+                for action in block.get("actions", []):
+                    if action["data"].get("k") == kind:
+                        return dict(action["data"])
+    return None
+
+
 def _in_chat(teams: TeamsStandIn, member: Member) -> list[dict[str, Any]]:
     path = f"/connector/v3/conversations/a:chat-{member.aad}/activities"
     return [r.body for r in teams.calls("POST", path)]
@@ -201,11 +216,8 @@ async def test_teams_incident_from_alert_to_verified_evidence(
     assert "already requested" in json.dumps(again.json()["value"])
     assert blastwall.key_status(key_id) == "Active"
 
-    asked = await eventually(
-        lambda: next((a for a in _in_chat(teams, manager) if _card_action(a, "bw.prompt")), None)
-    )
-    approve = _card_action(asked, "bw.prompt")
-    assert approve is not None and approve["k"] == "approve" and approve["h"]
+    approve = await eventually(lambda: _prompt_in_chat(teams, manager, "approve"))
+    assert approve["h"]
     decided = driver.clicked(
         driver.personal("invoke", manager),
         "bw.prompt",
@@ -230,14 +242,41 @@ async def test_teams_incident_from_alert_to_verified_evidence(
     assert verified.returncode == 0, verified.stderr
 
 
-async def test_a_message_declares_an_incident(blastwall: Blastwall, teams: TeamsStandIn) -> None:
+async def test_declare_escalate_and_hand_off_in_teams(
+    blastwall: Blastwall, teams: TeamsStandIn
+) -> None:
+    """Typed in the team: declare; the escalation notice reaches a 1:1 chat, and
+    command moves only when the person offered it accepts."""
     ic = teams.add_member(IC_AAD, "Ida Commander")
+    iam = teams.add_member(IAM_AAD, "Ian Iam")
+    manager = teams.add_member(MANAGER_AAD, "Mia Manager")
     driver = TeamsDriver(blastwall.url, teams)
-    said = driver.said(driver.in_team("message", ic), "incident open Token <at>All</at> leak")
+    for person in (iam, manager):  # each opens the 1:1 chat once
+        assert (await driver.post(driver.said(driver.personal("message", person), "hi"))).is_success
+    said = driver.said(driver.in_team("message", iam), "incident open Token <at>All</at> leak")
     assert (await driver.post(said)).status_code == 201
     created = await eventually(teams.channels)
     assert created[0].body["displayName"].startswith("Incident ")
     assert "All" not in created[0].body["displayName"]
+    incident_id = created[0].body["displayName"].removeprefix("Incident ")
+    channel = await eventually(lambda: _channel_id(blastwall, incident_id))
+
+    # The commander does not acknowledge: the escalation notice reaches the manager's
+    # 1:1 chat (through the outbox), offering command; accepting moves it.
+    accept = await eventually(lambda: _prompt_in_chat(teams, manager, "accept_command"))
+    assert accept["i"] == incident_id
+    stolen = driver.clicked(driver.personal("invoke", ic), "bw.prompt", accept)
+    refused = await driver.post(stolen)  # the offer is the manager's, not anyone's
+    assert refused.status_code == 200 and "Not done" in refused.text
+    clicked = driver.clicked(driver.personal("invoke", manager), "bw.prompt", accept)
+    assert (await driver.post(clicked)).status_code == 200
+    await eventually(lambda: blastwall.evidence_whats(incident_id, "commander handed over"))
+    named = await eventually(
+        lambda: [
+            a for a in _posted_to(teams, channel) if "<at>Mia Manager</at>" in a.get("text", "")
+        ]
+    )
+    assert named[-1]["entities"][0]["mentioned"]["id"] == MANAGER_AAD
 
 
 def _channel_id(blastwall: Blastwall, incident_id: str) -> Any:
