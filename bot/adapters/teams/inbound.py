@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.adapters.teams.cards import (
@@ -79,11 +80,16 @@ def note_for(actor: Actor, events: Sequence[Event]) -> str:
 
 @dataclass
 class TeamsInbound:
+    """``budget_s``: how long a card click may keep Teams waiting for its answer; a
+    command still running then finishes in the background and updates the card."""
+
     bus: CommandSink
     refs: ConversationRefs
     connector: BotConnector
     cards: CardSource
     team_id: str | None
+    budget_s: float = 4.0
+    _running: set[asyncio.Future[list[Event]]] = field(default_factory=set)
 
     async def handle(self, activity: dict[str, Any]) -> dict[str, Any] | None:
         """The invoke answer for a card click; None for everything else."""
@@ -121,7 +127,7 @@ class TeamsInbound:
             command = UndoAction(str(data.get("r", "")), actor)
         else:
             return invoke_answer(note_card("This button is not Blastwall's."))
-        note = note_for(actor, await self._dispatch(command))
+        note = await self._within_budget(actor, command)
         card = await self.cards(incident_id) if incident_id else None
         if card is None:
             return invoke_answer(note_card(note or "Done."))
@@ -144,8 +150,20 @@ class TeamsInbound:
             command = AcknowledgeCommand(actor, incident_id=incident_id)
         else:
             return invoke_answer(note_card("This button is not Blastwall's."))
-        note = note_for(actor, await self._dispatch(command))
+        note = await self._within_budget(actor, command)
         return invoke_answer(note_card(note or "Done."))
+
+    async def _within_budget(self, actor: Actor, command: Command) -> str:
+        """What the clicker reads: the outcome, or, past the budget, that it is under
+        way (the command is not cancelled; its events still reach the channel)."""
+        running = asyncio.ensure_future(self._dispatch(command))
+        self._running.add(running)
+        running.add_done_callback(self._running.discard)
+        try:
+            events = await asyncio.wait_for(asyncio.shield(running), self.budget_s)
+        except TimeoutError:
+            return "Working on it: the incident card updates when it is done."
+        return note_for(actor, events)
 
     async def _message(self, activity: dict[str, Any]) -> None:
         actor = _actor(activity)

@@ -30,6 +30,7 @@ class TeamsConfig:
     login_url: str
     graph_url: str
     max_wait_s: float = 8.0
+    invoke_budget_s: float = 4.0
 
 
 def teams_notifier(config: TeamsConfig, refs: ConversationRefs) -> TeamsNotifier:
@@ -51,5 +52,12 @@ def teams_door(
     verifier = Verifier(
         config.app_id, config.password, config.tenant_id or None, config.metadata_url, config.issuer
     )
-    inbound = TeamsInbound(bus, notifier.refs, notifier.connector, cards, config.team_id or None)
+    inbound = TeamsInbound(
+        bus,
+        notifier.refs,
+        notifier.connector,
+        cards,
+        config.team_id or None,
+        config.invoke_budget_s,
+    )
     return teams_router(verifier, inbound)

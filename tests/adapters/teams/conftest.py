@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import asyncio
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 import pytest
 from fastapi import FastAPI
@@ -9,6 +11,8 @@ from fastapi import FastAPI
 from bot.adapters.teams.notifier import TeamsNotifier
 from bot.adapters.teams.wiring import TeamsConfig, teams_door, teams_notifier
 from bot.core.cards import Card
+from bot.core.commands import Command
+from bot.core.events import Event
 from bot.storage.database import make_engine, session_factory
 from bot.storage.teams_conversations import SqlConversationRefs
 from tests.adapters.conftest import RecordingBus
@@ -48,20 +52,41 @@ def config(teams: TeamsStandIn) -> TeamsConfig:
     )
 
 
+@dataclass
+class GatedBus(RecordingBus):
+    """A bus whose commands take until the test opens the gate (bounded)."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+
+    async def handle(self, command: Command) -> Sequence[Event]:
+        await asyncio.to_thread(self.gate.wait, 20)
+        return await super().handle(command)
+
+
 @pytest.fixture
 def rig(teams: TeamsStandIn, ledger_url: str) -> Iterator[TeamsRig]:
+    yield from _serve(teams, ledger_url, RecordingBus(), config(teams))
+
+
+@pytest.fixture
+def gated_rig(teams: TeamsStandIn, ledger_url: str) -> Iterator[TeamsRig]:
+    yield from _serve(teams, ledger_url, GatedBus(), replace(config(teams), invoke_budget_s=0.2))
+
+
+def _serve(
+    teams: TeamsStandIn, ledger_url: str, bus: RecordingBus, settings: TeamsConfig
+) -> Iterator[TeamsRig]:
     """The real door, verifier, translator and notifier; the bus only records. The
     served door gets its own engine and HTTP client: it runs on another event loop."""
     refs = SqlConversationRefs(session_factory(make_engine(ledger_url)))
-    notifier = teams_notifier(config(teams), refs)
+    notifier = teams_notifier(settings, refs)
     door_refs = SqlConversationRefs(session_factory(make_engine(ledger_url)))
-    door_notifier = teams_notifier(config(teams), door_refs)
-    bus = RecordingBus()
+    door_notifier = teams_notifier(settings, door_refs)
 
     async def no_card(incident_id: str) -> Card | None:
         return None
 
     app = FastAPI()
-    app.include_router(teams_door(config(teams), door_notifier, bus, no_card))
+    app.include_router(teams_door(settings, door_notifier, bus, no_card))
     with ServedApp(app) as served:
         yield TeamsRig(teams, notifier, refs, bus, TeamsDriver(served.url, teams))

@@ -7,8 +7,9 @@ import pytest
 from bot.core.actors import Actor
 from bot.core.commands import AcknowledgeCommand, ChangeStatus, ProposeHandoff, RequestAction
 from bot.core.incidents import Status
-from tests.adapters.teams.conftest import TeamsRig
+from tests.adapters.teams.conftest import GatedBus, TeamsRig
 from tests.fakes.teams_service import TEAM_ID
+from tests.scenarios.harness import eventually
 
 pytestmark = pytest.mark.db
 
@@ -84,3 +85,17 @@ async def test_unverifiable_activities_get_401_and_change_nothing(rig: TeamsRig)
     assert await rig.refs.get(f"user:{ALICE}") is None
     assert (await rig.driver.post(said)).status_code == 201  # the genuine one is taken
     assert len(rig.bus.commands) == 1
+
+
+async def test_a_slow_click_is_answered_in_time_and_still_runs(gated_rig: TeamsRig) -> None:
+    rig = gated_rig
+    alice = rig.teams.add_member(ALICE, "Alice")
+    data = {"i": "INC-20261201-0001", "a": "aws.iam.deactivate_access_key", "t": "aws:key:1"}
+    answer = await rig.driver.post(
+        rig.driver.clicked(rig.driver.in_team("invoke", alice), "bw.action", data)
+    )
+    assert answer.status_code == 200 and "Working on it" in answer.text
+    assert rig.bus.commands == []
+    assert isinstance(rig.bus, GatedBus)
+    rig.bus.gate.set()
+    await eventually(lambda: rig.bus.commands)
