@@ -140,6 +140,11 @@ def check_teams(settings: Settings) -> None:
             "TEAMS_APP_ID is set but TEAMS_APP_PASSWORD is not: set it to the client secret "
             "of the bot's Microsoft Entra app registration"
         )
+    if settings.teams_app_id and not (settings.teams_tenant_id and settings.teams_team_id):
+        log.warning(
+            "TEAMS_TENANT_ID or TEAMS_TEAM_ID is unset: activities from any tenant are "
+            "accepted, or incident channels cannot be created; set both"
+        )
 
 
 def preflight(settings: Settings, database_url: str) -> None:

@@ -56,14 +56,16 @@ class TeamsNotifier:
     async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
         commander = incident.commander
         owner = commander.user_id if commander and commander.platform == "teams" else None
+        members = [a.user_id for a in invitees if a.platform == "teams"]
         name = channel_name(incident.id)
         channel_id = await self.graph.create_channel(
             self.team_id,
             name,
             f"Blastwall incident {incident.id} ({incident.severity.value})",
             owner,
-            [a.user_id for a in invitees if a.platform == "teams"],
-            self.private,
+            members,
+            # A private channel nobody on Teams may enter would hide the incident.
+            self.private and bool(owner or members),
         )
         return RoomRef(platform=self.platform, room_id=channel_id, name=name)
 
