@@ -110,9 +110,8 @@ class TeamsInbound:
 
     async def _invoke(self, activity: dict[str, Any]) -> dict[str, Any]:
         actor = _actor(activity)
-        value = activity.get("value") or {}
-        action = value.get("action") or {}
-        verb, data = str(action.get("verb", "")), action.get("data") or {}
+        action = _dict(_dict(activity.get("value")).get("action"))
+        verb, data = str(action.get("verb", "")), action.get("data")
         if actor is None or not isinstance(data, dict):
             return invoke_answer(note_card("Blastwall could not tell who clicked."))
         incident_id = str(data.get("i", ""))
@@ -224,6 +223,10 @@ class TeamsInbound:
             "replyToId": activity.get("id"),
         }
         await self.connector.send(str(activity["serviceUrl"]), _conversation(activity), reply)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _actor(activity: dict[str, Any]) -> Actor | None:
