@@ -162,8 +162,6 @@ async def test_teams_incident_from_alert_to_verified_evidence(
     blastwall: Blastwall, teams: TeamsStandIn, tmp_path: Path
 ) -> None:
     ic = teams.add_member(IC_AAD, "Ida Commander")
-    iam = teams.add_member(IAM_AAD, "Ian Iam")
-    outsider = teams.add_member(OUTSIDER_AAD, "Otto Outsider")
     manager = teams.add_member(MANAGER_AAD, "Mia Manager")
     driver = TeamsDriver(blastwall.url, teams)
 
@@ -177,54 +175,12 @@ async def test_teams_incident_from_alert_to_verified_evidence(
         accepted = await web.post("/alerts", json=_alert(key_id), headers=blastwall.bearer)
     assert accepted.status_code == 202, accepted.text
     incident_id = accepted.json()["incident"]
-
-    created = await eventually(teams.channels)
-    assert created[0].body["displayName"] == f"Incident {incident_id}"
-    assert len(created[0].body["displayName"]) <= 50
-    assert created[0].body["membershipType"] == "private"
-    members = json.dumps(created[0].body["members"])
-    assert IC_AAD in members and IAM_AAD in members and '"owner"' in members
-    channel = await eventually(
-        lambda: (
-            [r for r in teams.calls("POST", "/graph/") if r.path.endswith("/channels")]
-            and _channel_id(blastwall, incident_id)
-        )
-    )
-    card = await eventually(
-        lambda: next((a for a in _posted_to(teams, channel) if a.get("attachments")), None)
-    )
-    named = next(a for a in _posted_to(teams, channel) if "commander" in a.get("text", ""))
-    assert "<at>Ida Commander</at>" in named["text"]
-    assert named["entities"][0]["mentioned"]["id"] == IC_AAD
-    everything = json.dumps([r.body for r in teams.received if r.body])
-    assert "<at>Everyone</at>" not in everything and "<b>bold" not in everything
+    channel, card = await _channel_with_commander(blastwall, teams, incident_id)
 
     button = _card_action(card, "bw.action")
     assert button is not None
-    where = driver.in_team("invoke", outsider, channel=channel)
-    refused = await driver.post(driver.clicked(where, "bw.action", button))
-    assert refused.status_code == 200
-    assert "nhi.credential-lifecycle" in json.dumps(refused.json()["value"])
-    assert "<at>Ida Commander</at>" in json.dumps(refused.json()["value"])
-    assert blastwall.key_status(key_id) == "Active"
-
-    click = driver.clicked(driver.in_team("invoke", iam, channel=channel), "bw.action", button)
-    first = await driver.post(click)
-    again = await driver.post(click)  # a retried invoke
-    assert first.status_code == again.status_code == 200
-    assert "approval" in json.dumps(first.json()["value"])
-    assert "already requested" in json.dumps(again.json()["value"])
-    assert blastwall.key_status(key_id) == "Active"
-
-    approve = await eventually(lambda: _prompt_in_chat(teams, manager, "approve"))
-    assert approve["h"]
-    decided = driver.clicked(
-        driver.personal("invoke", manager),
-        "bw.prompt",
-        {**approve, "reason": "Key is in a public repo; customer impact accepted"},
-    )
-    answer = await driver.post(decided)
-    assert answer.status_code == 200, answer.text
+    await _clicks_need_rights_and_approval(blastwall, driver, channel, button, key_id)
+    approve = await _approved_from_chat(driver, manager)
     await eventually(lambda: blastwall.key_status(key_id) == "Inactive" or None)
 
     whats = await eventually(lambda: blastwall.evidence_whats(incident_id, "action succeeded"))
@@ -240,6 +196,66 @@ async def test_teams_incident_from_alert_to_verified_evidence(
     assert exported.returncode == 0, exported.stderr
     verified = blastwall.cli("evidence", "verify", str(bundle), "--key", blastwall.public_key)
     assert verified.returncode == 0, verified.stderr
+
+
+async def _channel_with_commander(
+    blastwall: Blastwall, teams: TeamsStandIn, incident_id: str
+) -> tuple[str, dict[str, Any]]:
+    """A private channel named from the id alone; the commander really mentioned;
+    no alert text able to mention or mark up anything. Returns (channel, card)."""
+    created = await eventually(teams.channels)
+    assert created[0].body["displayName"] == f"Incident {incident_id}"
+    assert len(created[0].body["displayName"]) <= 50
+    assert created[0].body["membershipType"] == "private"
+    members = json.dumps(created[0].body["members"])
+    assert IC_AAD in members and IAM_AAD in members and '"owner"' in members
+    channel = await eventually(lambda: _channel_id(blastwall, incident_id))
+    card = await eventually(
+        lambda: next((a for a in _posted_to(teams, channel) if a.get("attachments")), None)
+    )
+    named = next(a for a in _posted_to(teams, channel) if "commander" in a.get("text", ""))
+    assert "<at>Ida Commander</at>" in named["text"]
+    assert named["entities"][0]["mentioned"]["id"] == IC_AAD
+    everything = json.dumps([r.body for r in teams.received if r.body])
+    assert "<at>Everyone</at>" not in everything and "<b>bold" not in everything
+    return channel, card
+
+
+async def _clicks_need_rights_and_approval(
+    blastwall: Blastwall, driver: TeamsDriver, channel: str, button: dict[str, Any], key_id: str
+) -> None:
+    """The outsider is refused in their own copy of the card; the right holder's click
+    (and its retry) asks for approval once."""
+    outsider = driver.teams.add_member(OUTSIDER_AAD, "Otto Outsider")
+    iam = driver.teams.add_member(IAM_AAD, "Ian Iam")
+    where = driver.in_team("invoke", outsider, channel=channel)
+    refused = await driver.post(driver.clicked(where, "bw.action", button))
+    assert refused.status_code == 200
+    assert "nhi.credential-lifecycle" in json.dumps(refused.json()["value"])
+    assert "<at>Ida Commander</at>" in json.dumps(refused.json()["value"])
+    assert blastwall.key_status(key_id) == "Active"
+
+    click = driver.clicked(driver.in_team("invoke", iam, channel=channel), "bw.action", button)
+    first = await driver.post(click)
+    again = await driver.post(click)  # a retried invoke
+    assert first.status_code == again.status_code == 200
+    assert "approval" in json.dumps(first.json()["value"])
+    assert "already requested" in json.dumps(again.json()["value"])
+    assert blastwall.key_status(key_id) == "Active"
+
+
+async def _approved_from_chat(driver: TeamsDriver, manager: Member) -> dict[str, Any]:
+    """The approver finds the card in their 1:1 chat and approves with a justification."""
+    approve = await eventually(lambda: _prompt_in_chat(driver.teams, manager, "approve"))
+    assert approve["h"]
+    decided = driver.clicked(
+        driver.personal("invoke", manager),
+        "bw.prompt",
+        {**approve, "reason": "Key is in a public repo; customer impact accepted"},
+    )
+    answer = await driver.post(decided)
+    assert answer.status_code == 200, answer.text
+    return approve
 
 
 async def test_declare_escalate_and_hand_off_in_teams(
