@@ -54,7 +54,7 @@ class TeamsStandIn:
     url: str = ""
     members: dict[str, Member] = field(default_factory=dict)  # by 29: id
     received: list[Recorded] = field(default_factory=list)
-    faults: list[tuple[str, int]] = field(default_factory=list)  # (path prefix, status)
+    faults: list[tuple[str, int, str]] = field(default_factory=list)  # prefix, status, retry-after
     tokens: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -97,8 +97,8 @@ class TeamsStandIn:
     def channels(self) -> list[Recorded]:
         return self.calls("POST", f"/graph/teams/{TEAM_ID}/channels")
 
-    def fail(self, prefix: str, status: int, times: int = 1) -> None:
-        self.faults += [(prefix, status)] * times
+    def fail(self, prefix: str, status: int, times: int = 1, retry_after: str = "") -> None:
+        self.faults += [(prefix, status, retry_after)] * times
 
     def add_member(self, aad: str, name: str) -> Member:
         member = Member(aad, f"29:1{aad.replace('-', '')}", name)
@@ -121,10 +121,12 @@ class TeamsStandIn:
             self.received.append(
                 Recorded(request.method, path, parsed, request.headers.get("authorization", ""))
             )
-            for i, (prefix, status) in enumerate(self.faults):
+            for i, (prefix, status, retry_after) in enumerate(self.faults):
                 if path.startswith(prefix):
                     del self.faults[i]
-                    return JSONResponse({"error": {"code": "Throttled"}}, status_code=status)
+                    headers = {"Retry-After": retry_after} if retry_after else None
+                    error = {"error": {"code": "Throttled"}}
+                    return JSONResponse(error, status_code=status, headers=headers)
             guarded = path.startswith(("/connector/", "/graph/"))
             bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
             if guarded and bearer not in self.tokens:

@@ -8,12 +8,14 @@ bounded so a chat outage never holds an event handler for long.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
     wait_random_exponential,
@@ -32,13 +34,32 @@ class TeamsCallError(Exception):
 
 
 class _Retryable(Exception):
-    def __init__(self, status: int, body: str) -> None:
+    def __init__(self, status: int, body: str, retry_after_s: float = 0.0) -> None:
         super().__init__(f"HTTP {status}")
-        self.status, self.body = status, body
+        self.status, self.body, self.retry_after_s = status, body, retry_after_s
 
 
 def _transient(exc: BaseException) -> bool:
     return isinstance(exc, _Retryable | httpx.TransportError)
+
+
+def _retry_after(answer: httpx.Response) -> float:
+    try:
+        return max(0.0, float(answer.headers.get("retry-after", "0")))
+    except ValueError:  # an HTTP date: fall back to our own backoff
+        return 0.0
+
+
+def _backoff(max_wait_s: float) -> Callable[[RetryCallState], float]:
+    """Jittered exponential, but never sooner than Microsoft's Retry-After; capped."""
+    jittered = wait_random_exponential(multiplier=0.2, max=max_wait_s)
+
+    def wait(state: RetryCallState) -> float:
+        failed = state.outcome.exception() if state.outcome else None
+        hinted = failed.retry_after_s if isinstance(failed, _Retryable) else 0.0
+        return min(max(jittered(state), hinted), max_wait_s)
+
+    return wait
 
 
 @dataclass
@@ -52,7 +73,7 @@ class Caller:
         """The JSON answer (or None for an empty body) of a call retried when transient."""
         retrying = AsyncRetrying(
             retry=retry_if_exception(_transient),
-            wait=wait_random_exponential(multiplier=0.2, max=self.max_wait_s),
+            wait=_backoff(self.max_wait_s),
             stop=stop_after_attempt(ATTEMPTS),
             reraise=True,
         )
@@ -67,7 +88,7 @@ class Caller:
     async def _once(self, method: str, url: str, **kwargs: Any) -> Any:
         answer = await self.client.request(method, url, **kwargs)
         if answer.status_code in RETRYABLE:
-            raise _Retryable(answer.status_code, answer.text)
+            raise _Retryable(answer.status_code, answer.text, _retry_after(answer))
         if answer.status_code >= 400:
             raise TeamsCallError(answer.status_code, answer.text)
         return answer.json() if answer.content else None
@@ -89,6 +110,10 @@ class TokenSource:
     _token: str = field(default="", repr=False)
     _until: float = 0.0
 
+    def forget(self) -> None:
+        """Drop a token the service refused (revoked or rotated before its expiry)."""
+        self._token, self._until = "", 0.0
+
     async def header(self) -> dict[str, str]:
         if not self._token or time.monotonic() > self._until:
             answer = await self.caller.send(
@@ -104,3 +129,16 @@ class TokenSource:
             self._token = str(answer["access_token"])
             self._until = time.monotonic() + max(60.0, float(answer.get("expires_in", 3600)) - 300)
         return {"Authorization": f"Bearer {self._token}"}
+
+
+async def authorized(
+    caller: Caller, tokens: TokenSource, method: str, url: str, **kwargs: Any
+) -> Any:
+    """A call with the scope's token; a 401 gets one fresh token and one more try."""
+    try:
+        return await caller.send(method, url, headers=await tokens.header(), **kwargs)
+    except TeamsCallError as exc:
+        if exc.status != 401:
+            raise
+    tokens.forget()
+    return await caller.send(method, url, headers=await tokens.header(), **kwargs)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from bot.adapters.teams.calls import Caller, TokenSource
+from bot.adapters.teams.calls import Caller, TokenSource, authorized
 
 CONNECTOR_SCOPE = "https://api.botframework.com/.default"
 
@@ -24,7 +24,7 @@ class BotConnector:
 
     async def _call(self, method: str, service_url: str, path: str, body: Any = None) -> Any:
         url = f"{service_url.rstrip('/')}/v3/{path}"
-        return await self.caller.send(method, url, json=body, headers=await self.tokens.header())
+        return await authorized(self.caller, self.tokens, method, url, json=body)
 
     async def post_to_channel(
         self, service_url: str, channel_id: str, activity: dict[str, Any]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from bot.adapters.teams.calls import Caller, TokenSource
+from bot.adapters.teams.calls import Caller, TokenSource, authorized
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 MAX_NAME = 50  # Graph's limit on a channel's displayName
@@ -48,12 +48,8 @@ class Graph:
                 self._member(aad, aad == owner or (owner is None and i == 0))
                 for i, aad in enumerate(people[:MAX_PRIVATE_MEMBERS])
             ]
-        answer = await self.caller.send(
-            "POST",
-            f"{self.url.rstrip('/')}/teams/{quote(team_id, safe='')}/channels",
-            json=body,
-            headers=await self.tokens.header(),
-        )
+        url = f"{self.url.rstrip('/')}/teams/{quote(team_id, safe='')}/channels"
+        answer = await authorized(self.caller, self.tokens, "POST", url, json=body)
         return str(answer["id"])
 
     def _member(self, aad_object_id: str, owner: bool) -> dict[str, Any]:

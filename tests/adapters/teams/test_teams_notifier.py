@@ -87,3 +87,18 @@ async def test_throttling_and_gateway_errors_are_retried_within_a_bound(rig: Tea
     with pytest.raises(TeamsCallError):
         await rig.notifier.announce(_incident(), "not retried")
     assert len(rig.teams.calls("POST", "/connector/v3/conversations")) == 6
+
+
+async def test_retry_after_is_honoured_within_the_cap_and_a_refused_token_renewed(
+    rig: TeamsRig,
+) -> None:
+    team = ConversationRef(f"team:{TEAM_ID}", "team", rig.teams.service_url, TEAM_ID)
+    await rig.refs.remember(team)
+    rig.teams.fail("/connector/", 429, retry_after="30")  # capped by max_wait_s in tests
+    await rig.notifier.announce(_incident(), "after a throttle")
+    assert len(rig.teams.calls("POST", "/connector/v3/conversations")) == 2
+
+    rig.teams.tokens.clear()  # Entra revoked every token before its expiry
+    await rig.notifier.announce(_incident(), "with a new token")
+    assert len(rig.teams.calls("POST", "/login/")) == 2
+    assert len(rig.teams.calls("POST", "/connector/v3/conversations")) == 4
