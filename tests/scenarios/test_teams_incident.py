@@ -138,7 +138,7 @@ def _card_action(activity: dict[str, Any], verb: str) -> dict[str, Any] | None:
     for attachment in activity.get("attachments", []):
         for block in attachment["content"]["body"]:
             for action in block.get("actions", []):
-                if action["verb"] == verb:
+                if action.get("verb") == verb:
                     return dict(action["data"])
     return None
 
@@ -148,7 +148,7 @@ def _prompt_in_chat(teams: TeamsStandIn, member: Member, kind: str) -> dict[str,
         for attachment in activity.get("attachments", []):
             for block in attachment["content"]["body"]:
                 for action in block.get("actions", []):
-                    if action["data"].get("k") == kind:
+                    if action.get("data", {}).get("k") == kind:
                         return dict(action["data"])
     return None
 
@@ -213,6 +213,7 @@ async def _channel_with_commander(
     card = await eventually(
         lambda: next((a for a in _posted_to(teams, channel) if a.get("attachments")), None)
     )
+    assert "graph.microsoft.com/users" in json.dumps(card)  # handoff: Teams' people picker
     named = next(a for a in _posted_to(teams, channel) if "commander" in a.get("text", ""))
     assert "<at>Ida Commander</at>" in named["text"]
     assert named["entities"][0]["mentioned"]["id"] == IC_AAD

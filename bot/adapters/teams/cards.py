@@ -18,7 +18,9 @@ VERB_ACTION = "bw.action"
 VERB_ACK = "bw.ack"
 VERB_UNDO = "bw.undo"
 VERB_PROMPT = "bw.prompt"
+VERB_HANDOFF = "bw.handoff"
 REASON_INPUT = "reason"
+TO_INPUT = "to"
 
 
 def escape(text: str) -> str:
@@ -82,6 +84,12 @@ def incident_card(card: Card, names: Mapping[str, str], note: str = "") -> dict[
         for o in card.outcomes
     ]
     body += [_text(f"Awaiting approval: {escape(p)}") for p in card.pending]
+    body.append({"type": "ActionSet", "actions": _actions(card)})
+    return adaptive(body, entities)
+
+
+def _actions(card: Card) -> list[dict[str, Any]]:
+    """A button per offered action and target, then acknowledge, undo and handoff."""
     actions = [
         _execute(
             f"{b.label} ({b.target_key})",
@@ -98,9 +106,26 @@ def incident_card(card: Card, names: Mapping[str, str], note: str = "") -> dict[
         for o in card.outcomes
         if o.undoable
     ]
-    if actions:
-        body.append({"type": "ActionSet", "actions": actions})
-    return adaptive(body, entities)
+    return [*actions, _handoff(card.incident_id)]
+
+
+def _handoff(incident_id: str) -> dict[str, Any]:
+    """Teams' people picker (Entra users, by object id); command moves only when the
+    person chosen accepts, from their own verified click."""
+    picker = {
+        "type": "Input.ChoiceSet",
+        "id": TO_INPUT,
+        "label": "New commander",
+        "isRequired": True,
+        "choices": [],
+        "choices.data": {"type": "Data.Query", "dataset": "graph.microsoft.com/users"},
+    }
+    offer = _execute("Offer command", VERB_HANDOFF, {"i": incident_id})
+    return {
+        "type": "Action.ShowCard",
+        "title": "Hand off command",
+        "card": {"type": "AdaptiveCard", "body": [picker], "actions": [offer]},
+    }
 
 
 def prompt_card(prompt: Prompt, note: str = "") -> dict[str, Any]:

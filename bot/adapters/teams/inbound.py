@@ -12,8 +12,10 @@ from typing import Any
 
 from bot.adapters.teams.cards import (
     REASON_INPUT,
+    TO_INPUT,
     VERB_ACK,
     VERB_ACTION,
+    VERB_HANDOFF,
     VERB_PROMPT,
     VERB_UNDO,
     incident_card,
@@ -124,6 +126,9 @@ class TeamsInbound:
             command = AcknowledgeCommand(actor, incident_id=incident_id)
         elif verb == VERB_UNDO:
             command = UndoAction(str(data.get("r", "")), actor)
+        elif verb == VERB_HANDOFF and str(data.get(TO_INPUT) or "").strip():
+            to = Actor("teams", str(data[TO_INPUT]).strip())
+            command = ProposeHandoff(actor, to, incident_id=incident_id)
         else:
             return invoke_answer(note_card("This button is not Blastwall's."))
         note = await self._within_budget(actor, command)

@@ -99,3 +99,15 @@ async def test_a_slow_click_is_answered_in_time_and_still_runs(gated_rig: TeamsR
     assert isinstance(rig.bus, GatedBus)
     rig.bus.gate.set()
     await eventually(lambda: rig.bus.commands)
+
+
+async def test_handoff_from_the_cards_people_picker(rig: TeamsRig) -> None:
+    alice = rig.teams.add_member(ALICE, "Alice")
+    data = {"i": "INC-20261201-0001", "to": BOB}
+    where = rig.driver.in_team("invoke", alice, channel=CHANNEL)
+    assert (await rig.driver.post(rig.driver.clicked(where, "bw.handoff", data))).is_success
+    unchosen = rig.driver.clicked(where, "bw.handoff", {"i": "INC-20261201-0001", "to": " "})
+    assert (await rig.driver.post(unchosen)).is_success
+    assert rig.bus.commands == [
+        ProposeHandoff(Actor("teams", ALICE), Actor("teams", BOB), incident_id="INC-20261201-0001")
+    ]
