@@ -31,6 +31,7 @@ from bot.bus import MessageBus
 from bot.clock import ClockReport, SystemClock, check_clock
 from bot.config import Settings
 from bot.core.actors import Actor
+from bot.core.cards import Card
 from bot.core.evidence import EvidenceRecord
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
@@ -86,6 +87,8 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
     if settings.slack_enabled:
         notifiers["slack"] = _slack_notifier(settings)
+    if settings.teams_enabled:
+        notifiers["teams"] = _teams_notifier(settings, database)
     connectors: dict[str, Connector] = registry.build_connectors(env, sealer.unseal)
     services = Services(
         uow=database.uow,
@@ -94,7 +97,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         catalogue=catalogue,
         connectors=connectors,
         notifiers=notifiers,
-        default_platform="slack" if settings.slack_enabled else "console",
+        default_platform=_default_platform(settings),
         signer=NoteSigner(key, origin=settings.deployment_origin()),
         call_lease_s=settings.call_lease,
     )
@@ -147,6 +150,58 @@ def _slack_notifier(settings: Settings) -> Notifier:
     )
 
 
+def _default_platform(settings: Settings) -> str:
+    if settings.slack_enabled:
+        return "slack"
+    return "teams" if settings.teams_enabled else "console"
+
+
+# --- Microsoft Teams (issue 11): every Teams type stays in bot/adapters/teams ---
+def _teams_config(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.adapters.teams.wiring import TeamsConfig
+
+    assert settings.teams_app_id and settings.teams_app_password
+    return TeamsConfig(
+        app_id=settings.teams_app_id,
+        password=settings.teams_app_password.get_secret_value(),
+        tenant_id=settings.teams_tenant_id or "",
+        team_id=settings.teams_team_id or "",
+        metadata_url=settings.teams_openid_metadata_url,
+        issuer=settings.teams_token_issuer,
+        login_url=settings.teams_login_url,
+        graph_url=settings.graph_url,
+    )
+
+
+def _teams_notifier(settings: Settings, database: Database) -> Notifier:
+    from bot.adapters.teams.wiring import teams_notifier
+    from bot.storage.database import session_factory
+    from bot.storage.teams_conversations import SqlConversationRefs
+
+    refs = SqlConversationRefs(session_factory(database.engine))
+    return teams_notifier(_teams_config(settings), refs)
+
+
+def _teams_router(wired: Wired):  # type: ignore[no-untyped-def]
+    from bot.adapters.teams.notifier import TeamsNotifier
+    from bot.adapters.teams.wiring import teams_door
+    from bot.notifications import _card
+
+    notifier = wired.services.notifiers["teams"]
+    assert isinstance(notifier, TeamsNotifier)
+    svc = wired.services
+
+    async def current_card(incident_id: str) -> Card | None:
+        async with svc.uow() as uow:
+            incident = await uow.incidents.get(incident_id)
+            return await _card(uow.incidents, incident, svc) if incident else None
+
+    return teams_door(_teams_config(wired.settings), notifier, wired.bus, current_card)
+
+
+# --- end Microsoft Teams ---
+
+
 def create_app(
     wired: Wired, on_started: Callable[[Wired], Awaitable[None]] | None = None
 ) -> FastAPI:
@@ -196,6 +251,8 @@ def create_app(
     app.include_router(health_router(wired.database, lambda: _clock_check(wired)))
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
+    if settings.teams_enabled:
+        app.include_router(_teams_router(wired))
     app.add_api_route(
         "/",
         lambda: PlainTextResponse("Blastwall: see /docs and /healthz\n"),
