@@ -24,36 +24,36 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.adapters.console.auth import SESSION_TTL, Directory, parse_users
 from bot.adapters.console.headers import ConsoleHeaders
+from bot.adapters.console.room import LocalNotifier
 from bot.adapters.console.routes import Console, console_router
-from bot.anchoring import Anchoring
-from bot.body_limit import BodyLimit
-from bot.bus import MessageBus
-from bot.clock import ClockReport, SystemClock, check_clock
+from bot.adapters.http.body_limit import BodyLimit
+from bot.adapters.http.health import health_router
+from bot.adapters.http.openapi_answers import document_generic_answers
+from bot.adapters.http.outage import install_one_line_outages, install_outage_handling
+from bot.adapters.http.request_guards import RequestGuards
 from bot.config import Settings
 from bot.core.actors import Actor
 from bot.core.evidence import EvidenceRecord
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
+from bot.evidence.anchoring import Anchoring
 from bot.evidence.notes import NoteSigner
 from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
 from bot.evidence.timestamps import Timestamper
-from bot.handlers import build_bus
 from bot.intake.alert import Keys
 from bot.intake.route import IntakeConfig, alerts_router
-from bot.local_room import LocalNotifier
-from bot.logs import install_redaction
-from bot.openapi_answers import document_generic_answers
-from bot.outage import install_one_line_outages, install_outage_handling
 from bot.playbooks.loader import load_playbooks
-from bot.request_guards import RequestGuards
-from bot.sealing import Sealer
 from bot.secrets import build_redactor
-from bot.services import Services
+from bot.secrets.logs import install_redaction
+from bot.secrets.sealing import Sealer
+from bot.service.bus import MessageBus
+from bot.service.context import Services
+from bot.service.handlers import build_bus
 from bot.storage.console_sessions import SqlConsoleSignIns
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
-from bot.web import health_router
+from bot.timers.system_clock import ClockReport, SystemClock, check_clock
 from connectors.aws_iam.connector import AwsIamConnector
 from connectors.catalogue import all_specs
 from connectors.github.connector import GitHubConnector

@@ -1,4 +1,4 @@
-"""Commands: what someone asks Blastwall to do. One handler each (bot.handlers)."""
+"""Commands: what someone asks Blastwall to do. One handler each (bot.service.handlers)."""
 
 from __future__ import annotations
 

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.bus import CommandSink
 from bot.core.commands import DeliverNotices, FireDueTimers, ReconcileIntents
 from bot.core.events import Escalated
+from bot.service.bus import CommandSink
 
 log = logging.getLogger(__name__)
 BATCH = 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.sealing import Sealer
+from bot.secrets.sealing import Sealer
 from connectors.github.actions import RevokeCredential, RevokePatOrgAccess, SuspendInstallation
 from connectors.github.client import GitHubClient
 from connectors.github.specs import CONNECTOR

@@ -14,8 +14,6 @@ from bot.adapters.console import pictures
 from bot.adapters.console.auth import ADMIN, SESSION_KEY, ConsoleUser, Directory, csrf_ok
 from bot.adapters.console.evidence import BAD_CSRF, add_evidence_routes
 from bot.adapters.console.pages import page, problem, route_class, signed_in_user
-from bot.audit import may_audit
-from bot.bus import CommandSink
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.commands import (
@@ -41,7 +39,9 @@ from bot.core.events import (
     Told,
 )
 from bot.core.incidents import Status
-from bot.services import Services
+from bot.service.audit import may_audit
+from bot.service.bus import CommandSink
+from bot.service.context import Services
 
 Field = Annotated[str, Form()]
 

@@ -6,7 +6,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.listeners import register
-from bot.bus import CommandSink
+from bot.service.bus import CommandSink
 
 
 def build_slack_app(*, signing_secret: str, client: AsyncWebClient, bus: CommandSink) -> AsyncApp:

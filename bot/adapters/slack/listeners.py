@@ -28,7 +28,6 @@ from bot.adapters.slack.views import (
     handoff_view,
     value_of,
 )
-from bot.bus import CommandSink
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.commands import (
@@ -42,7 +41,8 @@ from bot.core.commands import (
     UndoAction,
 )
 from bot.core.events import Refused, StatusRefused, Told
-from bot.declare import DeclarationRefused
+from bot.service.bus import CommandSink
+from bot.service.incidents.declare import DeclarationRefused
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from bot.approval_flow import decide_approval
-from bot.audit import export_evidence
-from bot.bulk import request_bulk, run_bulk
-from bot.bus import CommandHandler, EventHandler, MessageBus
-from bot.command_chain import accept, acknowledge, propose_handoff, snooze
-from bot.containment import request_action, run_approved
 from bot.core.commands import (
     AcceptCommand,
     AcknowledgeCommand,
@@ -57,10 +51,19 @@ from bot.core.events import (
     StatusRefused,
     Told,
 )
-from bot.declare import declare_incident
-from bot.escalations import deliver_notices, fire_due
-from bot.lifecycle import change_status
-from bot.notifications import (
+from bot.service.actions.approvals import decide_approval
+from bot.service.actions.bulk import request_bulk, run_bulk
+from bot.service.actions.reconcile import reconcile
+from bot.service.actions.request import request_action, run_approved
+from bot.service.actions.undo import undo_action
+from bot.service.audit import export_evidence
+from bot.service.bus import CommandHandler, EventHandler, MessageBus
+from bot.service.context import Services
+from bot.service.escalation.timers import deliver_notices, fire_due
+from bot.service.incidents.command import accept, acknowledge, propose_handoff, snooze
+from bot.service.incidents.declare import declare_incident
+from bot.service.incidents.lifecycle import change_status
+from bot.service.notify.rooms import (
     announce_commander,
     announce_denial,
     announce_severity,
@@ -78,9 +81,6 @@ from bot.notifications import (
     report_status_refusal,
     report_told,
 )
-from bot.reconciler import reconcile
-from bot.services import Services
-from bot.undo import undo_action
 
 
 def build_bus(svc: Services) -> MessageBus:

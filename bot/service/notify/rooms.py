@@ -44,7 +44,7 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.ports import IncidentStore, Notifier
 from bot.core.roles import Right
-from bot.services import Services
+from bot.service.context import Services
 
 log = logging.getLogger(__name__)
 

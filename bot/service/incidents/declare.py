@@ -22,7 +22,7 @@ from bot.core.incidents import Incident, Severity, incident_id
 from bot.core.playbooks import Playbook
 from bot.core.ports import IncidentStore, UnitOfWork
 from bot.playbooks.selection import manual_playbook, select_playbook
-from bot.services import Services
+from bot.service.context import Services
 
 
 class DeclarationRefused(Exception):

@@ -21,7 +21,7 @@ class Services:
     notifiers: Mapping[str, Notifier]
     default_platform: str
     signer: CheckpointSigner
-    call_lease_s: float = 30.0  # how long a call's lease lasts unless renewed (bot/leases.py)
+    call_lease_s: float = 30.0  # how long a call's lease lasts unless renewed (actions/leases.py)
 
     def notifier_for(self, incident: Incident) -> Notifier | None:
         platform = incident.room.platform if incident.room else self.default_platform

@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol
 
-from bot.checkpoints import HistoryRewritten, raise_alarm, sign_checkpoint
 from bot.core.incidents import Incident
 from bot.core.ports import IncidentStore
 from bot.evidence.timestamps import Timestamper, TimestampError
-from bot.services import Services
+from bot.service.checkpoints import HistoryRewritten, raise_alarm, sign_checkpoint
+from bot.service.context import Services
 from bot.storage.anchors import Anchor
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.approval_flow import deny
-from bot.command_chain import offer
 from bot.core.actions import RequestStatus
 from bot.core.actors import SYSTEM, Actor
 from bot.core.commands import DeliverNotices, FireDueTimers
@@ -26,7 +24,9 @@ from bot.core.playbooks import Playbook
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
 from bot.core.timers import Timer
-from bot.services import Services
+from bot.service.actions.approvals import deny
+from bot.service.context import Services
+from bot.service.incidents.command import offer
 
 ASKS = {
     StallKind.COMMANDER_NOT_ACKNOWLEDGED: "ack_command",
