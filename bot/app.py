@@ -49,11 +49,12 @@ from bot.secrets.sealing import Sealer
 from bot.service.bus import MessageBus
 from bot.service.context import Services
 from bot.service.handlers import build_bus
+from bot.storage.clock import check_clock
 from bot.storage.console_sessions import SqlConsoleSignIns
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
-from bot.timers.system_clock import ClockReport, SystemClock, check_clock
+from bot.timers.system_clock import ClockReport, SystemClock
 from connectors.aws_iam.connector import AwsIamConnector
 from connectors.catalogue import all_specs
 from connectors.github.connector import GitHubConnector
