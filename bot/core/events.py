@@ -15,7 +15,9 @@ class Event:
 
 @dataclass(frozen=True)
 class IncidentDeclared(Event):
-    pass
+    """Its room is still to open; ``notice_id`` is the outbox row that says so."""
+
+    notice_id: int | None = None
 
 
 @dataclass(frozen=True)

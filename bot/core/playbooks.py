@@ -26,14 +26,32 @@ class Trigger:
     kinds: frozenset[IdentityKind] = frozenset()
     min_severity: Severity = Severity.SEV4
     manual: bool = False
+    environments: frozenset[Environment] = frozenset()
 
-    def matches(self, source: str, system: str, kind: IdentityKind, severity: Severity) -> bool:
+    def matches(
+        self,
+        source: str,
+        system: str,
+        kind: IdentityKind,
+        severity: Severity,
+        environment: Environment = Environment.PRODUCTION,
+    ) -> bool:
         return (
             (not self.sources or source in self.sources)
             and (not self.systems or system in self.systems)
             and (not self.kinds or kind in self.kinds)
+            and (not self.environments or environment in self.environments)
             and severity.at_least(self.min_severity)
         )
+
+
+@dataclass(frozen=True)
+class RoomSettings:
+    """The incident's chat room: private unless the playbook says otherwise (who is
+    investigating what leak is itself sensitive), archived once the incident closes."""
+
+    private: bool = True
+    archive_on_close: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,6 +114,7 @@ class Playbook:
     frameworks: FrameworkRefs = FrameworkRefs()
     escalation: dict[StallKind, tuple[Step, ...]] = field(default_factory=dict)
     approval_rule: ApprovalRule | None = None
+    room: RoomSettings = RoomSettings()
 
     def approval_for(
         self, spec: ActionSpec, identity: AffectedIdentity | None, environment: Environment

@@ -9,6 +9,7 @@ from bot.core.playbooks import (
     FrameworkRefs,
     OfferedAction,
     Playbook,
+    RoomSettings,
     Trigger,
 )
 from bot.playbooks.schema import ActionModel, ApprovalRuleModel, Frameworks, PlaybookModel
@@ -27,6 +28,7 @@ def to_core(model: PlaybookModel) -> Playbook:
             kinds=frozenset(model.trigger.identity.kinds),
             min_severity=model.trigger.min_severity,
             manual=model.trigger.manual,
+            environments=frozenset(model.trigger.environments),
         ),
         default_severity=model.default_severity,
         commander=commander,
@@ -36,6 +38,7 @@ def to_core(model: PlaybookModel) -> Playbook:
         environment=model.environment,
         frameworks=_refs(model.frameworks),
         approval_rule=_rule(model.approval),
+        room=RoomSettings(model.room.private, model.room.archive_on_close),
         escalation={
             kind: tuple(Step(s.after_minutes, tuple(s.notify), s.end) for s in steps)
             for kind, steps in model.escalation.items()

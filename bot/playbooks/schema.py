@@ -42,6 +42,14 @@ class TriggerModel(Strict):
     manual: bool = False
     identity: IdentityMatch = IdentityMatch()
     min_severity: Severity = Severity.SEV4
+    environments: list[Environment] = []
+
+
+class RoomModel(Strict):
+    """The incident channel: private by default, archived when the incident closes."""
+
+    private: bool = True
+    archive_on_close: bool = True
 
 
 class CommanderModel(Strict):
@@ -106,3 +114,4 @@ class PlaybookModel(Strict):
     escalation: dict[StallKind, list[StepModel]] = {}
     approval: ApprovalRuleModel | None = None
     frameworks: Frameworks = Frameworks()
+    room: RoomModel = RoomModel()

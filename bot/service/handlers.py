@@ -63,6 +63,7 @@ from bot.service.escalation.timers import deliver_notices, fire_due
 from bot.service.incidents.command import accept, acknowledge, propose_handoff, snooze
 from bot.service.incidents.declare import declare_incident
 from bot.service.incidents.lifecycle import change_status
+from bot.service.notify.room_opening import open_room
 from bot.service.notify.rooms import (
     announce_commander,
     announce_denial,
@@ -70,7 +71,6 @@ from bot.service.notify.rooms import (
     ask_approvers,
     ask_to_accept,
     escalate,
-    open_room,
     refresh_card,
     report_bulk,
     report_duplicate,

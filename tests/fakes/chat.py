@@ -21,7 +21,9 @@ class RecordingNotifier:
     fail_open: bool = False
     fail_ask: bool = False
 
-    async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
+    async def open_room(
+        self, incident: Incident, invitees: Sequence[Actor], *, private: bool = True
+    ) -> RoomRef:
         if self.fail_open:
             raise RuntimeError("chat is down")
         self.rooms.append((incident.id, [a.principal for a in invitees]))

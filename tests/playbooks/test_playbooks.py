@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.identities import IdentityKind
-from bot.core.incidents import Severity
+from bot.core.incidents import Environment, Severity
 from bot.core.roles import Right
 from bot.playbooks.loader import PlaybookError, load_playbooks, validate_directory
 from bot.playbooks.selection import manual_playbook, select_playbook
@@ -47,6 +47,7 @@ def test_the_shipped_playbooks_load() -> None:
         "compromised-ai-agent",
         "leaked-github-token",
         "shared-service-account",
+        "non-production-credential",
     }
     shared = playbooks["shared-service-account"]
     assert all(a.approval is not None for a in shared.actions)
@@ -139,6 +140,16 @@ def test_selection_prefers_the_specific_and_respects_severity() -> None:
     )
     manual = manual_playbook(playbooks)
     assert manual is not None and manual.trigger.manual
+
+
+def test_a_non_production_alert_goes_to_the_non_production_playbook() -> None:
+    playbooks = load_playbooks(SHIPPED, CATALOGUE)
+    args = ("aws-guardduty", "aws", IdentityKind.ACCESS_KEY, Severity.SEV2)
+    staging = select_playbook(playbooks, *args, Environment.NON_PRODUCTION)
+    assert staging is not None and staging.name == "non-production-credential"
+    assert staging.room.private and staging.room.archive_on_close
+    production = select_playbook(playbooks, *args, Environment.PRODUCTION)
+    assert production is not None and production.name == "leaked-cloud-access-key"
 
 
 def test_the_cli_validates(tmp_path: Path) -> None:

@@ -32,7 +32,6 @@ from bot.core.events import (
     Escalated,
     Event,
     HandoffProposed,
-    IncidentDeclared,
     Refused,
     RequestDenied,
     SeverityRaised,
@@ -49,28 +48,7 @@ from bot.service.context import Services
 log = logging.getLogger(__name__)
 
 
-async def open_room(event: IncidentDeclared, svc: Services) -> None:
-    """Create the room, invite responders, name the commander, post the card."""
-    async with svc.uow() as uow:
-        incident = await uow.incidents.get(event.incident_id)
-        card = await _card(uow.incidents, incident, svc) if incident else None
-    notifier = svc.notifier_for(incident) if incident else None
-    if incident is None or notifier is None or card is None:
-        return
-    try:
-        incident.room = await notifier.open_room(incident, incident.responders)
-        if incident.commander is not None:
-            await notifier.announce_commander(incident, incident.commander)
-        incident.card = await notifier.post_card(incident, card)
-    except Exception as exc:
-        log.exception("could not open the room for %s", incident.id)
-        await _record_chat_failure(incident.id, "room not opened", exc, svc)
-        return
-    await _record_room(incident, svc)
-    await _announce_earlier_raise(incident, notifier, svc)
-
-
-async def _announce_earlier_raise(incident: Incident, notifier: Notifier, svc: Services) -> None:
+async def announce_earlier_raise(incident: Incident, notifier: Notifier, svc: Services) -> None:
     """A graver alert that coalesced before the room existed could not be announced
     then (its handler found no room); read after the room is recorded, so no raise is
     missed by both."""
@@ -82,29 +60,6 @@ async def _announce_earlier_raise(incident: Incident, notifier: Notifier, svc: S
         await notifier.announce(
             incident, f"Severity raised to {after} (was {before}) by a graver alert."
         )
-
-
-async def _record_room(incident: Incident, svc: Services) -> None:
-    async with svc.uow() as uow:
-        current = await uow.incidents.get(incident.id, for_update=True)
-        assert current is not None and incident.room is not None
-        current.room, current.card = incident.room, incident.card
-        await uow.incidents.save(current)
-        await uow.incidents.append_evidence(
-            EvidenceRecord(
-                incident_id=incident.id,
-                what="room opened",
-                actor=SYSTEM,
-                at=svc.clock.now(),
-                after={
-                    "platform": incident.room.platform,
-                    "room_id": incident.room.room_id,
-                    "name": incident.room.name,
-                    "invited": [a.principal for a in incident.responders],
-                },
-            )
-        )
-        await uow.commit()
 
 
 async def refresh_card(event: Event, svc: Services) -> None:
@@ -124,7 +79,7 @@ async def refresh_card_of(incident_id: str, svc: Services) -> None:
         incident = await uow.incidents.get(incident_id)
         if incident is None or incident.card is None:
             return
-        card = await _card(uow.incidents, incident, svc)
+        card = await card_for(uow.incidents, incident, svc)
     notifier = svc.notifier_for(incident)
     if notifier is not None:
         await notifier.update_card(incident.card, card)
@@ -199,7 +154,7 @@ async def _tell(
     await notifier.tell(incident, event.actor, text)
 
 
-async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card:
+async def card_for(store: IncidentStore, incident: Incident, svc: Services) -> Card:
     playbook = svc.playbooks[incident.playbook]
     requests = await store.requests_for(incident.id)
     outcomes = tuple(
