@@ -169,7 +169,10 @@ def create_app(
         await upgrade(database_url(settings))
         await _warn_on_skew(wired)
         clock = EscalationClock(
-            wired.bus, settings.timer_interval, reconcile_after_s=settings.reconcile_after
+            wired.bus,
+            settings.timer_interval,
+            reconcile_after_s=settings.reconcile_after,
+            notice_retry_s=settings.notice_retry,
         )
         clock.start()
         log.info("escalation clock started as %s", clock.claimer)
