@@ -264,7 +264,12 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     notifier = wired.services.notifiers["slack"]
     assert isinstance(notifier, SlackNotifier)
     secret = settings.slack_signing_secret.get_secret_value()
-    slack_app = build_slack_app(signing_secret=secret, client=notifier.client, bus=wired.bus)
+    slack_app = build_slack_app(
+        signing_secret=secret,
+        client=notifier.client,
+        bus=wired.bus,
+        playbooks=wired.services.playbooks,
+    )
     doorman = Doorman(
         secret,
         SqlReplayLedger(session_factory(wired.database.engine)),

@@ -53,6 +53,28 @@ class ChangeStatus(Command):
 
 
 @dataclass(frozen=True)
+class AddIdentity(Command):
+    """A responder names one more identity the incident is about (slash command or
+    the card's form); it is recorded, and its containment buttons join the card."""
+
+    actor: Actor
+    identity: AffectedIdentity
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ChangeSeverity(Command):
+    """The commander regrades the incident, up or down, and says why."""
+
+    actor: Actor
+    severity: Severity
+    reason: str
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class RequestAction(Command):
     """A click on a containment button. ``actor`` is the platform-verified user."""
 

@@ -53,6 +53,16 @@ class SeverityRaised(Event):
 
 
 @dataclass(frozen=True)
+class SeverityChanged(Event):
+    """The commander regraded the incident: said in the room, recorded in the ledger."""
+
+    actor: Actor
+    before: str
+    after: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ActionRefused(Event):
     """Told privately to ``actor``; recorded as ``authorization denied`` evidence."""
 

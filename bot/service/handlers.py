@@ -14,6 +14,8 @@ from functools import partial
 from bot.core.commands import (
     AcceptCommand,
     AcknowledgeCommand,
+    AddIdentity,
+    ChangeSeverity,
     ChangeStatus,
     Command,
     DecideApproval,
@@ -46,6 +48,7 @@ from bot.core.events import (
     IncidentDeclared,
     Refused,
     RequestDenied,
+    SeverityChanged,
     SeverityRaised,
     StatusChanged,
     StatusRefused,
@@ -62,7 +65,9 @@ from bot.service.context import Services
 from bot.service.escalation.timers import deliver_notices, fire_due
 from bot.service.incidents.command import accept, acknowledge, propose_handoff, snooze
 from bot.service.incidents.declare import declare_incident
+from bot.service.incidents.identities import add_identity
 from bot.service.incidents.lifecycle import change_status
+from bot.service.incidents.severity import change_severity
 from bot.service.notify.room_opening import open_room
 from bot.service.notify.rooms import (
     announce_commander,
@@ -95,6 +100,8 @@ def build_bus(svc: Services) -> MessageBus:
         RunApproved: partial(run_approved, svc=svc),
         DecideApproval: partial(decide_approval, svc=svc),
         ChangeStatus: partial(change_status, svc=svc),
+        ChangeSeverity: partial(change_severity, svc=svc),
+        AddIdentity: partial(add_identity, svc=svc),
         AcknowledgeCommand: partial(acknowledge, svc=svc),
         ProposeHandoff: partial(propose_handoff, svc=svc),
         AcceptCommand: partial(accept, svc=svc),
@@ -109,6 +116,7 @@ def build_bus(svc: Services) -> MessageBus:
         IncidentDeclared: [on(open_room)],
         AlertCoalesced: [on(refresh_card)],
         SeverityRaised: [on(refresh_card), on(announce_severity)],
+        SeverityChanged: [on(refresh_card), on(announce_severity)],
         ActionRefused: [on(report_refusal)],
         ActionDuplicate: [on(report_duplicate)],
         ActionSettled: [on(refresh_card), on(report_settled)],

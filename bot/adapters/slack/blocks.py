@@ -62,6 +62,7 @@ ASK_PREFIX = "bw.ask."
 CARD_ACK = "bw.cmd.ack"
 UNDO_PREFIX = "bw.undo."
 CARD_HANDOFF = "bw.cmd.handoff"
+CARD_ADD_IDENTITY = "bw.cmd.identity"
 
 
 def encode_prompt(button: PromptButton) -> str:
@@ -186,7 +187,13 @@ def _command_buttons(card: Card) -> dict[str, Any]:
             "action_id": CARD_HANDOFF,
             "value": card.incident_id,
             "text": {"type": "plain_text", "text": "Hand off command"},
-        }
+        },
+        {
+            "type": "button",
+            "action_id": CARD_ADD_IDENTITY,
+            "value": card.incident_id,
+            "text": {"type": "plain_text", "text": "Add identity"},
+        },
     ]
     if not card.acknowledged:
         elements.insert(

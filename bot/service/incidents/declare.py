@@ -35,7 +35,7 @@ def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
         chosen = svc.playbooks.get(cmd.playbook)
         if chosen is None:
             raise DeclarationRefused(f"no playbook named {cmd.playbook!r}")
-        return chosen
+        return _allowed(cmd, chosen)
     if cmd.source == "manual" and not cmd.identities:
         found = manual_playbook(svc.playbooks)
         if found is None:
@@ -53,6 +53,18 @@ def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
             + f" at {severity.value} in {environment.value}"
         )
     return found
+
+
+def _allowed(cmd: DeclareIncident, playbook: Playbook) -> Playbook:
+    """A person may name only a playbook that allows manual declaration, and only
+    identities of the kinds it takes (its buttons would not fit the others)."""
+    if cmd.source == "manual" and not playbook.trigger.manual:
+        raise DeclarationRefused(f"playbook {playbook.name} does not allow manual declaration")
+    kinds = playbook.trigger.kinds
+    odd = [i.kind.value for i in cmd.identities if kinds and i.kind not in kinds]
+    if cmd.source == "manual" and odd:
+        raise DeclarationRefused(f"playbook {playbook.name} does not take {', '.join(odd)}")
+    return playbook
 
 
 async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Event]:

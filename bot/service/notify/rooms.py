@@ -34,6 +34,7 @@ from bot.core.events import (
     HandoffProposed,
     Refused,
     RequestDenied,
+    SeverityChanged,
     SeverityRaised,
     StatusChanged,
     StatusRefused,
@@ -105,16 +106,24 @@ async def report_status(event: StatusChanged, svc: Services) -> None:
         )
 
 
-async def announce_severity(event: SeverityRaised, svc: Services) -> None:
-    """Everyone in the room sees that a graver alert raised the incident's severity."""
+async def announce_severity(event: SeverityRaised | SeverityChanged, svc: Services) -> None:
+    """Everyone in the room sees a new severity: a graver alert raised it, or the
+    commander regraded it (and why)."""
     found = await _room(event.incident_id, svc)
-    if found is not None:
-        incident, notifier = found
-        await notifier.announce(
-            incident,
-            f"Severity raised to {event.after} (was {event.before}): "
-            f"a {event.source} alert graded it {event.after}.",
+    if found is None:
+        return
+    incident, notifier = found
+    if isinstance(event, SeverityChanged):
+        text = (
+            f"Severity changed to {event.after} (was {event.before}) by the commander, "
+            f"{event.actor.principal}: {event.reason}"
         )
+    else:
+        text = (
+            f"Severity raised to {event.after} (was {event.before}): "
+            f"a {event.source} alert graded it {event.after}."
+        )
+    await notifier.announce(incident, text)
 
 
 async def report_status_refusal(event: StatusRefused, svc: Services) -> None:
