@@ -75,6 +75,18 @@ class ChangeSeverity(Command):
 
 
 @dataclass(frozen=True)
+class VendorStepUpdate(Command):
+    """A step only the vendor can execute: requested of them, then confirmed by the
+    commander with the vendor's reference (a non-empty ``reference`` confirms)."""
+
+    actor: Actor
+    step_id: str
+    reference: str = ""
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class RequestAction(Command):
     """A click on a containment button. ``actor`` is the platform-verified user."""
 

@@ -63,6 +63,14 @@ class SeverityChanged(Event):
 
 
 @dataclass(frozen=True)
+class VendorStepRecorded(Event):
+    """A vendor step was requested or confirmed: said in the room, shown on the card."""
+
+    actor: Actor
+    text: str
+
+
+@dataclass(frozen=True)
 class ActionRefused(Event):
     """Told privately to ``actor``; recorded as ``authorization denied`` evidence."""
 

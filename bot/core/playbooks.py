@@ -55,6 +55,26 @@ class RoomSettings:
 
 
 @dataclass(frozen=True)
+class VendorStep:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """Who executes some steps for a vendor-managed identity. The steps are requested
+    of them and confirmed by the commander with their reference: accountability
+    (command, approvals) stays with the people here."""
+
+    name: str
+    contact: str
+    steps: tuple[VendorStep, ...] = ()
+
+    def step(self, step_id: str) -> VendorStep | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+@dataclass(frozen=True)
 class FrameworkRefs:
     nist_csf: tuple[str, ...] = ()
     owasp_agentic: tuple[str, ...] = ()
@@ -115,6 +135,8 @@ class Playbook:
     escalation: dict[StallKind, tuple[Step, ...]] = field(default_factory=dict)
     approval_rule: ApprovalRule | None = None
     room: RoomSettings = RoomSettings()
+    vendor: Vendor | None = None
+    known_users: dict[str, tuple[str, ...]] = field(default_factory=dict)  # identity key: people
 
     def approval_for(
         self, spec: ActionSpec, identity: AffectedIdentity | None, environment: Environment

@@ -11,8 +11,16 @@ from bot.core.playbooks import (
     Playbook,
     RoomSettings,
     Trigger,
+    Vendor,
+    VendorStep,
 )
-from bot.playbooks.schema import ActionModel, ApprovalRuleModel, Frameworks, PlaybookModel
+from bot.playbooks.schema import (
+    ActionModel,
+    ApprovalRuleModel,
+    Frameworks,
+    PlaybookModel,
+    VendorModel,
+)
 
 
 def to_core(model: PlaybookModel) -> Playbook:
@@ -39,11 +47,20 @@ def to_core(model: PlaybookModel) -> Playbook:
         frameworks=_refs(model.frameworks),
         approval_rule=_rule(model.approval),
         room=RoomSettings(model.room.private, model.room.archive_on_close),
+        vendor=_vendor(model.vendor),
+        known_users={key: tuple(people) for key, people in model.known_users.items()},
         escalation={
             kind: tuple(Step(s.after_minutes, tuple(s.notify), s.end) for s in steps)
             for kind, steps in model.escalation.items()
         },
     )
+
+
+def _vendor(vendor: VendorModel | None) -> Vendor | None:
+    if vendor is None:
+        return None
+    steps = tuple(VendorStep(s.id, s.label) for s in vendor.steps)
+    return Vendor(vendor.name, vendor.contact, steps)
 
 
 def _rule(rule: ApprovalRuleModel | None) -> ApprovalRule | None:

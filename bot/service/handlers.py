@@ -31,6 +31,7 @@ from bot.core.commands import (
     RunBulk,
     Snooze,
     UndoAction,
+    VendorStepUpdate,
 )
 from bot.core.events import (
     ActionDuplicate,
@@ -53,6 +54,7 @@ from bot.core.events import (
     StatusChanged,
     StatusRefused,
     Told,
+    VendorStepRecorded,
 )
 from bot.service.actions.approvals import decide_approval
 from bot.service.actions.bulk import request_bulk, run_bulk
@@ -68,6 +70,7 @@ from bot.service.incidents.declare import declare_incident
 from bot.service.incidents.identities import add_identity
 from bot.service.incidents.lifecycle import change_status
 from bot.service.incidents.severity import change_severity
+from bot.service.incidents.vendor import update_vendor_step
 from bot.service.notify.room_opening import open_room
 from bot.service.notify.rooms import (
     announce_commander,
@@ -85,6 +88,7 @@ from bot.service.notify.rooms import (
     report_status,
     report_status_refusal,
     report_told,
+    report_vendor_step,
 )
 
 
@@ -102,6 +106,7 @@ def build_bus(svc: Services) -> MessageBus:
         ChangeStatus: partial(change_status, svc=svc),
         ChangeSeverity: partial(change_severity, svc=svc),
         AddIdentity: partial(add_identity, svc=svc),
+        VendorStepUpdate: partial(update_vendor_step, svc=svc),
         AcknowledgeCommand: partial(acknowledge, svc=svc),
         ProposeHandoff: partial(propose_handoff, svc=svc),
         AcceptCommand: partial(accept, svc=svc),
@@ -117,6 +122,7 @@ def build_bus(svc: Services) -> MessageBus:
         AlertCoalesced: [on(refresh_card)],
         SeverityRaised: [on(refresh_card), on(announce_severity)],
         SeverityChanged: [on(refresh_card), on(announce_severity)],
+        VendorStepRecorded: [on(refresh_card), on(report_vendor_step)],
         ActionRefused: [on(report_refusal)],
         ActionDuplicate: [on(report_duplicate)],
         ActionSettled: [on(refresh_card), on(report_settled)],

@@ -127,6 +127,18 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": _identities(card)}},
     ]
+    if card.notes:
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "bw.notes",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Read before approving*\n"
+                    + "\n".join(f"• {escape(line)}" for line in card.notes[:10])[:2900],
+                },
+            }
+        )
     if card.pending:
         blocks.append(
             {

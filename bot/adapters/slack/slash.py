@@ -14,6 +14,7 @@ from bot.core.commands import (
     DeclareIncident,
     ProposeHandoff,
     Snooze,
+    VendorStepUpdate,
 )
 from bot.core.escalation import StallKind
 from bot.core.identities import AffectedIdentity, IdentityKind
@@ -26,6 +27,7 @@ USAGE = (
     "`/incident status contained|recovering|resolved|closed [reason]`; "
     "`/incident severity SEV1..SEV4 WHY` (the commander); "
     "`/incident identity add SYSTEM KIND ID [OWNER]`; "
+    "`/incident vendor request STEP` or `/incident vendor confirm STEP VENDOR-REFERENCE`; "
     "`/incident snooze KIND MINUTES REASON` (KIND: "
     + ", ".join(k.value for k in StallKind)
     + "). `/incident help` shows this."
@@ -58,6 +60,18 @@ def parse(text: str, user_id: str, channel_id: str) -> Command | str:
         return _severity(actor, room, rest)
     if verb == "identity":
         return _identity(actor, room, rest)
+    if verb == "vendor":
+        return _vendor(actor, room, rest)
+    return USAGE
+
+
+def _vendor(actor: Actor, room: tuple[str, str], rest: str) -> Command | str:
+    parts = rest.split(" ", 2)
+    if len(parts) == 2 and parts[0].lower() == "request":
+        return VendorStepUpdate(actor=actor, step_id=parts[1], room=room)
+    if len(parts) == 3 and parts[0].lower() == "confirm" and parts[2].strip():
+        reference = parts[2].strip()[:200]
+        return VendorStepUpdate(actor=actor, step_id=parts[1], reference=reference, room=room)
     return USAGE
 
 

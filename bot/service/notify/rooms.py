@@ -12,6 +12,7 @@ import logging
 from bot.core.actions import ActionRequest, Operation, RequestStatus, Reversibility
 from bot.core.actors import SYSTEM, Actor
 from bot.core.approvals import bulk_targets
+from bot.core.card_notes import card_notes, lockout_line
 from bot.core.cards import (
     ALL_TARGETS,
     Card,
@@ -39,12 +40,14 @@ from bot.core.events import (
     StatusChanged,
     StatusRefused,
     Told,
+    VendorStepRecorded,
 )
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.ports import IncidentStore, Notifier
 from bot.core.roles import Right
 from bot.service.context import Services
+from bot.service.incidents.vendor import vendor_states
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +191,8 @@ async def card_for(store: IncidentStore, incident: Incident, svc: Services) -> C
         for r in requests
         if r.status is RequestStatus.AWAITING_APPROVAL
     ]
-    return build_card(incident, playbook, svc.catalogue, outcomes, tuple(pending))
+    notes = card_notes(incident, playbook, await vendor_states(store, incident.id))
+    return build_card(incident, playbook, svc.catalogue, outcomes, tuple(pending), notes)
 
 
 def _undoable(request: ActionRequest, svc: Services) -> bool:
@@ -254,7 +258,7 @@ async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
             f"Needs {request.approvals_needed} "
             f"approval(s) before {request.expires_at:%H:%M} UTC. "
             f"{event.preview[:1].upper() + event.preview[1:] + '. ' if event.preview else ''}"
-            f"Plan {request.plan_hash}."
+            f"Plan {request.plan_hash}." + _lockouts(incident, svc, request)
         ),
         buttons=(
             PromptButton(
@@ -271,6 +275,22 @@ async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
         ),
     )
     await notifier.ask(incident, approvers, prompt)
+
+
+def _lockouts(incident: Incident, svc: Services, request: ActionRequest) -> str:
+    """Approving a shared account's containment locks people out: say who, first."""
+    playbook = svc.playbooks[incident.playbook]
+    keys = set(bulk_targets(request)) or {request.target_key}
+    lines = [
+        line for i in incident.identities if i.key in keys and (line := lockout_line(i, playbook))
+    ]
+    return (" " + " ".join(lines)) if lines else ""
+
+
+async def report_vendor_step(event: VendorStepRecorded, svc: Services) -> None:
+    found = await _room(event.incident_id, svc)
+    if found is not None:
+        await found[1].announce(found[0], event.text)
 
 
 async def ask_to_accept(event: HandoffProposed, svc: Services) -> None:
