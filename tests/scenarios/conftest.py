@@ -81,6 +81,14 @@ actions:
     approval:
       approvers: 1
       ttl_minutes: 30
+known_users:
+  "aws:service_account:vendor-svc": ["carol (finance)"]
+vendor:
+  name: Acme Payroll
+  contact: "support@acme.example, P1 queue"
+  steps:
+    - id: rotate-integration-key
+      label: Rotate the integration key
 """
 
 GATED_KEYS_PLAYBOOK = f"""\
