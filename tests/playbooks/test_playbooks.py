@@ -94,6 +94,23 @@ def test_a_valid_playbook_has_no_problems(tmp_path: Path) -> None:
             '  user: "slack:UIC"\n  rotation: ["slack:UB"]',
             "book.yaml:9: commander: give exactly one of user or rotation",
         ),
+        ("title: Test", "title: Test\nroom: {private: maybe}", "book.yaml:3: room.private:"),
+        (
+            "  min_severity: SEV3",
+            "  min_severity: SEV3\n  environments: [staging]",
+            "trigger.environments[0]:",
+        ),
+        (
+            "title: Test",
+            "title: Test\nvendor: {name: Acme, contact: a@b, steps: [{id: x, label: X}, "
+            "{id: x, label: Y}]}",
+            "book.yaml:3: vendor: vendor step ids must be unique",
+        ),
+        (
+            "title: Test",
+            'title: Test\nknown_users: {"aws:robot:x": ["ann"]}',
+            "unknown identity kind in aws:robot:x",
+        ),
     ],
     ids=[
         "unknown-top",
@@ -104,6 +121,10 @@ def test_a_valid_playbook_has_no_problems(tmp_path: Path) -> None:
         "group",
         "framework",
         "commander",
+        "room",
+        "environment",
+        "vendor-steps",
+        "known-users",
     ],
 )
 def test_errors_name_file_line_and_field(tmp_path: Path, old: str, new: str, expected: str) -> None:
