@@ -178,7 +178,7 @@ def blastwall(
         BLASTWALL_INTAKE_TOKEN="intake-token-for-tests",
         BLASTWALL_GITHUB_WEBHOOK_SECRET="github-webhook-secret-for-tests",
         BLASTWALL_ANCHOR_INTERVAL="0.2",
-        BLASTWALL_NOTICE_RETRY="3",
+        BLASTWALL_NOTICE_RETRY="4",
         BLASTWALL_SIGNING_KEY=str(tmp_path / "signing.pem"),
         BLASTWALL_AWS_ENDPOINT_URL=moto_endpoint,
         BLASTWALL_AWS_ACCESS_KEY_ID="testing",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.actors import SYSTEM
+from bot.core.cards import Card
 from bot.core.events import IncidentDeclared
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
@@ -23,6 +24,11 @@ from bot.service.notify.rooms import announce_earlier_raise, card_for
 log = logging.getLogger(__name__)
 
 OPEN_ROOM = "open_room"  # the outbox payload's ``notice`` for a room still to open
+# Incidents whose room this process is opening right now. A slow open (Slack rate
+# limits) can outlast the notice's retry window; the redelivery then finds it here
+# and leaves it, instead of creating a second channel. Across replicas the outbox
+# claim (SKIP LOCKED) keeps deliveries apart.
+_opening: set[str] = set()
 
 
 def room_notice(incident_id: str) -> dict[str, object]:
@@ -45,22 +51,32 @@ async def open_room(event: IncidentDeclared, svc: Services) -> None:
     if incident.room is not None:  # an earlier delivery opened it
         await _mark_sent(event.notice_id, svc)
         return
+    if incident.id in _opening:
+        return
+    _opening.add(incident.id)
     try:
-        await _open(incident, notifier, svc)
+        opened = await _open(incident, notifier, card, svc)
+        if opened:
+            await _record_room(incident, event.notice_id, svc)
+    finally:
+        _opening.discard(incident.id)
+    if opened:
+        await announce_earlier_raise(incident, notifier, svc)
+
+
+async def _open(incident: Incident, notifier: Notifier, card: Card, svc: Services) -> bool:
+    """True once the room exists with its card; a failure is recorded, to be retried."""
+    private = svc.playbooks[incident.playbook].room.private
+    try:
+        incident.room = await notifier.open_room(incident, incident.responders, private=private)
+        if incident.commander is not None:
+            await notifier.announce_commander(incident, incident.commander)
         incident.card = await notifier.post_card(incident, card)
     except Exception as exc:
         log.exception("could not open the room for %s; it will be retried", incident.id)
         await _record(incident.id, "room not opened", svc, outcome=f"{type(exc).__name__}: {exc}")
-        return
-    await _record_room(incident, event.notice_id, svc)
-    await announce_earlier_raise(incident, notifier, svc)
-
-
-async def _open(incident: Incident, notifier: Notifier, svc: Services) -> None:
-    private = svc.playbooks[incident.playbook].room.private
-    incident.room = await notifier.open_room(incident, incident.responders, private=private)
-    if incident.commander is not None:
-        await notifier.announce_commander(incident, incident.commander)
+        return False
+    return True
 
 
 async def _record_room(incident: Incident, notice_id: int | None, svc: Services) -> None:
