@@ -24,37 +24,38 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.adapters.console.auth import SESSION_TTL, Directory, parse_users
 from bot.adapters.console.headers import ConsoleHeaders
+from bot.adapters.console.room import LocalNotifier
 from bot.adapters.console.routes import Console, console_router
-from bot.anchoring import Anchoring
-from bot.body_limit import BodyLimit
-from bot.bus import MessageBus
-from bot.clock import ClockReport, SystemClock, check_clock
+from bot.adapters.http.body_limit import BodyLimit
+from bot.adapters.http.health import health_router
+from bot.adapters.http.openapi_answers import document_generic_answers
+from bot.adapters.http.outage import install_one_line_outages, install_outage_handling
+from bot.adapters.http.request_guards import RequestGuards
 from bot.config import Settings
 from bot.core.actors import Actor
 from bot.core.cards import Card
 from bot.core.evidence import EvidenceRecord
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
+from bot.evidence.anchoring import Anchoring
 from bot.evidence.notes import NoteSigner
 from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
 from bot.evidence.timestamps import Timestamper
-from bot.handlers import build_bus
 from bot.intake.alert import Keys
 from bot.intake.route import IntakeConfig, alerts_router
-from bot.local_room import LocalNotifier
-from bot.logs import install_redaction
-from bot.openapi_answers import document_generic_answers
-from bot.outage import install_one_line_outages, install_outage_handling
 from bot.playbooks.loader import load_playbooks
-from bot.request_guards import RequestGuards
-from bot.sealing import Sealer
 from bot.secrets import build_redactor
-from bot.services import Services
+from bot.secrets.logs import install_redaction
+from bot.secrets.sealing import Sealer
+from bot.service.bus import MessageBus
+from bot.service.context import Services
+from bot.service.handlers import build_bus
+from bot.storage.clock import check_clock
 from bot.storage.console_sessions import SqlConsoleSignIns
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
-from bot.web import health_router
+from bot.timers.system_clock import ClockReport, SystemClock
 from connectors import registry
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ def _teams_notifier(settings: Settings, database: Database) -> Notifier:
 def _teams_router(wired: Wired):  # type: ignore[no-untyped-def]
     from bot.adapters.teams.notifier import TeamsNotifier
     from bot.adapters.teams.wiring import teams_door
-    from bot.notifications import _card
+    from bot.service.notify.rooms import card_for
 
     notifier = wired.services.notifiers["teams"]
     assert isinstance(notifier, TeamsNotifier)
@@ -194,7 +195,7 @@ def _teams_router(wired: Wired):  # type: ignore[no-untyped-def]
     async def current_card(incident_id: str) -> Card | None:
         async with svc.uow() as uow:
             incident = await uow.incidents.get(incident_id)
-            return await _card(uow.incidents, incident, svc) if incident else None
+            return await card_for(uow.incidents, incident, svc) if incident else None
 
     return teams_door(_teams_config(wired.settings), notifier, wired.bus, current_card)
 
@@ -214,7 +215,10 @@ def create_app(
         await upgrade(database_url(settings))
         await _warn_on_skew(wired)
         clock = EscalationClock(
-            wired.bus, settings.timer_interval, reconcile_after_s=settings.reconcile_after
+            wired.bus,
+            settings.timer_interval,
+            reconcile_after_s=settings.reconcile_after,
+            notice_retry_s=settings.notice_retry,
         )
         clock.start()
         log.info("escalation clock started as %s", clock.claimer)
@@ -308,7 +312,12 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     notifier = wired.services.notifiers["slack"]
     assert isinstance(notifier, SlackNotifier)
     secret = settings.slack_signing_secret.get_secret_value()
-    slack_app = build_slack_app(signing_secret=secret, client=notifier.client, bus=wired.bus)
+    slack_app = build_slack_app(
+        signing_secret=secret,
+        client=notifier.client,
+        bus=wired.bus,
+        playbooks=wired.services.playbooks,
+    )
     doorman = Doorman(
         secret,
         SqlReplayLedger(session_factory(wired.database.engine)),

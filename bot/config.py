@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     timer_interval: float = Field(
         default=1.0, gt=0, le=60, validation_alias=AliasChoices("BLASTWALL_TIMER_INTERVAL")
     )
+    # a notice (a room to open, an escalation) not sent this long after it committed is
+    # sent again; also how often that is looked for
+    notice_retry: float = Field(
+        default=60.0, gt=0, le=3600, validation_alias=AliasChoices("BLASTWALL_NOTICE_RETRY")
+    )
     # evidence anchoring (issue 9): who signs, who timestamps, how often to catch up
     origin: str | None = _env("BLASTWALL_ORIGIN")
     tsa_url: str | None = _env("BLASTWALL_TSA_URL")

@@ -58,7 +58,7 @@ async def _ping(url: str) -> None:
 
 
 def check_database_answers(url: str) -> None:
-    from bot.outage import summary
+    from bot.adapters.http.outage import summary
 
     try:
         asyncio.run(_ping(url))

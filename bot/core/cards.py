@@ -66,6 +66,7 @@ class Card:
     pending: tuple[str, ...] = ()  # approvals awaited, and who is asked
     acknowledged: bool = True
     handoff_to: str | None = None
+    notes: tuple[str, ...] = ()  # read before approving: lock-outs, vendor steps
 
 
 def build_card(
@@ -74,6 +75,7 @@ def build_card(
     catalogue: Mapping[str, ActionSpec],
     outcomes: tuple[CardOutcome, ...] = (),
     pending: tuple[str, ...] = (),
+    notes: tuple[str, ...] = (),
 ) -> Card:
     """One button per offered action per identity it applies to."""
     buttons: list[CardButton] = []
@@ -104,6 +106,7 @@ def build_card(
         pending=pending,
         acknowledged=incident.commander_acknowledged,
         handoff_to=incident.pending_handoff.to.principal if incident.pending_handoff else None,
+        notes=notes,
     )
 
 

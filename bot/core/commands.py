@@ -1,4 +1,4 @@
-"""Commands: what someone asks Blastwall to do. One handler each (bot.handlers)."""
+"""Commands: what someone asks Blastwall to do. One handler each (bot.service.handlers)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,40 @@ class ChangeStatus(Command):
     incident_id: str | None = None
     room: tuple[str, str] | None = None  # (platform, room id)
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class AddIdentity(Command):
+    """A responder names one more identity the incident is about (slash command or
+    the card's form); it is recorded, and its containment buttons join the card."""
+
+    actor: Actor
+    identity: AffectedIdentity
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ChangeSeverity(Command):
+    """The commander regrades the incident, up or down, and says why."""
+
+    actor: Actor
+    severity: Severity
+    reason: str
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class VendorStepUpdate(Command):
+    """A step only the vendor can execute: requested of them, then confirmed by the
+    commander with the vendor's reference (a non-empty ``reference`` confirms)."""
+
+    actor: Actor
+    step_id: str
+    reference: str = ""
+    incident_id: str | None = None
+    room: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ class Event:
 
 @dataclass(frozen=True)
 class IncidentDeclared(Event):
-    pass
+    """Its room is still to open; ``notice_id`` is the outbox row that says so."""
+
+    notice_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,24 @@ class SeverityRaised(Event):
     before: str
     after: str
     source: str
+
+
+@dataclass(frozen=True)
+class SeverityChanged(Event):
+    """The commander regraded the incident: said in the room, recorded in the ledger."""
+
+    actor: Actor
+    before: str
+    after: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VendorStepRecorded(Event):
+    """A vendor step was requested or confirmed: said in the room, shown on the card."""
+
+    actor: Actor
+    text: str
 
 
 @dataclass(frozen=True)

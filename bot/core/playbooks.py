@@ -26,14 +26,52 @@ class Trigger:
     kinds: frozenset[IdentityKind] = frozenset()
     min_severity: Severity = Severity.SEV4
     manual: bool = False
+    environments: frozenset[Environment] = frozenset()
 
-    def matches(self, source: str, system: str, kind: IdentityKind, severity: Severity) -> bool:
+    def matches(
+        self,
+        source: str,
+        system: str,
+        kind: IdentityKind,
+        severity: Severity,
+        environment: Environment = Environment.PRODUCTION,
+    ) -> bool:
         return (
             (not self.sources or source in self.sources)
             and (not self.systems or system in self.systems)
             and (not self.kinds or kind in self.kinds)
+            and (not self.environments or environment in self.environments)
             and severity.at_least(self.min_severity)
         )
+
+
+@dataclass(frozen=True)
+class RoomSettings:
+    """The incident's chat room: private unless the playbook says otherwise (who is
+    investigating what leak is itself sensitive), archived once the incident closes."""
+
+    private: bool = True
+    archive_on_close: bool = True
+
+
+@dataclass(frozen=True)
+class VendorStep:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """Who executes some steps for a vendor-managed identity. The steps are requested
+    of them and confirmed by the commander with their reference: accountability
+    (command, approvals) stays with the people here."""
+
+    name: str
+    contact: str
+    steps: tuple[VendorStep, ...] = ()
+
+    def step(self, step_id: str) -> VendorStep | None:
+        return next((s for s in self.steps if s.id == step_id), None)
 
 
 @dataclass(frozen=True)
@@ -96,6 +134,9 @@ class Playbook:
     frameworks: FrameworkRefs = FrameworkRefs()
     escalation: dict[StallKind, tuple[Step, ...]] = field(default_factory=dict)
     approval_rule: ApprovalRule | None = None
+    room: RoomSettings = RoomSettings()
+    vendor: Vendor | None = None
+    known_users: dict[str, tuple[str, ...]] = field(default_factory=dict)  # identity key: people
 
     def approval_for(
         self, spec: ActionSpec, identity: AffectedIdentity | None, environment: Environment

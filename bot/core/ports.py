@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.actions import (
     ActionOutcome,
@@ -68,12 +68,23 @@ class Connector(Protocol):
         ...
 
 
+@runtime_checkable
+class RoomArchiver(Protocol):
+    """A chat surface whose rooms can be archived once the incident is closed."""
+
+    async def archive_room(self, incident: Incident) -> None: ...
+
+
 class Notifier(Protocol):
     """A chat surface. Implementations translate; they decide nothing."""
 
     platform: str
 
-    async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef: ...
+    async def open_room(
+        self, incident: Incident, invitees: Sequence[Actor], *, private: bool = True
+    ) -> RoomRef:
+        """Create the incident's room; ``private`` unless its playbook says public."""
+        ...
 
     async def announce(self, incident: Incident, text: str) -> None:
         """Post plain text in the incident room; ``text`` is untrusted and is escaped."""

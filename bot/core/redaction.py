@@ -62,7 +62,7 @@ SECRET_KEYS = frozenset(
         "apikey",
     }
 )
-# Values under keys ending so are ciphertext this deployment sealed (bot.sealing):
+# Values under keys ending so are ciphertext this deployment sealed (bot.secrets.sealing):
 # the one form in which a leaked credential may be held, so it is kept as it is,
 # once the ``sealed`` check confirms it (a sender cannot smuggle a secret past
 # the redactor by naming its field ``x_sealed``).

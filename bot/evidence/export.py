@@ -20,7 +20,6 @@ from alembic.script import ScriptDirectory
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.engine import make_url
 
-from bot.checkpoints import HistoryRewritten, check_history, raise_alarm, sign_checkpoint
 from bot.config import Settings
 from bot.core.ports import CheckpointSigner, UnitOfWork
 from bot.evidence.bundle import TIMESTAMP_DIR, write_bundle
@@ -33,6 +32,7 @@ from bot.evidence.signing import (
     redaction_key,
 )
 from bot.secrets import build_redactor
+from bot.service.checkpoints import HistoryRewritten, check_history, raise_alarm, sign_checkpoint
 from bot.storage.database import default_database_url
 from bot.storage.migrate import MIGRATIONS, current_revision
 from bot.storage.unit_of_work import Database, SqlUnitOfWork

@@ -24,15 +24,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
-from bot.bus import CommandSink
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
 from bot.core.events import AlertCoalesced, IncidentDeclared
-from bot.declare import DeclarationRefused
 from bot.intake import eventbridge, github, ocsf
 from bot.intake.alert import Alert, Keys
 from bot.intake.eventbridge import EventBridgeEvent, NamesNoIdentity
 from bot.intake.ocsf import DetectionFinding
+from bot.service.bus import CommandSink
+from bot.service.incidents.declare import DeclarationRefused
 
 RECENT_DELIVERIES = 4096
 

@@ -9,9 +9,18 @@ from bot.core.playbooks import (
     FrameworkRefs,
     OfferedAction,
     Playbook,
+    RoomSettings,
     Trigger,
+    Vendor,
+    VendorStep,
 )
-from bot.playbooks.schema import ActionModel, ApprovalRuleModel, Frameworks, PlaybookModel
+from bot.playbooks.schema import (
+    ActionModel,
+    ApprovalRuleModel,
+    Frameworks,
+    PlaybookModel,
+    VendorModel,
+)
 
 
 def to_core(model: PlaybookModel) -> Playbook:
@@ -27,6 +36,7 @@ def to_core(model: PlaybookModel) -> Playbook:
             kinds=frozenset(model.trigger.identity.kinds),
             min_severity=model.trigger.min_severity,
             manual=model.trigger.manual,
+            environments=frozenset(model.trigger.environments),
         ),
         default_severity=model.default_severity,
         commander=commander,
@@ -36,11 +46,21 @@ def to_core(model: PlaybookModel) -> Playbook:
         environment=model.environment,
         frameworks=_refs(model.frameworks),
         approval_rule=_rule(model.approval),
+        room=RoomSettings(model.room.private, model.room.archive_on_close),
+        vendor=_vendor(model.vendor),
+        known_users={key: tuple(people) for key, people in model.known_users.items()},
         escalation={
             kind: tuple(Step(s.after_minutes, tuple(s.notify), s.end) for s in steps)
             for kind, steps in model.escalation.items()
         },
     )
+
+
+def _vendor(vendor: VendorModel | None) -> Vendor | None:
+    if vendor is None:
+        return None
+    steps = tuple(VendorStep(s.id, s.label) for s in vendor.steps)
+    return Vendor(vendor.name, vendor.contact, steps)
 
 
 def _rule(rule: ApprovalRuleModel | None) -> ApprovalRule | None:

@@ -42,6 +42,14 @@ class TriggerModel(Strict):
     manual: bool = False
     identity: IdentityMatch = IdentityMatch()
     min_severity: Severity = Severity.SEV4
+    environments: list[Environment] = []
+
+
+class RoomModel(Strict):
+    """The incident channel: private by default, archived when the incident closes."""
+
+    private: bool = True
+    archive_on_close: bool = True
 
 
 class CommanderModel(Strict):
@@ -86,6 +94,32 @@ class ApprovalRuleModel(Strict):
     ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 
+class VendorStepModel(Strict):
+    id: Slug
+    label: Annotated[str, StringConstraints(min_length=1, max_length=75)]
+
+
+class VendorModel(Strict):
+    """The vendor of vendor-managed identities: whom to ask, and what only they can do."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    contact: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    steps: list[VendorStepModel] = []
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> Self:
+        ids = [s.id for s in self.steps]
+        if len(ids) != len(set(ids)):
+            raise ValueError("vendor step ids must be unique")
+        return self
+
+
+IdentityKey = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,64}:[a-z_]{1,32}:[^\s]{1,256}$")
+]
+Person = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
 class StepModel(Strict):
     after_minutes: int = Field(ge=0, le=7 * 24 * 60)
     notify: list[Grant] = []
@@ -106,3 +140,14 @@ class PlaybookModel(Strict):
     escalation: dict[StallKind, list[StepModel]] = {}
     approval: ApprovalRuleModel | None = None
     frameworks: Frameworks = Frameworks()
+    room: RoomModel = RoomModel()
+    vendor: VendorModel | None = None
+    known_users: dict[IdentityKey, list[Person]] = {}
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> Self:
+        kinds = {k.value for k in IdentityKind}
+        odd = [key for key in self.known_users if key.split(":")[1] not in kinds]
+        if odd:
+            raise ValueError(f"known_users: unknown identity kind in {', '.join(odd)}")
+        return self

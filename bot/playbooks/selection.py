@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.core.identities import IdentityKind
-from bot.core.incidents import Severity
+from bot.core.incidents import Environment, Severity
 from bot.core.playbooks import Playbook
 
 
 def _specificity(playbook: Playbook) -> int:
     trigger = playbook.trigger
-    return sum(bool(s) for s in (trigger.sources, trigger.systems, trigger.kinds))
+    return sum(
+        bool(s) for s in (trigger.sources, trigger.systems, trigger.kinds, trigger.environments)
+    )
 
 
 def select_playbook(
@@ -20,9 +22,16 @@ def select_playbook(
     system: str,
     kind: IdentityKind,
     severity: Severity,
+    environment: Environment = Environment.PRODUCTION,
 ) -> Playbook | None:
-    """The most specific matching trigger wins; ties go to the name, for determinism."""
-    matching = [p for p in playbooks.values() if p.trigger.matches(source, system, kind, severity)]
+    """The most specific matching trigger wins; ties go to the name, for determinism.
+    A trigger naming the incident's environment is more specific than one that does
+    not, so a non-production alert lands in a non-production playbook when one matches."""
+    matching = [
+        p
+        for p in playbooks.values()
+        if p.trigger.matches(source, system, kind, severity, environment)
+    ]
     if not matching:
         return None
     return sorted(matching, key=lambda p: (-_specificity(p), p.name))[0]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.core.redaction import Redactor
-from bot.sealing import Sealer
 from bot.secrets.detection import DetectSecretsFinder, KeywordFinder
 from bot.secrets.forms import PatternFinder
+from bot.secrets.sealing import Sealer
 
 
 def build_redactor(key: bytes) -> Redactor:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from bot.core.ports import Clock
+from bot.timers.system_clock import ClockReport
 
 
 def is_postgres(session: AsyncSession) -> bool:
@@ -35,3 +38,14 @@ async def server_time(conn: AsyncConnection) -> datetime:
         return value.astimezone(UTC)
     raw = (await conn.execute(text("SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now')"))).scalar_one()
     return datetime.fromisoformat(str(raw)).replace(tzinfo=UTC)
+
+
+async def check_clock(engine: AsyncEngine, clock: Clock, tolerance_s: float) -> ClockReport:
+    """Compare with the database's own reading, taken halfway through the round trip.
+    On SQLite the database's clock is this host's, as SQLite itself reads it."""
+    before = clock.now()
+    async with engine.connect() as conn:
+        theirs = await server_time(conn)
+    after = clock.now()
+    ours = before + (after - before) / 2
+    return ClockReport((ours - theirs).total_seconds(), tolerance_s)

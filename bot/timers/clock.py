@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.bus import CommandSink
 from bot.core.commands import DeliverNotices, FireDueTimers, ReconcileIntents
 from bot.core.events import Escalated
+from bot.service.bus import CommandSink
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -38,8 +38,10 @@ class EscalationClock:
         interval_s: float = 1.0,
         claimer: str | None = None,
         reconcile_after_s: float = 300.0,
+        notice_retry_s: float = NOTICE_RETRY_S,
     ) -> None:
         self._bus = bus
+        self._notice_retry_s = notice_retry_s
         self._interval_s = interval_s
         self._reconcile_after_s = reconcile_after_s
         self.claimer = claimer or claimer_id()
@@ -61,7 +63,7 @@ class EscalationClock:
         self._scheduler.add_job(
             self.reconcile,
             "interval",
-            seconds=RECONCILE_EVERY_S,
+            seconds=min(RECONCILE_EVERY_S, self._notice_retry_s),
             next_run_time=datetime.now(UTC),
             id="blastwall-reconcile",
         )
@@ -84,7 +86,7 @@ class EscalationClock:
         """Settle intents a crash left without an outcome (reading, never re-calling)."""
         try:
             await self._bus.handle(ReconcileIntents(self._reconcile_after_s))
-            await self._bus.handle(DeliverNotices(NOTICE_RETRY_S))
+            await self._bus.handle(DeliverNotices(self._notice_retry_s))
         except Exception:
             log.exception("reconciling intents or notices failed; retrying later")
 

@@ -2,9 +2,18 @@ from __future__ import annotations
 
 from bot.adapters.slack import slash
 from bot.core.actors import Actor
-from bot.core.commands import AcknowledgeCommand, ChangeStatus, ProposeHandoff, Snooze
+from bot.core.commands import (
+    AcknowledgeCommand,
+    AddIdentity,
+    ChangeSeverity,
+    ChangeStatus,
+    ProposeHandoff,
+    Snooze,
+    VendorStepUpdate,
+)
 from bot.core.escalation import StallKind
-from bot.core.incidents import Status
+from bot.core.identities import AffectedIdentity, IdentityKind
+from bot.core.incidents import Severity, Status
 
 ME = Actor("slack", "UME")
 ROOM = ("slack", "C1")
@@ -32,5 +41,27 @@ def test_anything_else_gets_the_usage() -> None:
         "snooze nap 5 x",
         "dance",
         "open",
+        "severity SEV1",
+        "severity SEV9 why",
+        "identity add aws access_key",
+        "identity add aws nonsense AKIA1",
+        "vendor confirm rotate",
+        "vendor ask rotate",
     ):
         assert slash.parse(text, "UME", "C1") == slash.USAGE
+
+
+def test_severity_identity_and_vendor_steps_become_commands() -> None:
+    assert slash.parse("severity sev1 key used from abroad", "UME", "C1") == ChangeSeverity(
+        ME, Severity.SEV1, "key used from abroad", room=ROOM
+    )
+    identity = AffectedIdentity("aws", IdentityKind.ACCESS_KEY, "AKIA1", owner="payments")
+    assert slash.parse("identity add AWS access_key AKIA1 payments", "UME", "C1") == AddIdentity(
+        ME, identity, room=ROOM
+    )
+    assert slash.parse("vendor request rotate", "UME", "C1") == VendorStepUpdate(
+        ME, "rotate", room=ROOM
+    )
+    assert slash.parse("vendor confirm rotate ACME-1 (ticket)", "UME", "C1") == VendorStepUpdate(
+        ME, "rotate", "ACME-1 (ticket)", room=ROOM
+    )

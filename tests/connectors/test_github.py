@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.core.identities import AffectedIdentity, IdentityKind
-from bot.sealing import Sealer
+from bot.secrets.sealing import Sealer
 from connectors.github.connector import GitHubConnector
 from tests.fakes.github_api import GitHubStandIn
 from tests.fakes.servers import ServedApp

@@ -24,8 +24,8 @@ from bot.evidence.signing import (
     public_key_pem,
     redaction_key,
 )
-from bot.logs import install_redaction
 from bot.secrets import build_redactor
+from bot.secrets.logs import install_redaction
 
 
 def test_first_start_creates_a_private_key(tmp_path: Path) -> None:

@@ -18,14 +18,20 @@ class RecordingNotifier:
     cards: list[Card] = field(default_factory=list)
     told: list[tuple[str, str]] = field(default_factory=list)
     asked: list[tuple[list[str], Prompt]] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
     fail_open: bool = False
     fail_ask: bool = False
 
-    async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
+    async def open_room(
+        self, incident: Incident, invitees: Sequence[Actor], *, private: bool = True
+    ) -> RoomRef:
         if self.fail_open:
             raise RuntimeError("chat is down")
         self.rooms.append((incident.id, [a.principal for a in invitees]))
         return RoomRef(self.platform, f"C{len(self.rooms):04d}", incident.id.lower())
+
+    async def archive_room(self, incident: Incident) -> None:
+        self.archived.append(incident.id)
 
     async def announce(self, incident: Incident, text: str) -> None:
         self.said.append((incident.id, text))

@@ -37,6 +37,8 @@ class Channel:
     name: str
     members: list[str] = field(default_factory=list)
     topic: str = ""
+    is_private: bool = False
+    archived: bool = False
 
 
 @dataclass
@@ -105,6 +107,7 @@ class SlackStandIn:
         self.received: list[tuple[str, dict[str, Any]]] = []  # every call's arguments
         self._triggers: dict[str, float] = {}
         self._limits: dict[str, tuple[int, int]] = {}
+        self._broken: dict[str, tuple[int, int]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.app = self._build()
@@ -113,6 +116,10 @@ class SlackStandIn:
 
     def rate_limit(self, method: str, times: int, retry_after: int = 1) -> None:
         self._limits[method] = (times, retry_after)
+
+    def break_method(self, method: str, times: int, status: int = 503) -> None:
+        """The next ``times`` calls of ``method`` answer with a server error."""
+        self._broken[method] = (times, status)
 
     def issue_trigger(self) -> str:
         trigger = f"{next(self._ids)}.{next(self._ids)}.trigger"
@@ -178,6 +185,7 @@ class SlackStandIn:
             "conversations.create": self._create,
             "conversations.invite": self._invite,
             "conversations.setTopic": self._set_topic,
+            "conversations.archive": self._archive,
             "conversations.info": self._info,
             "conversations.members": self._members,
             "chat.postMessage": self._post,
@@ -213,6 +221,10 @@ class SlackStandIn:
         return app
 
     def _limited(self, method: str) -> JSONResponse | None:
+        broken, status = self._broken.get(method, (0, 0))
+        if broken > 0:
+            self._broken[method] = (broken - 1, status)
+            return JSONResponse({"ok": False, "error": "internal_error"}, status_code=status)
         times, retry_after = self._limits.get(method, (0, 0))
         if times <= 0:
             return None
@@ -244,7 +256,13 @@ class SlackStandIn:
             raise SlackError("invalid_name_specials")
         if self.channel_named(name):
             raise SlackError("name_taken")
-        channel = Channel(id=f"C{next(self._ids):08d}", name=name, members=[self.bot_user])
+        private = str(args.get("is_private", "")).lower() in ("1", "true")
+        channel = Channel(
+            id=f"C{next(self._ids):08d}",
+            name=name,
+            members=[self.bot_user],
+            is_private=private,
+        )
         self.channels[channel.id] = channel
         return {"channel": {"id": channel.id, "name": name}}
 
@@ -253,6 +271,13 @@ class SlackStandIn:
         if channel is None:
             raise SlackError("channel_not_found")
         return channel
+
+    def _archive(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        if channel.archived:
+            raise SlackError("already_archived")
+        channel.archived = True
+        return {}
 
     def _invite(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)

@@ -147,6 +147,26 @@ class SlackDriver:
         }
         return await self._payload(payload, **options)
 
+    async def mention(
+        self, user_id: str, text: str, channel_id: str = "CGENERAL", **options: Any
+    ) -> httpx.Response:
+        """An ``app_mention`` event, as the Events API delivers it."""
+        body = {
+            "type": "event_callback",
+            "team_id": self.team_id,
+            "api_app_id": "A0BLASTWALL",
+            "event_id": f"Ev{uuid.uuid4().hex[:12].upper()}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_mention",
+                "user": user_id,
+                "text": f"<@UBLASTWALL> {text}",
+                "channel": channel_id,
+                "ts": f"{time.time():.6f}",
+            },
+        }
+        return await self.post(json.dumps(body).encode(), "application/json", **options)
+
     async def _payload(self, payload: dict[str, Any], **options: Any) -> httpx.Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self.post(body, "application/x-www-form-urlencoded", **options)

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.anchoring import Anchoring
 from bot.app import build
-from bot.bus import MessageBus
 from bot.config import Settings
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
 from bot.core.events import IncidentDeclared
+from bot.evidence.anchoring import Anchoring
 from bot.evidence.timestamps import Timestamper
-from bot.handlers import build_bus
+from bot.service.bus import MessageBus
+from bot.service.handlers import build_bus
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import Database
 from tests.fakes.chat import RecordingNotifier

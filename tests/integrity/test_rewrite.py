@@ -50,7 +50,7 @@ async def test_a_rewritten_ledger_is_never_signed_and_raises_the_alarm(
 
     await rewrite_history(deployment.database_url, incident, "Nothing happened")
     commander = await _commander(deployment, incident)
-    with caplog.at_level(logging.ERROR, logger="bot.checkpoints"):
+    with caplog.at_level(logging.ERROR, logger="bot.service.checkpoints"):
         for status in (Status.RESOLVED, Status.CLOSED):  # closing signs in its transaction
             changed = await deployment.bus.handle(
                 ChangeStatus(commander, status, incident_id=incident, reason="done")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.identities import IdentityKind
-from bot.core.incidents import Severity
+from bot.core.incidents import Environment, Severity
 from bot.core.roles import Right
 from bot.playbooks.loader import PlaybookError, load_playbooks, validate_directory
 from bot.playbooks.selection import manual_playbook, select_playbook
@@ -47,6 +47,7 @@ def test_the_shipped_playbooks_load() -> None:
         "compromised-ai-agent",
         "leaked-github-token",
         "shared-service-account",
+        "non-production-credential",
     }
     shared = playbooks["shared-service-account"]
     assert all(a.approval is not None for a in shared.actions)
@@ -93,6 +94,23 @@ def test_a_valid_playbook_has_no_problems(tmp_path: Path) -> None:
             '  user: "slack:UIC"\n  rotation: ["slack:UB"]',
             "book.yaml:9: commander: give exactly one of user or rotation",
         ),
+        ("title: Test", "title: Test\nroom: {private: maybe}", "book.yaml:3: room.private:"),
+        (
+            "  min_severity: SEV3",
+            "  min_severity: SEV3\n  environments: [staging]",
+            "trigger.environments[0]:",
+        ),
+        (
+            "title: Test",
+            "title: Test\nvendor: {name: Acme, contact: a@b, steps: [{id: x, label: X}, "
+            "{id: x, label: Y}]}",
+            "book.yaml:3: vendor: vendor step ids must be unique",
+        ),
+        (
+            "title: Test",
+            'title: Test\nknown_users: {"aws:robot:x": ["ann"]}',
+            "unknown identity kind in aws:robot:x",
+        ),
     ],
     ids=[
         "unknown-top",
@@ -103,6 +121,10 @@ def test_a_valid_playbook_has_no_problems(tmp_path: Path) -> None:
         "group",
         "framework",
         "commander",
+        "room",
+        "environment",
+        "vendor-steps",
+        "known-users",
     ],
 )
 def test_errors_name_file_line_and_field(tmp_path: Path, old: str, new: str, expected: str) -> None:
@@ -139,6 +161,16 @@ def test_selection_prefers_the_specific_and_respects_severity() -> None:
     )
     manual = manual_playbook(playbooks)
     assert manual is not None and manual.trigger.manual
+
+
+def test_a_non_production_alert_goes_to_the_non_production_playbook() -> None:
+    playbooks = load_playbooks(SHIPPED, CATALOGUE)
+    args = ("aws-guardduty", "aws", IdentityKind.ACCESS_KEY, Severity.SEV2)
+    staging = select_playbook(playbooks, *args, Environment.NON_PRODUCTION)
+    assert staging is not None and staging.name == "non-production-credential"
+    assert staging.room.private and staging.room.archive_on_close
+    production = select_playbook(playbooks, *args, Environment.PRODUCTION)
+    assert production is not None and production.name == "leaked-cloud-access-key"
 
 
 def test_the_cli_validates(tmp_path: Path) -> None:

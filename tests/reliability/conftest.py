@@ -16,15 +16,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.bus import MessageBus
 from bot.core.actions import ActionOutcome
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
 from bot.core.events import IncidentDeclared
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Incident, Severity
-from bot.handlers import build_bus
-from bot.services import Services
+from bot.service.bus import MessageBus
+from bot.service.context import Services
+from bot.service.handlers import build_bus
 from bot.storage.unit_of_work import Database
 from connectors.aws_iam.specs import SPECS
 from tests.fakes.chat import RecordingNotifier

@@ -81,6 +81,14 @@ actions:
     approval:
       approvers: 1
       ttl_minutes: 30
+known_users:
+  "aws:service_account:vendor-svc": ["carol (finance)"]
+vendor:
+  name: Acme Payroll
+  contact: "support@acme.example, P1 queue"
+  steps:
+    - id: rotate-integration-key
+      label: Rotate the integration key
 """
 
 GATED_KEYS_PLAYBOOK = f"""\
@@ -104,6 +112,30 @@ actions:
     approval:
       approvers: 1
       ttl_minutes: 30
+"""
+
+NON_PRODUCTION_PLAYBOOK = f"""\
+name: scenario-staging-key
+title: Staging access key, infrastructure leads
+environment: non-production
+trigger:
+  sources: [github-secret-scanning]
+  environments: [non-production]
+  identity:
+    systems: [aws]
+    kinds: [access_key]
+default_severity: SEV3
+commander:
+  user: "slack:{IAM}"
+rights:
+  nhi.credential-lifecycle: ["slack:{IAM}"]
+  approve: ["slack:{MANAGER}"]
+actions:
+  - action: aws.iam.deactivate_access_key
+    label: Deactivate key
+room:
+  private: false
+  archive_on_close: false
 """
 
 
@@ -138,6 +170,7 @@ def blastwall(
     (playbooks / "shared.yaml").write_text(GATED_PLAYBOOK)
     (playbooks / "github.yaml").write_text(GITHUB_PLAYBOOK)
     (playbooks / "gated-keys.yaml").write_text(GATED_KEYS_PLAYBOOK)
+    (playbooks / "staging.yaml").write_text(NON_PRODUCTION_PLAYBOOK)
     (tmp_path / "github-app.pem").write_text(github.private_key_pem())
     env = base_env(
         BLASTWALL_DATABASE_URL=database_url,
@@ -145,6 +178,7 @@ def blastwall(
         BLASTWALL_INTAKE_TOKEN="intake-token-for-tests",
         BLASTWALL_GITHUB_WEBHOOK_SECRET="github-webhook-secret-for-tests",
         BLASTWALL_ANCHOR_INTERVAL="0.2",
+        BLASTWALL_NOTICE_RETRY="4",
         BLASTWALL_SIGNING_KEY=str(tmp_path / "signing.pem"),
         BLASTWALL_AWS_ENDPOINT_URL=moto_endpoint,
         BLASTWALL_AWS_ACCESS_KEY_ID="testing",

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from uvicorn.logging import AccessFormatter
 
-from bot.logs import install_redaction
 from bot.secrets import build_redactor
+from bot.secrets.logs import install_redaction
 from tests.secrets.seeds import GITHUB, SLACK_BOT
 
 R = build_redactor(b"r" * 32)

@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import select
 
 from bot.evidence.signing import load_or_create_signing_key, redaction_key
-from bot.sealing import Sealer
+from bot.secrets.sealing import Sealer
 from bot.storage.database import make_engine
 from bot.storage.models import IncidentRow
 from tests.fakes.slack_api import SlackStandIn

@@ -9,9 +9,9 @@ from bot.core.commands import DeclareIncident, RequestAction
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Severity
 from bot.core.redaction import Redactor
-from bot.sealing import Sealer
 from bot.secrets import build_redactor
 from bot.secrets.detection import DetectSecretsFinder, KeywordFinder
+from bot.secrets.sealing import Sealer
 from tests.secrets.seeds import (
     AWS,
     AWS_ID_1,

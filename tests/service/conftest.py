@@ -4,14 +4,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.bus import MessageBus
 from bot.core.escalation import StallKind, Step, StepEnd
 from bot.core.identities import IdentityKind
 from bot.core.incidents import Environment, Severity
 from bot.core.playbooks import ApprovalPolicy, OfferedAction, Playbook, Trigger
 from bot.core.roles import Right
-from bot.handlers import build_bus
-from bot.services import Services
+from bot.service.bus import MessageBus
+from bot.service.context import Services
+from bot.service.handlers import build_bus
 from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY, SPECS
 from tests.fakes.chat import RecordingNotifier
 from tests.fakes.clock import FakeClock

@@ -21,7 +21,7 @@ from tests.service.conftest import World
 
 KEYS = [AffectedIdentity("aws", IdentityKind.ACCESS_KEY, f"AKIABULK{n:08d}") for n in range(30)]
 IAM, M1, M2 = Actor("slack", "UIAM"), Actor("slack", "UM1"), Actor("slack", "UM2")
-BOT = Path(__file__).resolve().parents[2] / "bot"
+ACTIONS = Path(__file__).resolve().parents[2] / "bot" / "service" / "actions"
 
 
 async def _asked(world: World) -> tuple[str, ApprovalRequested]:
@@ -93,15 +93,16 @@ async def test_a_denied_bulk_runs_nothing_and_the_card_keeps_updating(world: Wor
 
 
 def test_no_handler_module_imports_another_in_a_cycle() -> None:
-    """bulk uses containment's single-target path; containment never reaches back."""
+    """bulk uses request's single-target path; request never reaches back."""
     imported = {
         name: {
             node.module
-            for node in ast.walk(ast.parse((BOT / f"{name}.py").read_text()))
+            for node in ast.walk(ast.parse((ACTIONS / f"{name}.py").read_text()))
             if isinstance(node, ast.ImportFrom) and node.module
         }
-        for name in ("bulk", "containment", "approval_flow")
+        for name in ("bulk", "request", "approvals")
     }
-    assert "bot.containment" in imported["bulk"]
-    assert "bot.bulk" not in imported["containment"]
-    assert not {"bot.execution", "bot.containment", "bot.bulk"} & imported["approval_flow"]
+    actions = "bot.service.actions"
+    assert f"{actions}.request" in imported["bulk"]
+    assert f"{actions}.bulk" not in imported["request"]
+    assert not {f"{actions}.{m}" for m in ("execute", "request", "bulk")} & imported["approvals"]

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.bus import MAX_FOLLOW_UPS, Message, MessageBus
 from bot.core.actions import RequestStatus
 from bot.core.actors import Actor
 from bot.core.commands import Command, DeclareIncident, RequestAction, RunApproved, RunBulk
 from bot.core.events import ApprovalRequested, Event, Refused
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Severity
+from bot.service.bus import MAX_FOLLOW_UPS, Message, MessageBus
 from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY
 from tests.service.conftest import World
 

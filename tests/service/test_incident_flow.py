@@ -18,7 +18,7 @@ from bot.core.events import (
 )
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Severity, Status
-from bot.declare import DeclarationRefused
+from bot.service.incidents.declare import DeclarationRefused
 from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY
 from tests.service.conftest import World
 

@@ -18,12 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.adapters.console.auth import ConsoleUser, csrf_ok
 from bot.adapters.console.pages import page, signed_in_user
-from bot.audit import NO_RIGHT, may_audit, signed_ledger
 from bot.core.commands import ExportEvidence
 from bot.core.events import EvidenceExported, Refused
 from bot.evidence.bundle import write_bundle
 from bot.evidence.report import render_report
 from bot.evidence.verify import Verdict, verify_bundle
+from bot.service.audit import NO_RIGHT, may_audit, signed_ledger
 
 if TYPE_CHECKING:
     from bot.adapters.console.routes import Console

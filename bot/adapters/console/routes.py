@@ -14,8 +14,6 @@ from bot.adapters.console import pictures
 from bot.adapters.console.auth import ADMIN, SESSION_KEY, ConsoleUser, Directory, csrf_ok
 from bot.adapters.console.evidence import BAD_CSRF, add_evidence_routes
 from bot.adapters.console.pages import page, problem, route_class, signed_in_user
-from bot.audit import may_audit
-from bot.bus import CommandSink
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.commands import (
@@ -41,7 +39,10 @@ from bot.core.events import (
     Told,
 )
 from bot.core.incidents import Status
-from bot.services import Services
+from bot.service import views
+from bot.service.audit import may_audit
+from bot.service.bus import CommandSink
+from bot.service.context import Services
 
 Field = Annotated[str, Form()]
 
@@ -109,39 +110,19 @@ def console_router(console: Console) -> APIRouter:
     @router.get("")
     async def incidents(request: Request) -> HTMLResponse:
         me = _user(request, console)
-        rows = []
-        async with svc.uow() as uow:
-            for incident in await uow.incidents.list_incidents():
-                requests = await uow.incidents.requests_for(incident.id)
-                pending = sum(1 for r in requests if r.status.value == "awaiting_approval")
-                timers = await uow.timers.pending(incident.id)
-                rows.append(
-                    {
-                        "incident": incident,
-                        "pending": pending,
-                        "next": min((t.due_at for t in timers), default=None),
-                    }
-                )
+        rows = await views.incident_list(svc)
         return _page(request, console, "list.html", rows=rows, user=me, now=svc.clock.now())
 
     @router.get("/incidents/{incident_id}")
     async def room(request: Request, incident_id: str) -> HTMLResponse:
         me = _user(request, console)
-        async with svc.uow() as uow:
-            incident = await uow.incidents.get(incident_id)
-            if incident is None:
-                raise HTTPException(404, "no such incident")
-            requests = await uow.incidents.requests_for(incident_id)
-            approvals = {
-                r.idempotency_key: await uow.incidents.approvals_for(r.idempotency_key)
-                for r in requests
-            }
-            timers = list(await uow.timers.pending(incident_id))
-            entries = [json.loads(x) for x in await uow.incidents.evidence_lines(incident_id)]
-        playbook = svc.playbooks[incident.playbook]
-        lanes, points, height = pictures.timeline(entries)
+        seen = await views.room(svc, incident_id)
+        if seen is None:
+            raise HTTPException(404, "no such incident")
+        playbook = svc.playbooks[seen.incident.playbook]
+        lanes, points, height = pictures.timeline(seen.entries)
         rungs, ladder_height = pictures.ladders(
-            timers, {t.kind: playbook.ladder(t.kind) for t in timers}, svc.clock.now()
+            seen.timers, {t.kind: playbook.ladder(t.kind) for t in seen.timers}, svc.clock.now()
         )
         buttons = [
             (o, svc.catalogue[o.action_id])
@@ -153,11 +134,11 @@ def console_router(console: Console) -> APIRouter:
             console,
             "room.html",
             auditor=await may_audit(svc, incident_id, me.actor),
-            incident=incident,
+            incident=seen.incident,
             user=me,
-            requests=requests,
-            approvals=approvals,
-            entries=entries,
+            requests=seen.requests,
+            approvals=seen.approvals,
+            entries=seen.entries,
             buttons=buttons,
             lanes=lanes,
             points=points,
@@ -170,39 +151,24 @@ def console_router(console: Console) -> APIRouter:
     @router.get("/incidents/{incident_id}/live")
     async def live(request: Request, incident_id: str) -> Response:
         _user(request, console)
-        async with svc.uow() as uow:
-            count = len(await uow.incidents.evidence_lines(incident_id))
+        count = await views.ledger_size(svc, incident_id)
         return Response(json.dumps({"entries": count}), media_type="application/json")
 
     @router.get("/incidents/{incident_id}/plan")
     async def plan(request: Request, incident_id: str, action: str, target: str) -> HTMLResponse:
         me = _user(request, console)
-        async with svc.uow() as uow:
-            incident = await uow.incidents.get(incident_id)
-        spec = svc.catalogue.get(action)
-        identity = incident.identity(target) if incident else None
-        if incident is None or spec is None or (identity is None and target != "*"):
+        dry = await views.preview(svc, incident_id, action, target)
+        if dry is None:
             raise HTTPException(404, "no such action here")
-        preview = "applies to every affected identity it fits" if identity is None else None
-        if identity is not None and spec.connector in svc.connectors:
-            try:
-                dry = await svc.connectors[spec.connector].plan(action, identity, {})
-                preview = (
-                    json.dumps(dry.changes)
-                    if dry.changes
-                    else "nothing would change: already in that state"
-                )
-            except Exception as exc:
-                preview = f"could not read the target: {exc}"
         return _page(
             request,
             console,
             "plan.html",
-            incident=incident,
+            incident=dry.incident,
             user=me,
-            spec=spec,
+            spec=dry.spec,
             target=target,
-            preview=preview,
+            preview=dry.text,
         )
 
     @router.post("/incidents/{incident_id}/act")

@@ -62,6 +62,7 @@ ASK_PREFIX = "bw.ask."
 CARD_ACK = "bw.cmd.ack"
 UNDO_PREFIX = "bw.undo."
 CARD_HANDOFF = "bw.cmd.handoff"
+CARD_ADD_IDENTITY = "bw.cmd.identity"
 
 
 def encode_prompt(button: PromptButton) -> str:
@@ -126,6 +127,18 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": _identities(card)}},
     ]
+    if card.notes:
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "bw.notes",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Read before approving*\n"
+                    + "\n".join(f"• {escape(line)}" for line in card.notes[:10])[:2900],
+                },
+            }
+        )
     if card.pending:
         blocks.append(
             {
@@ -186,7 +199,13 @@ def _command_buttons(card: Card) -> dict[str, Any]:
             "action_id": CARD_HANDOFF,
             "value": card.incident_id,
             "text": {"type": "plain_text", "text": "Hand off command"},
-        }
+        },
+        {
+            "type": "button",
+            "action_id": CARD_ADD_IDENTITY,
+            "value": card.incident_id,
+            "text": {"type": "plain_text", "text": "Add identity"},
+        },
     ]
     if not card.acknowledged:
         elements.insert(

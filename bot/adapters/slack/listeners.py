@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -14,21 +15,27 @@ from bot.adapters.slack.blocks import (
     ACTION_PREFIX,
     ASK_PREFIX,
     CARD_ACK,
+    CARD_ADD_IDENTITY,
     CARD_HANDOFF,
     UNDO_PREFIX,
     decode_button,
     decode_prompt,
+)
+from bot.adapters.slack.declare_form import (
+    IDENTITY_VIEW,
+    declaration,
+    declare_view,
+    identity_added,
+    identity_view,
 )
 from bot.adapters.slack.views import (
     DECIDE_VIEW,
     DECLARE_VIEW,
     HANDOFF_VIEW,
     decide_view,
-    declare_view,
     handoff_view,
     value_of,
 )
-from bot.bus import CommandSink
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.commands import (
@@ -36,20 +43,23 @@ from bot.core.commands import (
     AcknowledgeCommand,
     Command,
     DecideApproval,
-    DeclareIncident,
     ProposeHandoff,
     RequestAction,
     UndoAction,
 )
 from bot.core.events import Refused, StatusRefused, Told
-from bot.declare import DeclarationRefused
+from bot.core.playbooks import Playbook
+from bot.service.bus import CommandSink
+from bot.service.incidents.declare import DeclarationRefused
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, bus: CommandSink) -> None:
-    app.command("/incident")(_incident_command(bus))
-    app.view(DECLARE_VIEW)(_declare_submitted(bus))
+def register(app: AsyncApp, bus: CommandSink, playbooks: Mapping[str, Playbook]) -> None:
+    app.command("/incident")(_incident_command(bus, playbooks))
+    app.view(DECLARE_VIEW)(_declare_submitted(bus, playbooks))
+    app.view(IDENTITY_VIEW)(_identity_submitted(bus))
+    app.action(CARD_ADD_IDENTITY)(_add_identity_clicked)
     app.view(DECIDE_VIEW)(_decision_submitted(bus))
     app.view(HANDOFF_VIEW)(_handoff_submitted(bus))
     app.action(re.compile(rf"^{re.escape(ACTION_PREFIX)}"))(_button_clicked(bus))
@@ -57,7 +67,7 @@ def register(app: AsyncApp, bus: CommandSink) -> None:
     app.action(CARD_ACK)(_ack_clicked(bus))
     app.action(re.compile(rf"^{re.escape(UNDO_PREFIX)}"))(_undo_clicked(bus))
     app.action(CARD_HANDOFF)(_handoff_clicked)
-    app.event("app_mention")(_mentioned)
+    app.event("app_mention")(_mentioned(bus))
 
 
 def _user(body: dict[str, Any]) -> Actor:
@@ -78,7 +88,7 @@ async def _dispatch(bus: CommandSink, command: Command, respond: AsyncRespond | 
             log.info("told directly: %s", text)
 
 
-def _incident_command(bus: CommandSink) -> Any:
+def _incident_command(bus: CommandSink, playbooks: Mapping[str, Playbook]) -> Any:
     async def handle(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
@@ -87,7 +97,7 @@ def _incident_command(bus: CommandSink) -> Any:
             str(body.get("text") or ""), str(body["user_id"]), str(body.get("channel_id", ""))
         )
         if parsed == slash.FORM:
-            await client.views_open(trigger_id=body["trigger_id"], view=declare_view())
+            await client.views_open(trigger_id=body["trigger_id"], view=declare_view(playbooks))
         elif isinstance(parsed, str):
             await respond(text=parsed, response_type="ephemeral")
         else:
@@ -96,23 +106,35 @@ def _incident_command(bus: CommandSink) -> Any:
     return handle
 
 
-def _declare_submitted(bus: CommandSink) -> Any:
+def _declare_submitted(bus: CommandSink, playbooks: Mapping[str, Playbook]) -> Any:
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        title = value_of(view, "title", "title")
-        if not title:
-            await ack(response_action="errors", errors={"title": "Give the incident a title."})
+        command = declaration(view, _user(body), playbooks)
+        if isinstance(command, dict):
+            await ack(response_action="errors", errors=command)
             return
         await ack()
-        await _dispatch(
-            bus,
-            DeclareIncident(
-                title=title[:200],
-                source="manual",
-                summary=value_of(view, "summary", "summary"),
-                declared_by=_user(body),
-            ),
-            None,
-        )
+        await _dispatch(bus, command, None)
+
+    return handle
+
+
+async def _add_identity_clicked(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+) -> None:
+    await ack()
+    await client.views_open(
+        trigger_id=body["trigger_id"], view=identity_view(str(action.get("value")))
+    )
+
+
+def _identity_submitted(bus: CommandSink) -> Any:
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        command = identity_added(view, _user(body))
+        if isinstance(command, dict):
+            await ack(response_action="errors", errors=command)
+            return
+        await ack()
+        await _dispatch(bus, command, None)
 
     return handle
 
@@ -230,8 +252,22 @@ def _handoff_submitted(bus: CommandSink) -> Any:
     return handle
 
 
-async def _mentioned(body: dict[str, Any], client: AsyncWebClient) -> None:
-    event = body.get("event", {})
-    await client.chat_postMessage(
-        channel=event.get("channel"), thread_ts=event.get("ts"), text=slash.USAGE
-    )
+def _mentioned(bus: CommandSink) -> Any:
+    """``@Blastwall open TITLE`` and the rest read like the slash command's text;
+    anything else (or a bare mention, which cannot open a form) gets the usage."""
+
+    async def handle(body: dict[str, Any], client: AsyncWebClient) -> None:
+        event = body.get("event", {})
+        text = _LEADING_MENTION.sub("", str(event.get("text") or ""), count=1)
+        parsed = slash.parse(text, str(event.get("user", "")), str(event.get("channel", "")))
+        if isinstance(parsed, str):
+            await client.chat_postMessage(
+                channel=event.get("channel"), thread_ts=event.get("ts"), text=slash.USAGE
+            )
+            return
+        await _dispatch(bus, parsed, None)
+
+    return handle
+
+
+_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*")

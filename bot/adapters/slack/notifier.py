@@ -55,8 +55,10 @@ class SlackNotifier:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
-        channel_id, name = await self._create(channel_name(incident.id, incident.playbook))
+    async def open_room(
+        self, incident: Incident, invitees: Sequence[Actor], *, private: bool = True
+    ) -> RoomRef:
+        channel_id, name = await self._create(channel_name(incident.id, incident.playbook), private)
         await self._invite(channel_id, [a.user_id for a in invitees if a.platform == "slack"])
         topic = f"{incident.severity.value} · {incident.status.value} · IC " + mention(
             incident.commander.principal if incident.commander else None
@@ -64,11 +66,15 @@ class SlackNotifier:
         await self.client.conversations_setTopic(channel=channel_id, topic=topic[:250])
         return RoomRef(platform=self.platform, room_id=channel_id, name=name)
 
-    async def _create(self, base: str) -> tuple[str, str]:
+    async def archive_room(self, incident: Incident) -> None:
+        if incident.room is not None:
+            await self.client.conversations_archive(channel=incident.room.room_id)
+
+    async def _create(self, base: str, private: bool) -> tuple[str, str]:
         for n in range(1, NAME_ATTEMPTS + 1):
             name = with_suffix(base, n)
             try:
-                answer = await self.client.conversations_create(name=name)
+                answer = await self.client.conversations_create(name=name, is_private=private)
             except SlackApiError as exc:
                 if _error(exc) == "name_taken":
                     continue

@@ -1,4 +1,5 @@
-"""The modals Blastwall opens: declare an incident, decide an approval, hand off command."""
+"""The modals Blastwall opens: decide an approval, hand off command (declaring and
+adding an identity: ``declare_form``)."""
 
 from __future__ import annotations
 
@@ -11,35 +12,6 @@ HANDOFF_VIEW = "bw.handoff"
 
 def _text(label: str) -> dict[str, str]:
     return {"type": "plain_text", "text": label}
-
-
-def declare_view() -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": DECLARE_VIEW,
-        "title": _text("Declare an incident"),
-        "submit": _text("Declare"),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "title",
-                "label": _text("Title"),
-                "element": {"type": "plain_text_input", "action_id": "title", "max_length": 200},
-            },
-            {
-                "type": "input",
-                "block_id": "summary",
-                "optional": True,
-                "label": _text("What do you know so far?"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "summary",
-                    "multiline": True,
-                    "max_length": 3000,
-                },
-            },
-        ],
-    }
 
 
 def decide_view(button_value: str, decision: str) -> dict[str, Any]:
@@ -90,4 +62,5 @@ def handoff_view(incident_id: str) -> dict[str, Any]:
 def value_of(view: dict[str, Any], block: str, action: str) -> str:
     state = view.get("state", {}).get("values", {})
     element = state.get(block, {}).get(action, {}) or {}
-    return str(element.get("value") or element.get("selected_user") or "").strip()
+    selected = (element.get("selected_option") or {}).get("value")
+    return str(element.get("value") or element.get("selected_user") or selected or "").strip()

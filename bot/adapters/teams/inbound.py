@@ -24,7 +24,6 @@ from bot.adapters.teams.cards import (
 )
 from bot.adapters.teams.connector import BotConnector
 from bot.adapters.teams.references import ConversationRefs, from_activity, names_of
-from bot.bus import CommandSink
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.cards import Card
@@ -50,7 +49,8 @@ from bot.core.events import (
     Told,
 )
 from bot.core.incidents import Status
-from bot.declare import DeclarationRefused
+from bot.service.bus import CommandSink
+from bot.service.incidents.declare import DeclarationRefused
 
 log = logging.getLogger(__name__)
 CardSource = Callable[[str], Awaitable[Card | None]]

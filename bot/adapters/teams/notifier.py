@@ -53,7 +53,9 @@ class TeamsNotifier:
     async def _names(self, *principals: str | None) -> dict[str, str]:
         return await names_of(self.refs, *principals)
 
-    async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
+    async def open_room(
+        self, incident: Incident, invitees: Sequence[Actor], *, private: bool = True
+    ) -> RoomRef:
         commander = incident.commander
         owner = commander.user_id if commander and commander.platform == "teams" else None
         members = [a.user_id for a in invitees if a.platform == "teams"]
@@ -65,7 +67,7 @@ class TeamsNotifier:
             owner,
             members,
             # A private channel nobody on Teams may enter would hide the incident.
-            self.private and bool(owner or members),
+            self.private and private and bool(owner or members),
         )
         return RoomRef(platform=self.platform, room_id=channel_id, name=name)
 

@@ -16,7 +16,7 @@ from bot.adapters.teams.inbound import CardSource, TeamsInbound
 from bot.adapters.teams.notifier import TeamsNotifier
 from bot.adapters.teams.references import ConversationRefs
 from bot.adapters.teams.route import teams_router
-from bot.bus import CommandSink
+from bot.service.bus import CommandSink
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.core.actors import SYSTEM, Actor
 from bot.core.incidents import Environment, Incident, RoomRef, Severity
-from bot.services import Services
+from bot.service.context import Services
 from tests.fakes.chat import RecordingNotifier
 from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import MemoryDatabase

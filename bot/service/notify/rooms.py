@@ -12,6 +12,7 @@ import logging
 from bot.core.actions import ActionRequest, Operation, RequestStatus, Reversibility
 from bot.core.actors import SYSTEM, Actor
 from bot.core.approvals import bulk_targets
+from bot.core.card_notes import card_notes, lockout_line
 from bot.core.cards import (
     ALL_TARGETS,
     Card,
@@ -32,45 +33,26 @@ from bot.core.events import (
     Escalated,
     Event,
     HandoffProposed,
-    IncidentDeclared,
     Refused,
     RequestDenied,
+    SeverityChanged,
     SeverityRaised,
     StatusChanged,
     StatusRefused,
     Told,
+    VendorStepRecorded,
 )
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.ports import IncidentStore, Notifier
 from bot.core.roles import Right
-from bot.services import Services
+from bot.service.context import Services
+from bot.service.incidents.vendor import vendor_states
 
 log = logging.getLogger(__name__)
 
 
-async def open_room(event: IncidentDeclared, svc: Services) -> None:
-    """Create the room, invite responders, name the commander, post the card."""
-    async with svc.uow() as uow:
-        incident = await uow.incidents.get(event.incident_id)
-        card = await _card(uow.incidents, incident, svc) if incident else None
-    notifier = svc.notifier_for(incident) if incident else None
-    if incident is None or notifier is None or card is None:
-        return
-    try:
-        incident.room = await notifier.open_room(incident, incident.responders)
-        if incident.commander is not None:
-            await notifier.announce_commander(incident, incident.commander)
-        incident.card = await notifier.post_card(incident, card)
-    except Exception as exc:
-        log.exception("could not open the room for %s", incident.id)
-        await _record_chat_failure(incident.id, "room not opened", exc, svc)
-        return
-    await _record_room(incident, svc)
-    await _announce_earlier_raise(incident, notifier, svc)
-
-
-async def _announce_earlier_raise(incident: Incident, notifier: Notifier, svc: Services) -> None:
+async def announce_earlier_raise(incident: Incident, notifier: Notifier, svc: Services) -> None:
     """A graver alert that coalesced before the room existed could not be announced
     then (its handler found no room); read after the room is recorded, so no raise is
     missed by both."""
@@ -82,29 +64,6 @@ async def _announce_earlier_raise(incident: Incident, notifier: Notifier, svc: S
         await notifier.announce(
             incident, f"Severity raised to {after} (was {before}) by a graver alert."
         )
-
-
-async def _record_room(incident: Incident, svc: Services) -> None:
-    async with svc.uow() as uow:
-        current = await uow.incidents.get(incident.id, for_update=True)
-        assert current is not None and incident.room is not None
-        current.room, current.card = incident.room, incident.card
-        await uow.incidents.save(current)
-        await uow.incidents.append_evidence(
-            EvidenceRecord(
-                incident_id=incident.id,
-                what="room opened",
-                actor=SYSTEM,
-                at=svc.clock.now(),
-                after={
-                    "platform": incident.room.platform,
-                    "room_id": incident.room.room_id,
-                    "name": incident.room.name,
-                    "invited": [a.principal for a in incident.responders],
-                },
-            )
-        )
-        await uow.commit()
 
 
 async def refresh_card(event: Event, svc: Services) -> None:
@@ -124,7 +83,7 @@ async def refresh_card_of(incident_id: str, svc: Services) -> None:
         incident = await uow.incidents.get(incident_id)
         if incident is None or incident.card is None:
             return
-        card = await _card(uow.incidents, incident, svc)
+        card = await card_for(uow.incidents, incident, svc)
     notifier = svc.notifier_for(incident)
     if notifier is not None:
         await notifier.update_card(incident.card, card)
@@ -150,16 +109,24 @@ async def report_status(event: StatusChanged, svc: Services) -> None:
         )
 
 
-async def announce_severity(event: SeverityRaised, svc: Services) -> None:
-    """Everyone in the room sees that a graver alert raised the incident's severity."""
+async def announce_severity(event: SeverityRaised | SeverityChanged, svc: Services) -> None:
+    """Everyone in the room sees a new severity: a graver alert raised it, or the
+    commander regraded it (and why)."""
     found = await _room(event.incident_id, svc)
-    if found is not None:
-        incident, notifier = found
-        await notifier.announce(
-            incident,
-            f"Severity raised to {event.after} (was {event.before}): "
-            f"a {event.source} alert graded it {event.after}.",
+    if found is None:
+        return
+    incident, notifier = found
+    if isinstance(event, SeverityChanged):
+        text = (
+            f"Severity changed to {event.after} (was {event.before}) by the commander, "
+            f"{event.actor.principal}: {event.reason}"
         )
+    else:
+        text = (
+            f"Severity raised to {event.after} (was {event.before}): "
+            f"a {event.source} alert graded it {event.after}."
+        )
+    await notifier.announce(incident, text)
 
 
 async def report_status_refusal(event: StatusRefused, svc: Services) -> None:
@@ -199,7 +166,7 @@ async def _tell(
     await notifier.tell(incident, event.actor, text)
 
 
-async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card:
+async def card_for(store: IncidentStore, incident: Incident, svc: Services) -> Card:
     playbook = svc.playbooks[incident.playbook]
     requests = await store.requests_for(incident.id)
     outcomes = tuple(
@@ -224,7 +191,8 @@ async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card
         for r in requests
         if r.status is RequestStatus.AWAITING_APPROVAL
     ]
-    return build_card(incident, playbook, svc.catalogue, outcomes, tuple(pending))
+    notes = card_notes(incident, playbook, await vendor_states(store, incident.id))
+    return build_card(incident, playbook, svc.catalogue, outcomes, tuple(pending), notes)
 
 
 def _undoable(request: ActionRequest, svc: Services) -> bool:
@@ -290,7 +258,7 @@ async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
             f"Needs {request.approvals_needed} "
             f"approval(s) before {request.expires_at:%H:%M} UTC. "
             f"{event.preview[:1].upper() + event.preview[1:] + '. ' if event.preview else ''}"
-            f"Plan {request.plan_hash}."
+            f"Plan {request.plan_hash}." + _lockouts(incident, svc, request)
         ),
         buttons=(
             PromptButton(
@@ -307,6 +275,22 @@ async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
         ),
     )
     await notifier.ask(incident, approvers, prompt)
+
+
+def _lockouts(incident: Incident, svc: Services, request: ActionRequest) -> str:
+    """Approving a shared account's containment locks people out: say who, first."""
+    playbook = svc.playbooks[incident.playbook]
+    keys = set(bulk_targets(request)) or {request.target_key}
+    lines = [
+        line for i in incident.identities if i.key in keys and (line := lockout_line(i, playbook))
+    ]
+    return (" " + " ".join(lines)) if lines else ""
+
+
+async def report_vendor_step(event: VendorStepRecorded, svc: Services) -> None:
+    found = await _room(event.incident_id, svc)
+    if found is not None:
+        await found[1].announce(found[0], event.text)
 
 
 async def ask_to_accept(event: HandoffProposed, svc: Services) -> None:

@@ -24,8 +24,8 @@ from bot.core.events import (
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Handoff, Incident
 from bot.core.ports import UnitOfWork
-from bot.incident_lookup import locked_incident
-from bot.services import Services
+from bot.service.context import Services
+from bot.service.incidents.lookup import locked_incident
 
 NOT_FOUND = "no incident here: use this in the incident's channel"
 

@@ -13,20 +13,21 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.approval_flow import deny
-from bot.command_chain import offer
 from bot.core.actions import RequestStatus
 from bot.core.actors import SYSTEM, Actor
 from bot.core.commands import DeliverNotices, FireDueTimers
 from bot.core.escalation import StallKind, Step, StepEnd, step_due
-from bot.core.events import Escalated, Event, HandoffProposed
+from bot.core.events import Escalated, Event, HandoffProposed, IncidentDeclared
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Handoff, Incident
 from bot.core.playbooks import Playbook
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
 from bot.core.timers import Timer
-from bot.services import Services
+from bot.service.actions.approvals import deny
+from bot.service.context import Services
+from bot.service.incidents.command import offer
+from bot.service.notify.room_opening import is_room_notice
 
 ASKS = {
     StallKind.COMMANDER_NOT_ACKNOWLEDGED: "ack_command",
@@ -131,7 +132,10 @@ async def deliver_notices(cmd: DeliverNotices, svc: Services) -> Sequence[Event]
     async with svc.uow() as uow:
         claimed = await uow.outbox.claim_unsent(now, now - timedelta(seconds=cmd.older_than_s), 100)
         await uow.commit()
-    return [_notice(n, p) for n, p in claimed]
+    return [
+        IncidentDeclared(str(p["incident"]), notice_id=n) if is_room_notice(p) else _notice(n, p)
+        for n, p in claimed
+    ]
 
 
 async def _still_stalled(uow: UnitOfWork, incident: Incident, timer: Timer) -> bool:

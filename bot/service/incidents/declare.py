@@ -18,11 +18,12 @@ from bot.core.escalation import SUBJECTS, StallKind, step_due
 from bot.core.events import AlertCoalesced, Event, IncidentDeclared, SeverityRaised
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
-from bot.core.incidents import Incident, Severity, incident_id
+from bot.core.incidents import Environment, Incident, Severity, incident_id
 from bot.core.playbooks import Playbook
 from bot.core.ports import IncidentStore, UnitOfWork
 from bot.playbooks.selection import manual_playbook, select_playbook
-from bot.services import Services
+from bot.service.context import Services
+from bot.service.notify.room_opening import room_notice
 
 
 class DeclarationRefused(Exception):
@@ -34,7 +35,7 @@ def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
         chosen = svc.playbooks.get(cmd.playbook)
         if chosen is None:
             raise DeclarationRefused(f"no playbook named {cmd.playbook!r}")
-        return chosen
+        return _allowed(cmd, chosen)
     if cmd.source == "manual" and not cmd.identities:
         found = manual_playbook(svc.playbooks)
         if found is None:
@@ -42,13 +43,28 @@ def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
         return found
     first = cmd.identities[0]
     severity = cmd.severity or Severity.SEV4
-    found = select_playbook(svc.playbooks, cmd.source, first.system, first.kind, severity)
+    environment = cmd.environment or Environment.PRODUCTION
+    found = select_playbook(
+        svc.playbooks, cmd.source, first.system, first.kind, severity, environment
+    )
     if found is None:
         raise DeclarationRefused(
             f"no playbook takes {cmd.source!r} alerts about {first.system}/{first.kind.value}"
-            + f" at {severity.value}"
+            + f" at {severity.value} in {environment.value}"
         )
     return found
+
+
+def _allowed(cmd: DeclareIncident, playbook: Playbook) -> Playbook:
+    """A person may name only a playbook that allows manual declaration, and only
+    identities of the kinds it takes (its buttons would not fit the others)."""
+    if cmd.source == "manual" and not playbook.trigger.manual:
+        raise DeclarationRefused(f"playbook {playbook.name} does not allow manual declaration")
+    kinds = playbook.trigger.kinds
+    odd = [i.kind.value for i in cmd.identities if kinds and i.kind not in kinds]
+    if cmd.source == "manual" and odd:
+        raise DeclarationRefused(f"playbook {playbook.name} does not take {', '.join(odd)}")
+    return playbook
 
 
 async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Event]:
@@ -62,8 +78,9 @@ async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Even
             return joined
         incident = await _open(uow.incidents, cmd, playbook, svc)
         await _arm(uow, incident, playbook, incident.declared_at)
+        notice_id = await uow.outbox.add(incident.id, room_notice(incident.id))
         await uow.commit()
-    return [IncidentDeclared(incident_id=incident.id)]
+    return [IncidentDeclared(incident_id=incident.id, notice_id=notice_id)]
 
 
 async def _open_incident_for(store: IncidentStore, cmd: DeclareIncident) -> Incident | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.checkpoints import checkpoint
 from bot.core.actions import (
     ActionOutcome,
     ActionRequest,
@@ -22,7 +21,8 @@ from bot.core.events import ActionSettled, Event, Refused
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
 from bot.core.ports import UnitOfWork
-from bot.services import Services
+from bot.service.checkpoints import checkpoint
+from bot.service.context import Services
 
 
 async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:

@@ -23,7 +23,7 @@ class Services:
     notifiers: Mapping[str, Notifier]
     default_platform: str
     signer: CheckpointSigner
-    call_lease_s: float = 30.0  # how long a call's lease lasts unless renewed (bot/leases.py)
+    call_lease_s: float = 30.0  # how long a call's lease lasts unless renewed (actions/leases.py)
 
     def notifier_for(self, incident: Incident) -> Notifier | None:
         """The room's platform; before there is a room, the chat it was declared from

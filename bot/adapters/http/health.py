@@ -18,8 +18,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bot.checkpoints import REFUSALS
-from bot.clock import ClockReport
+from bot.service.checkpoints import REFUSALS
+from bot.timers.system_clock import ClockReport
 
 RETRY_AFTER_S = 5
 

@@ -18,7 +18,7 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
-from bot.services import Services
+from bot.service.context import Services
 
 
 async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event | Command]:

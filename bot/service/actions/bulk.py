@@ -19,8 +19,6 @@ from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
 
-from bot.checkpoints import checkpoint
-from bot.containment import Grant, arm, clear, denied, refusal, reserve
 from bot.core.actions import (
     ActionOutcome,
     ActionRequest,
@@ -44,9 +42,11 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.playbooks import ApprovalPolicy
 from bot.core.ports import UnitOfWork
-from bot.execution import Cleared, execute
-from bot.notifications import refresh_card_of
-from bot.services import Services
+from bot.service.actions.execute import Cleared, execute
+from bot.service.actions.request import Grant, arm, clear, denied, refusal, reserve
+from bot.service.checkpoints import checkpoint
+from bot.service.context import Services
+from bot.service.notify.rooms import refresh_card_of
 
 ALL = BULK_TARGET
 CONCURRENCY = 8

@@ -22,11 +22,12 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol
 
-from bot.checkpoints import HistoryRewritten, raise_alarm, sign_checkpoint
 from bot.core.incidents import Incident
 from bot.core.ports import IncidentStore
 from bot.evidence.timestamps import Timestamper, TimestampError
-from bot.services import Services
+from bot.service.checkpoints import HistoryRewritten, raise_alarm, sign_checkpoint
+from bot.service.context import Services
+from bot.service.notify.room_opening import archive_closed_room
 from bot.storage.anchors import Anchor
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,8 @@ class Anchoring:
             if size not in posted:
                 await notifier.announce(incident, witness_line(note))
                 await self._record(incident.id, size, WITNESS, None, incident.room.room_id)
+        if any(size not in posted for size, _ in notes):  # the final line is out: archive
+            await archive_closed_room(incident, notifier, self._svc)
 
     async def _record(
         self, incident_id: str, size: int, kind: str, token: bytes | None, detail: str

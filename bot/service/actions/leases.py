@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from bot.services import Services
+from bot.service.context import Services
 
 log = logging.getLogger(__name__)
 MIN_RENEW_S = 0.05  # a very short lease (tests) still yields to the event loop

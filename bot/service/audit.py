@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.checkpoints import checkpoint
 from bot.core.actors import Actor
 from bot.core.commands import ExportEvidence
 from bot.core.events import Event, EvidenceExported, Refused
 from bot.core.evidence import EvidenceRecord
 from bot.core.roles import Right
-from bot.services import Services
+from bot.service.checkpoints import checkpoint
+from bot.service.context import Services
 
 NO_RIGHT = "exporting or reading evidence needs the audit right"
 

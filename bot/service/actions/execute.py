@@ -4,7 +4,7 @@ The snapshot of the target's prior state commits before the change is made,
 so undo has something to restore even if Blastwall dies mid-call; the
 outcome, the read-back and a signed checkpoint commit together afterwards.
 
-The whole call runs under the request's lease (``bot.leases``), and every write
+The whole call runs under the request's lease (``bot.service.actions.leases``), and every write
 is conditional on the request still running: if the reconciler settled it
 meanwhile, this process records a note of its late outcome, never a second one.
 """
@@ -15,7 +15,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.checkpoints import checkpoint
 from bot.core.actions import (
     ActionOutcome,
     ActionPlan,
@@ -30,8 +29,9 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
 from bot.core.ports import IncidentStore, UnitOfWork
-from bot.leases import held
-from bot.services import Services
+from bot.service.actions.leases import held
+from bot.service.checkpoints import checkpoint
+from bot.service.context import Services
 
 log = logging.getLogger(__name__)
 

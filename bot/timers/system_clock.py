@@ -3,18 +3,14 @@
 Timers and call leases are measured on the database's clock (PostgreSQL), so a
 replica whose clock is off still fires and reconciles correctly; but the times
 it writes into evidence are its own, so it says so when it is off by more than
-the tolerance: once at start (a warning) and on every ``/healthz``.
+the tolerance: once at start (a warning) and on every ``/healthz``. The reading
+itself is the database's to take (``bot.storage.clock.check_clock``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.core.ports import Clock
-from bot.storage.clock import server_time
 
 
 class SystemClock:
@@ -39,14 +35,3 @@ class ClockReport:
             "clock_tolerance_seconds": self.tolerance_s,
             "clock_ok": self.ok,
         }
-
-
-async def check_clock(engine: AsyncEngine, clock: Clock, tolerance_s: float) -> ClockReport:
-    """Compare with the database's own reading, taken halfway through the round trip.
-    On SQLite the database's clock is this host's, as SQLite itself reads it."""
-    before = clock.now()
-    async with engine.connect() as conn:
-        theirs = await server_time(conn)
-    after = clock.now()
-    ours = before + (after - before) / 2
-    return ClockReport((ours - theirs).total_seconds(), tolerance_s)

@@ -37,8 +37,8 @@ from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
 from bot.core.playbooks import ApprovalPolicy
 from bot.core.ports import IncidentStore, UnitOfWork
-from bot.execution import Cleared, execute, request_details
-from bot.services import Services
+from bot.service.actions.execute import Cleared, execute, request_details
+from bot.service.context import Services
 
 MAX_ATTEMPTS = 20
 RETRYABLE = (RequestStatus.FAILED, RequestStatus.DENIED)

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.checkpoints import checkpoint
 from bot.core.commands import ChangeStatus
 from bot.core.escalation import SUBJECTS, StallKind, step_due
 from bot.core.events import Event, StatusChanged, StatusRefused
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import TRANSITIONS, IllegalTransition, Incident, Status
 from bot.core.ports import UnitOfWork
-from bot.incident_lookup import locked_incident
-from bot.services import Services
+from bot.service.checkpoints import checkpoint
+from bot.service.context import Services
+from bot.service.incidents.lookup import locked_incident
 
 
 async def change_status(cmd: ChangeStatus, svc: Services) -> Sequence[Event]:

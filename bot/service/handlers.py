@@ -11,15 +11,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from bot.approval_flow import decide_approval
-from bot.audit import export_evidence
-from bot.bulk import request_bulk, run_bulk
-from bot.bus import CommandHandler, EventHandler, MessageBus
-from bot.command_chain import accept, acknowledge, propose_handoff, snooze
-from bot.containment import request_action, run_approved
 from bot.core.commands import (
     AcceptCommand,
     AcknowledgeCommand,
+    AddIdentity,
+    ChangeSeverity,
     ChangeStatus,
     Command,
     DecideApproval,
@@ -35,6 +31,7 @@ from bot.core.commands import (
     RunBulk,
     Snooze,
     UndoAction,
+    VendorStepUpdate,
 )
 from bot.core.events import (
     ActionDuplicate,
@@ -52,22 +49,36 @@ from bot.core.events import (
     IncidentDeclared,
     Refused,
     RequestDenied,
+    SeverityChanged,
     SeverityRaised,
     StatusChanged,
     StatusRefused,
     Told,
+    VendorStepRecorded,
 )
-from bot.declare import declare_incident
-from bot.escalations import deliver_notices, fire_due
-from bot.lifecycle import change_status
-from bot.notifications import (
+from bot.service.actions.approvals import decide_approval
+from bot.service.actions.bulk import request_bulk, run_bulk
+from bot.service.actions.reconcile import reconcile
+from bot.service.actions.request import request_action, run_approved
+from bot.service.actions.undo import undo_action
+from bot.service.audit import export_evidence
+from bot.service.bus import CommandHandler, EventHandler, MessageBus
+from bot.service.context import Services
+from bot.service.escalation.timers import deliver_notices, fire_due
+from bot.service.incidents.command import accept, acknowledge, propose_handoff, snooze
+from bot.service.incidents.declare import declare_incident
+from bot.service.incidents.identities import add_identity
+from bot.service.incidents.lifecycle import change_status
+from bot.service.incidents.severity import change_severity
+from bot.service.incidents.vendor import update_vendor_step
+from bot.service.notify.room_opening import open_room
+from bot.service.notify.rooms import (
     announce_commander,
     announce_denial,
     announce_severity,
     ask_approvers,
     ask_to_accept,
     escalate,
-    open_room,
     refresh_card,
     report_bulk,
     report_duplicate,
@@ -77,10 +88,8 @@ from bot.notifications import (
     report_status,
     report_status_refusal,
     report_told,
+    report_vendor_step,
 )
-from bot.reconciler import reconcile
-from bot.services import Services
-from bot.undo import undo_action
 
 
 def build_bus(svc: Services) -> MessageBus:
@@ -95,6 +104,9 @@ def build_bus(svc: Services) -> MessageBus:
         RunApproved: partial(run_approved, svc=svc),
         DecideApproval: partial(decide_approval, svc=svc),
         ChangeStatus: partial(change_status, svc=svc),
+        ChangeSeverity: partial(change_severity, svc=svc),
+        AddIdentity: partial(add_identity, svc=svc),
+        VendorStepUpdate: partial(update_vendor_step, svc=svc),
         AcknowledgeCommand: partial(acknowledge, svc=svc),
         ProposeHandoff: partial(propose_handoff, svc=svc),
         AcceptCommand: partial(accept, svc=svc),
@@ -109,6 +121,8 @@ def build_bus(svc: Services) -> MessageBus:
         IncidentDeclared: [on(open_room)],
         AlertCoalesced: [on(refresh_card)],
         SeverityRaised: [on(refresh_card), on(announce_severity)],
+        SeverityChanged: [on(refresh_card), on(announce_severity)],
+        VendorStepRecorded: [on(refresh_card), on(report_vendor_step)],
         ActionRefused: [on(report_refusal)],
         ActionDuplicate: [on(report_duplicate)],
         ActionSettled: [on(refresh_card), on(report_settled)],

@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 class LocalNotifier:
     platform = "console"
 
-    async def open_room(self, incident: Incident, invitees: Sequence[Actor]) -> RoomRef:
+    async def open_room(
+        self, incident: Incident, invitees: Sequence[Actor], *, private: bool = True
+    ) -> RoomRef:
         return RoomRef(platform=self.platform, room_id=incident.id, name=incident.id.lower())
 
     async def announce(self, incident: Incident, text: str) -> None:

@@ -3,7 +3,7 @@
 It reads the target's real state and records what it finds; it never calls
 the connector's apply again, because it cannot know whether the first call
 landed. An intent counts as abandoned only once its call lease has lapsed
-(``bot.leases``; an intent that never took a lease, once nobody has touched it
+(``bot.service.actions.leases``; an intent that never took a lease, once nobody has touched it
 for ``older_than_s``), measured on the database's clock on PostgreSQL, so a
 live call on another replica is left alone however fast this replica's clock.
 The outcome is written only if the intent is still abandoned at that moment,
@@ -15,14 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot.checkpoints import checkpoint
 from bot.core.actions import ActionOutcome, ActionRequest, Operation, RequestStatus
 from bot.core.actors import SYSTEM
 from bot.core.commands import ReconcileIntents
 from bot.core.events import ActionSettled, Event
 from bot.core.evidence import EvidenceRecord
-from bot.execution import after_outcome
-from bot.services import Services
+from bot.service.actions.execute import after_outcome
+from bot.service.checkpoints import checkpoint
+from bot.service.context import Services
 
 log = logging.getLogger(__name__)
 

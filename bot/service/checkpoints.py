@@ -9,7 +9,7 @@ A refusal writes nothing to the ledger: an alarm entry appended after a
 rewritten history would itself need a checkpoint over that history. The alarm
 goes out of band instead: an ERROR log line, the ``blastwall_checkpoint_refusals``
 counter on ``/metrics``, and a message in the incident's channel (posted by
-``bot.anchoring`` after the transaction, so the state change it rode on commits).
+``bot.evidence.anchoring`` after the transaction, so the state change it rode on commits).
 """
 
 from __future__ import annotations
