@@ -14,7 +14,6 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -32,8 +31,6 @@ from bot.adapters.http.openapi_answers import document_generic_answers
 from bot.adapters.http.outage import install_one_line_outages, install_outage_handling
 from bot.adapters.http.request_guards import RequestGuards
 from bot.config import Settings
-from bot.core.actors import Actor
-from bot.core.evidence import EvidenceRecord
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
 from bot.evidence.anchoring import Anchoring
@@ -251,7 +248,7 @@ async def _warn_on_skew(wired: Wired) -> None:
 def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     from bot.adapters.slack.app import build_slack_app
     from bot.adapters.slack.notifier import SlackNotifier
-    from bot.adapters.slack.route import Doorman, slack_router
+    from bot.adapters.slack.route import Doorman, refusals_to, slack_router
     from bot.adapters.slack.workspace import Workspace
     from bot.storage.database import session_factory
     from bot.storage.replays import SqlReplayLedger
@@ -266,29 +263,6 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
         secret,
         SqlReplayLedger(session_factory(wired.database.engine)),
         Workspace(settings.slack_team_id, settings.slack_enterprise_id),
-        partial(record_refusal, wired.services, "slack"),
+        refusals_to(wired.bus),
     )
     return slack_router(slack_app, doorman)
-
-
-async def record_refusal(
-    svc: Services, platform: str, incident_id: str, user_id: str, reason: str
-) -> None:
-    """A request refused at the door (another workspace) that touched an incident is
-    part of that incident's story: an auditor sees who tried what, from where."""
-    async with svc.uow() as uow:
-        incident = await uow.incidents.get(incident_id, for_update=True)
-        if incident is None:
-            return
-        await uow.incidents.append_evidence(
-            EvidenceRecord(
-                incident_id=incident.id,
-                what="request refused",
-                actor=Actor(platform, user_id),
-                at=svc.clock.now(),
-                why=reason,
-                outcome="refused",
-                details={"door": platform},
-            )
-        )
-        await uow.commit()

@@ -157,6 +157,17 @@ class ExportEvidence(Command):
 
 
 @dataclass(frozen=True)
+class RecordDoorRefusal(Command):
+    """A door (Slack: a request from another workspace) refused someone who named an
+    incident: the attempt is part of that incident's story."""
+
+    incident_id: str
+    actor: Actor
+    reason: str
+    door: str
+
+
+@dataclass(frozen=True)
 class RequestBulkAction(Command):
     """A click on a bulk button (target ``*``): one action on every identity it fits.
 

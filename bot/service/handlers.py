@@ -23,6 +23,7 @@ from bot.core.commands import (
     FireDueTimers,
     ProposeHandoff,
     ReconcileIntents,
+    RecordDoorRefusal,
     RequestAction,
     RequestBulkAction,
     RunApproved,
@@ -56,7 +57,7 @@ from bot.service.actions.bulk import request_bulk, run_bulk
 from bot.service.actions.reconcile import reconcile
 from bot.service.actions.request import request_action, run_approved
 from bot.service.actions.undo import undo_action
-from bot.service.audit import export_evidence
+from bot.service.audit import export_evidence, record_door_refusal
 from bot.service.bus import CommandHandler, EventHandler, MessageBus
 from bot.service.context import Services
 from bot.service.escalation.timers import deliver_notices, fire_due
@@ -104,6 +105,7 @@ def build_bus(svc: Services) -> MessageBus:
         UndoAction: partial(undo_action, svc=svc),
         ReconcileIntents: partial(reconcile, svc=svc),
         ExportEvidence: partial(export_evidence, svc=svc),
+        RecordDoorRefusal: partial(record_door_refusal, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],

@@ -40,9 +40,8 @@ from bot.core.commands import (
     RequestAction,
     UndoAction,
 )
-from bot.core.events import Refused, StatusRefused, Told
 from bot.service.bus import CommandSink
-from bot.service.incidents.declare import DeclarationRefused
+from bot.service.notify import replies
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +65,10 @@ def _user(body: dict[str, Any]) -> Actor:
 
 async def _dispatch(bus: CommandSink, command: Command, respond: AsyncRespond | None) -> None:
     """Hand over; refusals that have no incident room to go to are answered directly."""
-    try:
-        events = await bus.handle(command)
-    except DeclarationRefused as refused:
-        events = [Refused("", Actor("slack", "?"), f"not declared: {refused}")]
-    for event in events:
-        if isinstance(event, Refused | StatusRefused | Told) and not event.incident_id:
-            text = event.text if isinstance(event, Told) else f"Not done: {event.reason}"
-            if respond is not None:
-                await respond(text=text, response_type="ephemeral")
-            log.info("told directly: %s", text)
+    for text in replies.roomless(await bus.handle(command)):
+        if respond is not None:
+            await respond(text=text, response_type="ephemeral")
+        log.info("told directly: %s", text)
 
 
 def _incident_command(bus: CommandSink) -> Any:

@@ -15,7 +15,13 @@ from datetime import datetime
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
 from bot.core.escalation import SUBJECTS, StallKind, step_due
-from bot.core.events import AlertCoalesced, Event, IncidentDeclared, SeverityRaised
+from bot.core.events import (
+    AlertCoalesced,
+    DeclarationRefused,
+    Event,
+    IncidentDeclared,
+    SeverityRaised,
+)
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Severity, incident_id
@@ -25,26 +31,21 @@ from bot.playbooks.selection import manual_playbook, select_playbook
 from bot.service.context import Services
 
 
-class DeclarationRefused(Exception):
-    """No playbook takes this declaration; nothing was recorded."""
-
-
-def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
+def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook | str:
+    """The playbook that takes this declaration, or why none does."""
     if cmd.playbook is not None:
         chosen = svc.playbooks.get(cmd.playbook)
-        if chosen is None:
-            raise DeclarationRefused(f"no playbook named {cmd.playbook!r}")
-        return chosen
+        return chosen if chosen is not None else f"no playbook named {cmd.playbook!r}"
     if cmd.source == "manual" and not cmd.identities:
         found = manual_playbook(svc.playbooks)
         if found is None:
-            raise DeclarationRefused("no playbook allows manual declaration (trigger.manual)")
+            return "no playbook allows manual declaration (trigger.manual)"
         return found
     first = cmd.identities[0]
     severity = cmd.severity or Severity.SEV4
     found = select_playbook(svc.playbooks, cmd.source, first.system, first.kind, severity)
     if found is None:
-        raise DeclarationRefused(
+        return (
             f"no playbook takes {cmd.source!r} alerts about {first.system}/{first.kind.value}"
             + f" at {severity.value}"
         )
@@ -53,6 +54,8 @@ def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
 
 async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Event]:
     playbook = None if cmd.note_as else choose_playbook(cmd, svc)
+    if isinstance(playbook, str):
+        return [DeclarationRefused("", cmd.declared_by, playbook)]
     async with svc.uow() as uow:
         if cmd.source != "manual":
             await uow.incidents.lock_identities([k for i in cmd.identities for k in i.match_keys])
