@@ -13,11 +13,12 @@ from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval, Decision, approved, refusal
 from bot.core.commands import Command, DecideApproval, RunApproved
 from bot.core.escalation import StallKind
-from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied
+from bot.core.events import ApprovalRecorded, Event, Refused
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
+from bot.service.actions.denial import deny
 from bot.service.context import Services
 
 
@@ -75,32 +76,6 @@ async def _decide(
     await uow.timers.cancel(incident.id, StallKind.APPROVAL_PENDING, request.idempotency_key)
     await uow.incidents.append_evidence(_running(incident, request, approvals, svc))
     return events, [a for a in approvals if a.decision is Decision.APPROVE]
-
-
-async def deny(
-    uow: UnitOfWork, incident: Incident, request: ActionRequest, reason: str, svc: Services
-) -> Event:
-    """End a request without running it: a denial, or the approval deadline passing."""
-    request.status = RequestStatus.DENIED
-    await uow.incidents.save_request(request)
-    await uow.timers.cancel(incident.id, StallKind.APPROVAL_PENDING, request.idempotency_key)
-    await uow.incidents.append_evidence(
-        EvidenceRecord(
-            incident_id=incident.id,
-            what="action denied",
-            actor=request.actor,
-            at=svc.clock.now(),
-            why=reason,
-            outcome="not run",
-            details={
-                "request": request.idempotency_key,
-                "action": request.action_id,
-                "target": request.target_key,
-                "plan_hash": request.plan_hash,
-            },
-        )
-    )
-    return RequestDenied(incident.id, request_key=request.idempotency_key, reason=reason)
 
 
 def _record(

@@ -24,9 +24,9 @@ from bot.core.playbooks import Playbook
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
 from bot.core.timers import Timer
-from bot.service.actions.approvals import deny
+from bot.service.actions.denial import deny
 from bot.service.context import Services
-from bot.service.incidents.command import offer
+from bot.service.incidents.handoff import offer
 
 ASKS = {
     StallKind.COMMANDER_NOT_ACKNOWLEDGED: "ack_command",
