@@ -83,7 +83,8 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     key = load_or_create_signing_key(settings.signing_key_path())
     redactor = build_redactor(redaction_key(key))
     sealer = Sealer(redaction_key(key))
-    database = Database(database_url(settings), redact=redactor.redact_body)
+    clock = SystemClock()
+    database = Database(database_url(settings), redact=redactor.redact_body, clock=clock)
     notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
     if settings.slack_enabled:
         notifiers["slack"] = _slack_notifier(settings)
@@ -96,7 +97,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         connectors["github"] = github
     services = Services(
         uow=database.uow,
-        clock=SystemClock(),
+        clock=clock,
         playbooks=playbooks,
         catalogue=catalogue,
         connectors=connectors,
@@ -261,7 +262,7 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     slack_app = build_slack_app(signing_secret=secret, client=notifier.client, bus=wired.bus)
     doorman = Doorman(
         secret,
-        SqlReplayLedger(session_factory(wired.database.engine)),
+        SqlReplayLedger(session_factory(wired.database.engine), wired.services.clock),
         Workspace(settings.slack_team_id, settings.slack_enterprise_id),
         refusals_to(wired.bus),
     )
