@@ -16,9 +16,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import make_url
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.adapters.console.auth import SESSION_TTL, Directory, parse_users
@@ -34,8 +37,15 @@ from bot.config import Settings
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
 from bot.evidence.anchoring import Anchoring
+from bot.evidence.export import Exported, ExportError, export_incident
 from bot.evidence.notes import NoteSigner
-from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
+from bot.evidence.signing import (
+    SigningKeyError,
+    load_or_create_signing_key,
+    load_signing_key,
+    public_key_pem,
+    redaction_key,
+)
 from bot.evidence.timestamps import Timestamper
 from bot.intake.alert import Keys
 from bot.intake.route import IntakeConfig, alerts_router
@@ -48,7 +58,7 @@ from bot.service.context import Services
 from bot.service.handlers import build_bus
 from bot.storage.clock import check_clock
 from bot.storage.console_sessions import SqlConsoleSignIns
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import MIGRATIONS, current_revision, upgrade
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
 from bot.timers.system_clock import ClockReport, SystemClock
@@ -267,3 +277,38 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
         refusals_to(wired.bus),
     )
     return slack_router(slack_app, doorman)
+
+
+async def export_evidence(settings: Settings, incident_id: str, output: Path) -> Exported:
+    """``blastwall evidence export``: the configured database and key, read-only.
+    Nothing is created: a missing database or key is an ``ExportError``."""
+    try:
+        key = load_signing_key(settings.signing_key_path())
+    except SigningKeyError as exc:
+        raise ExportError(str(exc)) from exc
+    url = database_url(settings)
+    await _require_database(url)
+    database = Database(url, redact=build_redactor(redaction_key(key)).redact_body)
+    try:
+        return await export_incident(database.uow, key, incident_id, output)
+    finally:
+        await database.dispose()
+
+
+async def _require_database(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:" or not await asyncio.to_thread(Path(path).is_file):
+            raise ExportError(f"no database at {path} (set BLASTWALL_DATABASE_URL)")
+    try:
+        revision = await current_revision(url)
+    except Exception as exc:
+        raise ExportError(f"cannot read the database: {type(exc).__name__}: {exc}") from exc
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if revision is None:
+        raise ExportError("the database holds no Blastwall tables")
+    if revision != head:
+        raise ExportError(f"the database is at revision {revision}; run: blastwall db upgrade")
