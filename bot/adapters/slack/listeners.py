@@ -16,9 +16,8 @@ from bot.adapters.slack.blocks import (
     CARD_ACK,
     CARD_HANDOFF,
     UNDO_PREFIX,
-    decode_button,
-    decode_prompt,
 )
+from bot.adapters.slack.payloads import decode_action, decode_prompt
 from bot.adapters.slack.views import (
     DECIDE_VIEW,
     DECLARE_VIEW,
@@ -114,16 +113,16 @@ def _button_clicked(bus: CommandSink) -> Any:
     async def handle(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         try:
-            incident_id, action_id, target_key = decode_button(str(action.get("value", "")))
+            clicked = decode_action(str(action.get("value", "")))
         except ValueError:
             log.warning("ignored a malformed button from slack:%s", body["user"]["id"])
             return
         await _dispatch(
             bus,
             RequestAction(
-                incident_id=incident_id,
-                action_id=action_id,
-                target_key=target_key,
+                incident_id=clicked.incident,
+                action_id=clicked.action,
+                target_key=clicked.target,
                 actor=_user(body),
             ),
             None,
@@ -143,14 +142,14 @@ def _prompt_clicked(bus: CommandSink) -> Any:
         except ValueError:
             log.warning("ignored a malformed prompt button from slack:%s", body["user"]["id"])
             return
-        if prompt["k"] in ("approve", "deny"):
+        if prompt.kind in ("approve", "deny"):
             await client.views_open(
-                trigger_id=body["trigger_id"], view=decide_view(value, prompt["k"])
+                trigger_id=body["trigger_id"], view=decide_view(value, prompt.kind)
             )
-        elif prompt["k"] == "accept_command":
-            await _dispatch(bus, AcceptCommand(_user(body), prompt["i"]), None)
-        elif prompt["k"] == "ack_command":
-            await _dispatch(bus, AcknowledgeCommand(_user(body), incident_id=prompt["i"]), None)
+        elif prompt.kind == "accept_command":
+            await _dispatch(bus, AcceptCommand(_user(body), prompt.incident), None)
+        elif prompt.kind == "ack_command":
+            await _dispatch(bus, AcknowledgeCommand(_user(body), incident_id=prompt.incident), None)
 
     return handle
 
@@ -159,7 +158,7 @@ def _decision_submitted(bus: CommandSink) -> Any:
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
             prompt = decode_prompt(str(view.get("private_metadata", "")))
-            decision = Decision(prompt["k"])
+            decision = Decision(prompt.kind)
         except ValueError:
             await ack(response_action="errors", errors={"reason": "This form is not valid."})
             return
@@ -169,7 +168,7 @@ def _decision_submitted(bus: CommandSink) -> Any:
             return
         await ack()
         await _dispatch(
-            bus, DecideApproval(prompt["r"], _user(body), decision, prompt["h"], reason), None
+            bus, DecideApproval(prompt.ref, _user(body), decision, prompt.plan_hash, reason), None
         )
 
     return handle
