@@ -3,7 +3,8 @@
 Each command has exactly one handler; each event any number. The handlers
 themselves live in modules named for their concept, and never call one another:
 a handler whose work continues elsewhere returns the follow-up command
-(``RequestBulkAction``, ``RunBulk``, ``RunApproved``) and the bus runs it.
+(``RequestBulkAction``, ``RunBulk``, ``RunApproved``, and from the escalation
+timers ``ExpireApproval`` and ``OfferCommand``) and the bus runs it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from bot.core.commands import (
     DecideApproval,
     DeclareIncident,
     DeliverNotices,
+    ExpireApproval,
     ExportEvidence,
     FireDueTimers,
+    OfferCommand,
     ProposeHandoff,
     ReconcileIntents,
     RecordDoorRefusal,
@@ -52,7 +55,7 @@ from bot.core.events import (
     StatusRefused,
     Told,
 )
-from bot.service.actions.approvals import decide_approval
+from bot.service.actions.approvals import decide_approval, expire_approval
 from bot.service.actions.bulk import request_bulk, run_bulk
 from bot.service.actions.reconcile import reconcile
 from bot.service.actions.request import request_action, run_approved
@@ -61,7 +64,13 @@ from bot.service.audit import export_evidence, record_door_refusal
 from bot.service.bus import CommandHandler, EventHandler, MessageBus
 from bot.service.context import Services
 from bot.service.escalation.timers import deliver_notices, fire_due
-from bot.service.incidents.command import accept, acknowledge, propose_handoff, snooze
+from bot.service.incidents.command import (
+    accept,
+    acknowledge,
+    offer_command,
+    propose_handoff,
+    snooze,
+)
 from bot.service.incidents.declare import declare_incident
 from bot.service.incidents.lifecycle import change_status
 from bot.service.notify.rooms import (
@@ -95,6 +104,8 @@ def build_bus(svc: Services) -> MessageBus:
         RunBulk: partial(run_bulk, svc=svc),
         RunApproved: partial(run_approved, svc=svc),
         DecideApproval: partial(decide_approval, svc=svc),
+        ExpireApproval: partial(expire_approval, svc=svc),
+        OfferCommand: partial(offer_command, svc=svc),
         ChangeStatus: partial(change_status, svc=svc),
         AcknowledgeCommand: partial(acknowledge, svc=svc),
         ProposeHandoff: partial(propose_handoff, svc=svc),

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 
 from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval, Decision, approved, refusal
-from bot.core.commands import Command, DecideApproval, RunApproved
+from bot.core.commands import Command, DecideApproval, ExpireApproval, RunApproved
 from bot.core.escalation import StallKind
-from bot.core.events import ApprovalRecorded, Event, Refused
+from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
-from bot.service.actions.denial import deny
 from bot.service.context import Services
 
 
@@ -35,6 +34,24 @@ async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event 
     if not relied_on:
         return events
     return [*events, RunApproved(request.idempotency_key, tuple(a.id for a in relied_on))]
+
+
+async def expire_approval(cmd: ExpireApproval, svc: Services) -> Sequence[Event]:
+    """The escalation's final step: a request nobody decided on in time is denied.
+    One that was decided meanwhile is left as it is."""
+    async with svc.uow() as uow:
+        request = await uow.incidents.get_request(cmd.request_key)
+        incident = (
+            await uow.incidents.get(request.incident_id, for_update=True) if request else None
+        )
+        if request is None or incident is None:
+            return []
+        request = await uow.incidents.get_request(cmd.request_key)  # read under the lock
+        if request is None or request.status is not RequestStatus.AWAITING_APPROVAL:
+            return []
+        denied = await deny(uow, incident, request, cmd.reason, svc)
+        await uow.commit()
+    return [denied]
 
 
 async def _decide(
@@ -76,6 +93,32 @@ async def _decide(
     await uow.timers.cancel(incident.id, StallKind.APPROVAL_PENDING, request.idempotency_key)
     await uow.incidents.append_evidence(_running(incident, request, approvals, svc))
     return events, [a for a in approvals if a.decision is Decision.APPROVE]
+
+
+async def deny(
+    uow: UnitOfWork, incident: Incident, request: ActionRequest, reason: str, svc: Services
+) -> Event:
+    """End a request without running it: a denial, or the approval deadline passing."""
+    request.status = RequestStatus.DENIED
+    await uow.incidents.save_request(request)
+    await uow.timers.cancel(incident.id, StallKind.APPROVAL_PENDING, request.idempotency_key)
+    await uow.incidents.append_evidence(
+        EvidenceRecord(
+            incident_id=incident.id,
+            what="action denied",
+            actor=request.actor,
+            at=svc.clock.now(),
+            why=reason,
+            outcome="not run",
+            details={
+                "request": request.idempotency_key,
+                "action": request.action_id,
+                "target": request.target_key,
+                "plan_hash": request.plan_hash,
+            },
+        )
+    )
+    return RequestDenied(incident.id, request_key=request.idempotency_key, reason=reason)
 
 
 def _record(

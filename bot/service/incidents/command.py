@@ -10,9 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.core.actors import Actor
-from bot.core.commands import AcceptCommand, AcknowledgeCommand, ProposeHandoff, Snooze
-from bot.core.escalation import StallKind
+from bot.core.actors import SYSTEM, Actor
+from bot.core.commands import (
+    AcceptCommand,
+    AcknowledgeCommand,
+    OfferCommand,
+    ProposeHandoff,
+    Snooze,
+)
+from bot.core.escalation import StallKind, step_due
 from bot.core.events import (
     CommandAcknowledged,
     CommandChanged,
@@ -23,8 +29,8 @@ from bot.core.events import (
 )
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Handoff, Incident
+from bot.core.ports import UnitOfWork
 from bot.service.context import Services
-from bot.service.incidents.handoff import offer
 from bot.service.incidents.lookup import locked_incident
 
 NOT_FOUND = "no incident here: use this in the incident's channel"
@@ -60,6 +66,17 @@ async def propose_handoff(cmd: ProposeHandoff, svc: Services) -> Sequence[Event]
     return [HandoffProposed(incident.id, to=cmd.to)]
 
 
+async def offer_command(cmd: OfferCommand, svc: Services) -> Sequence[Event]:
+    """The escalation's offer to a manager; none while another handoff is pending."""
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(cmd.incident_id, for_update=True)
+        if incident is None or not incident.is_open or incident.pending_handoff is not None:
+            return []
+        await offer(uow, incident, Handoff(cmd.to, SYSTEM, svc.clock.now(), True), svc)
+        await uow.commit()
+    return [HandoffProposed(incident.id, to=cmd.to, by_escalation=True)]
+
+
 def _handoff_refusal(incident: Incident, cmd: ProposeHandoff) -> str | None:
     if incident.commander != cmd.actor:
         return "only the incident commander may hand off command"
@@ -68,6 +85,33 @@ def _handoff_refusal(incident: Incident, cmd: ProposeHandoff) -> str | None:
     if not incident.is_open:
         return f"{incident.id} is {incident.status.value}"
     return None
+
+
+async def offer(uow: UnitOfWork, incident: Incident, handoff: Handoff, svc: Services) -> None:
+    """Record the offer and start the not-accepted ladder; command does not move yet."""
+    incident.pending_handoff = handoff
+    await uow.incidents.save(incident)
+    await uow.incidents.append_evidence(
+        EvidenceRecord(
+            incident_id=incident.id,
+            what="handoff proposed",
+            actor=handoff.proposed_by,
+            at=svc.clock.now(),
+            why="escalation: commander unresponsive" if handoff.by_escalation else "",
+            before={"commander": incident.commander.principal if incident.commander else None},
+            after={"proposed": handoff.to.principal},
+        )
+    )
+    if not handoff.by_escalation:
+        first = svc.playbooks[incident.playbook].ladder(StallKind.HANDOFF_NOT_ACCEPTED)[0]
+        now = svc.clock.now()
+        await uow.timers.arm(
+            incident.id,
+            StallKind.HANDOFF_NOT_ACCEPTED,
+            handoff.to.principal,
+            now,
+            step_due(now, first),
+        )
 
 
 async def accept(cmd: AcceptCommand, svc: Services) -> Sequence[Event]:
