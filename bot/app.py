@@ -14,6 +14,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from alembic.config import Config
@@ -53,6 +54,7 @@ from bot.playbooks.loader import load_playbooks
 from bot.secrets import build_redactor
 from bot.secrets.logs import install_redaction
 from bot.secrets.sealing import Sealer
+from bot.service import views
 from bot.service.bus import MessageBus
 from bot.service.context import Services
 from bot.service.handlers import build_bus
@@ -62,10 +64,7 @@ from bot.storage.migrate import MIGRATIONS, current_revision, upgrade
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
 from bot.timers.system_clock import ClockReport, SystemClock
-from connectors.aws_iam.connector import AwsIamConnector
-from connectors.catalogue import all_specs
-from connectors.github.connector import GitHubConnector
-from connectors.vault.connector import VaultConnector
+from connectors import registry
 
 log = logging.getLogger(__name__)
 CONSOLE_STATIC = Path(__file__).parent / "adapters" / "console" / "static"
@@ -88,7 +87,7 @@ class Wired:
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
     """Wire every port. Raises on an invalid playbook or an unusable signing key."""
     env = os.environ if environ is None else environ
-    catalogue = all_specs()
+    catalogue = registry.catalogue()
     playbooks = load_playbooks(settings.playbooks_dir(), catalogue)
     key = load_or_create_signing_key(settings.signing_key_path())
     redactor = build_redactor(redaction_key(key))
@@ -98,13 +97,9 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
     if settings.slack_enabled:
         notifiers["slack"] = _slack_notifier(settings)
-    connectors: dict[str, Connector] = {"aws_iam": AwsIamConnector.from_env(env)}
-    vault = VaultConnector.from_env(env)
-    if vault is not None:
-        connectors["vault"] = vault
-    github = GitHubConnector.from_env(env, sealer)
-    if github is not None:
-        connectors["github"] = github
+    if settings.teams_enabled:
+        notifiers["teams"] = _teams_notifier(settings, database)
+    connectors: dict[str, Connector] = registry.build_connectors(env, sealer.unseal)
     services = Services(
         uow=database.uow,
         clock=clock,
@@ -112,7 +107,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         catalogue=catalogue,
         connectors=connectors,
         notifiers=notifiers,
-        default_platform="slack" if settings.slack_enabled else "console",
+        default_platform=_default_platform(settings),
         signer=NoteSigner(key, origin=settings.deployment_origin()),
         call_lease_s=settings.call_lease,
     )
@@ -165,6 +160,51 @@ def _slack_notifier(settings: Settings) -> Notifier:
     )
 
 
+def _default_platform(settings: Settings) -> str:
+    if settings.slack_enabled:
+        return "slack"
+    return "teams" if settings.teams_enabled else "console"
+
+
+# --- Microsoft Teams (issue 11): every Teams type stays in bot/adapters/teams ---
+def _teams_config(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.adapters.teams.wiring import TeamsConfig
+
+    assert settings.teams_app_id and settings.teams_app_password
+    return TeamsConfig(
+        app_id=settings.teams_app_id,
+        password=settings.teams_app_password.get_secret_value(),
+        tenant_id=settings.teams_tenant_id or "",
+        team_id=settings.teams_team_id or "",
+        metadata_url=settings.teams_openid_metadata_url,
+        issuer=settings.teams_token_issuer,
+        login_url=settings.teams_login_url,
+        graph_url=settings.graph_url,
+    )
+
+
+def _teams_notifier(settings: Settings, database: Database) -> Notifier:
+    from bot.adapters.teams.wiring import teams_notifier
+    from bot.storage.database import session_factory
+    from bot.storage.teams_conversations import SqlConversationRefs
+
+    refs = SqlConversationRefs(session_factory(database.engine))
+    return teams_notifier(_teams_config(settings), refs)
+
+
+def _teams_router(wired: Wired):  # type: ignore[no-untyped-def]
+    from bot.adapters.teams.notifier import TeamsNotifier
+    from bot.adapters.teams.wiring import teams_door
+
+    notifier = wired.services.notifiers["teams"]
+    assert isinstance(notifier, TeamsNotifier)
+    current_card = partial(views.card, wired.services)
+    return teams_door(_teams_config(wired.settings), notifier, wired.bus, current_card)
+
+
+# --- end Microsoft Teams ---
+
+
 def create_app(
     wired: Wired, on_started: Callable[[Wired], Awaitable[None]] | None = None
 ) -> FastAPI:
@@ -214,6 +254,8 @@ def create_app(
     app.include_router(health_router(wired.database, lambda: _clock_check(wired)))
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
+    if settings.teams_enabled:
+        app.include_router(_teams_router(wired))
     app.add_api_route(
         "/",
         lambda: PlainTextResponse("Blastwall: see /docs and /healthz\n"),

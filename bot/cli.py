@@ -79,7 +79,49 @@ def _parser() -> argparse.ArgumentParser:
     )
     grant.add_argument("role")
     grant.set_defaults(run=_grant_runtime)
+    _teams_parsers(sub)
     return parser
+
+
+# --- Microsoft Teams (issue 11) ---
+def _teams_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    teams = sub.add_parser("teams", help="Microsoft Teams app")
+    ts = teams.add_subparsers(required=True, metavar="ACTION")
+    package = ts.add_parser("package", help="zip teams-app/ with TEAMS_APP_ID filled in")
+    package.add_argument("--app-id", help="the bot's app id (default: TEAMS_APP_ID)")
+    package.add_argument("--source", type=Path, help="the app folder (default: teams-app/)")
+    package.add_argument("-o", "--output", type=Path, default=Path("blastwall-teams.zip"))
+    package.set_defaults(run=_teams_package)
+
+
+def _teams_package(args: argparse.Namespace) -> int:
+    import uuid
+
+    from bot.adapters.teams.package import build_package
+
+    app_id = args.app_id or load_settings().teams_app_id
+    try:
+        uuid.UUID(str(app_id))
+    except ValueError:
+        raise ConfigError(
+            f"TEAMS_APP_ID={app_id}: not an app id: give the bot's Microsoft Entra "
+            "application (client) id, a GUID, or pass --app-id"
+        ) from None
+    source = args.source or _teams_app_dir()
+    if not (source / "manifest.json").is_file():
+        print(f"blastwall: no manifest.json in {source}", file=sys.stderr)
+        return 2
+    build_package(source, str(app_id), args.output)
+    print(f"wrote {args.output} for app {app_id}")
+    return 0
+
+
+def _teams_app_dir() -> Path:
+    shipped = Path(__file__).resolve().parent.parent / "teams-app"
+    return shipped if shipped.is_dir() else Path.cwd() / "teams-app"
+
+
+# --- end Microsoft Teams ---
 
 
 def _port(text: str) -> int:
@@ -110,7 +152,9 @@ def _serve(args: argparse.Namespace) -> int:
     except SigningKeyError as exc:
         raise ConfigError(f"BLASTWALL_SIGNING_KEY: {exc}") from exc
     sock = bind(args.host, args.port)
-    where = "Slack and the console" if settings.slack_enabled else "the console"
+    enabled = (("Slack", settings.slack_enabled), ("Teams", settings.teams_enabled))
+    chats = [name for name, on in enabled if on]
+    where = " and ".join([*chats, "the console"])
     log.info("serving %s on http://%s:%d", where, args.host, args.port)
 
     async def admin_link(ready: Wired) -> None:  # once the database is migrated
@@ -207,10 +251,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from bot.playbooks.loader import validate_directory
-    from connectors.catalogue import all_specs
+    from connectors.registry import catalogue
 
     directory = args.directory or load_settings().playbooks_dir()
-    problems = validate_directory(directory, all_specs())
+    problems = validate_directory(directory, catalogue())
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -44,6 +44,28 @@ class Settings(BaseSettings):
     slack_api_url: str | None = _env("SLACK_API_URL")
     slack_team_id: str | None = _env("SLACK_TEAM_ID")
     slack_enterprise_id: str | None = _env("SLACK_ENTERPRISE_ID")
+    # --- Microsoft Teams (issue 11) ---
+    teams_app_id: str | None = _env("TEAMS_APP_ID")
+    teams_app_password: SecretStr | None = _env("TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = _env("TEAMS_TENANT_ID")
+    teams_team_id: str | None = _env("TEAMS_TEAM_ID")
+    teams_openid_metadata_url: str = Field(
+        default="https://login.botframework.com/v1/.well-known/openidconfiguration",
+        validation_alias=AliasChoices("BLASTWALL_TEAMS_OPENID_METADATA_URL"),
+    )
+    teams_token_issuer: str = Field(
+        default="https://api.botframework.com",
+        validation_alias=AliasChoices("BLASTWALL_TEAMS_TOKEN_ISSUER"),
+    )
+    teams_login_url: str = Field(
+        default="https://login.microsoftonline.com",
+        validation_alias=AliasChoices("BLASTWALL_TEAMS_LOGIN_URL"),
+    )
+    graph_url: str = Field(
+        default="https://graph.microsoft.com/v1.0",
+        validation_alias=AliasChoices("BLASTWALL_GRAPH_URL"),
+    )
+    # --- end Microsoft Teams ---
     console_users: str | None = _env("BLASTWALL_CONSOLE_USERS")
     public_url: str | None = _env("BLASTWALL_PUBLIC_URL")
     reconcile_after: float = Field(
@@ -120,6 +142,10 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id)
 
     @property
     def served_over_https(self) -> bool:

@@ -131,8 +131,25 @@ def warn_about_workspace(settings: Settings) -> None:
         )
 
 
+def check_teams(settings: Settings) -> None:
+    """A Teams bot without its password cannot answer, and must not accept activities
+    it could only half handle (issue 11)."""
+    password = settings.teams_app_password
+    if settings.teams_app_id and not (password and password.get_secret_value().strip()):
+        raise ConfigError(
+            "TEAMS_APP_ID is set but TEAMS_APP_PASSWORD is not: set it to the client secret "
+            "of the bot's Microsoft Entra app registration"
+        )
+    if settings.teams_app_id and not (settings.teams_tenant_id and settings.teams_team_id):
+        log.warning(
+            "TEAMS_TENANT_ID or TEAMS_TEAM_ID is unset: activities from any tenant are "
+            "accepted, or incident channels cannot be created; set both"
+        )
+
+
 def preflight(settings: Settings, database_url: str) -> None:
     """Every check that needs no open port, cheapest first."""
+    check_teams(settings)
     check_database_url(database_url)
     check_signing_key(settings.signing_key_path())
     check_database_answers(database_url)

@@ -1,5 +1,5 @@
-"""Shared by the HTTP connectors: answers to outcomes, and a bounded retry for the
-answers worth retrying (429 and 5xx), with exponential backoff and jitter."""
+"""Shared by the HTTP connectors: HTTP answers as ConnectorFailure, and a bounded
+retry for the answers worth retrying (429 and 5xx), with exponential backoff and jitter."""
 
 from __future__ import annotations
 
@@ -14,15 +14,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-
-class ConnectorFailure(Exception):
-    """An outcome, not a bug. ``code``: not_found, access_denied, throttled, timeout,
-    unreachable, unsafe, irreversible, invalid_target, or the system's own."""
-
-    def __init__(self, code: str, summary: str) -> None:
-        super().__init__(summary)
-        self.code = code
-        self.summary = summary
+from connectors.base import ConnectorFailure
 
 
 class Retryable(Exception):

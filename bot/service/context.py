@@ -10,6 +10,8 @@ from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
 from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitOfWork
 
+CHATS = ("slack", "teams")
+
 
 @dataclass(frozen=True)
 class Services:
@@ -24,5 +26,10 @@ class Services:
     call_lease_s: float = 30.0  # how long a call's lease lasts unless renewed (actions/leases.py)
 
     def notifier_for(self, incident: Incident) -> Notifier | None:
+        """The room's platform; before there is a room, the chat it was declared from
+        (a Teams user's incident opens in Teams even when Slack is on), else the default."""
         platform = incident.room.platform if incident.room else self.default_platform
+        declared_in = incident.declared_by.platform
+        if incident.room is None and declared_in in CHATS and declared_in in self.notifiers:
+            platform = declared_in
         return self.notifiers.get(platform)

@@ -1,11 +1,15 @@
-"""IAM calls with Blastwall's error mapping: every AWS answer becomes a clear outcome."""
+"""IAM calls with Blastwall's error mapping: every AWS answer becomes a clear outcome.
+
+boto3 blocks, so ``IamCalls.call`` is the one place that runs it in a worker
+thread (``asyncio.to_thread``); the actions are async like every other connector's.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,6 +23,7 @@ from botocore.exceptions import (
 )
 
 from bot.core.identities import AffectedIdentity, IdentityKind
+from connectors.base import ConnectorFailure
 
 _ERRORS = {
     "NoSuchEntity": "not_found",
@@ -29,24 +34,6 @@ _ERRORS = {
     "ThrottlingException": "throttled",
     "RequestLimitExceeded": "throttled",
 }
-
-
-class ActionFailed(Exception):
-    """An outcome, not a bug: ``code`` is not_found, access_denied, throttled, timeout,
-    unreachable, unsafe, irreversible, or AWS's own code."""
-
-    def __init__(self, code: str, summary: str) -> None:
-        super().__init__(summary)
-        self.code = code
-        self.summary = summary
-
-
-@dataclass(frozen=True)
-class State:
-    """What the target looks like now, and what the action would change."""
-
-    before: dict[str, object]
-    changes: dict[str, object]
 
 
 class IamCalls:
@@ -88,82 +75,100 @@ class IamCalls:
                 )
             return self._client
 
-    def call(self, call: Callable[[Any], Any], what: str) -> dict[str, Any]:
+    async def call(self, call: Callable[[Any], Any], what: str) -> dict[str, Any]:
+        """The answer; an AWS error becomes a ConnectorFailure."""
+        answer = await self._in_thread(call, what, missing_ok=False)
+        assert answer is not None
+        return answer
+
+    async def maybe(self, call: Callable[[Any], Any], what: str) -> dict[str, Any] | None:
+        """As ``call``, but None when AWS answers NoSuchEntity."""
+        return await self._in_thread(call, what, missing_ok=True)
+
+    async def _in_thread(
+        self, call: Callable[[Any], Any], what: str, *, missing_ok: bool
+    ) -> dict[str, Any] | None:
+        """The one place boto3 runs: in a worker thread, so the event loop never blocks."""
+        return await asyncio.to_thread(self._call, call, what, missing_ok)
+
+    def _call(
+        self, call: Callable[[Any], Any], what: str, missing_ok: bool
+    ) -> dict[str, Any] | None:
         try:
             answer: dict[str, Any] = call(self.client())
         except ClientError as exc:
+            if missing_ok and exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return None
             raise failure(exc, what) from exc
         except (ReadTimeoutError, ConnectTimeoutError) as exc:
-            raise ActionFailed("timeout", f"IAM timed out for {what}") from exc
+            raise ConnectorFailure("timeout", f"IAM timed out for {what}") from exc
         except BotoCoreError as exc:
-            raise ActionFailed("unreachable", f"IAM did not answer for {what}: {exc}") from exc
+            raise ConnectorFailure("unreachable", f"IAM did not answer for {what}: {exc}") from exc
         answer.pop("ResponseMetadata", None)
         return answer
 
-    def inline_policy(self, kind: str, name: str, policy: str) -> dict[str, Any] | None:
+    async def inline_policy(self, kind: str, name: str, policy: str) -> dict[str, Any] | None:
         """The inline policy document, or None when absent (the principal must exist)."""
-        try:
-            if kind == "user":
-                answer = self.client().get_user_policy(UserName=name, PolicyName=policy)
-            else:
-                answer = self.client().get_role_policy(RoleName=name, PolicyName=policy)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
-                raise failure(exc, f"{kind} {name}") from exc
-            self.exists(kind, name)
+        if kind == "user":
+            answer = await self.maybe(
+                lambda c: c.get_user_policy(UserName=name, PolicyName=policy), f"user {name}"
+            )
+        else:
+            answer = await self.maybe(
+                lambda c: c.get_role_policy(RoleName=name, PolicyName=policy), f"role {name}"
+            )
+        if answer is None:
+            await self.exists(kind, name)
             return None
-        except BotoCoreError as exc:
-            raise ActionFailed("unreachable", f"IAM did not answer: {exc}") from exc
         return document(answer["PolicyDocument"])
 
-    def exists(self, kind: str, name: str) -> dict[str, Any]:
+    async def exists(self, kind: str, name: str) -> dict[str, Any]:
         if kind == "user":
-            answer = self.call(lambda iam: iam.get_user(UserName=name), f"user {name}")
+            answer = await self.call(lambda c: c.get_user(UserName=name), f"user {name}")
             found: dict[str, Any] = answer["User"]
         else:
-            answer = self.call(lambda iam: iam.get_role(RoleName=name), f"role {name}")
+            answer = await self.call(lambda c: c.get_role(RoleName=name), f"role {name}")
             found = answer["Role"]
         return found
 
-    def put_policy(self, kind: str, name: str, policy: str, body: str) -> None:
+    async def put_policy(self, kind: str, name: str, policy: str, body: str) -> None:
         if kind == "user":
-            self.call(
-                lambda iam: iam.put_user_policy(
-                    UserName=name, PolicyName=policy, PolicyDocument=body
-                ),
+            await self.call(
+                lambda c: c.put_user_policy(UserName=name, PolicyName=policy, PolicyDocument=body),
                 f"user {name}",
             )
         else:
-            self.call(
-                lambda iam: iam.put_role_policy(
-                    RoleName=name, PolicyName=policy, PolicyDocument=body
-                ),
+            await self.call(
+                lambda c: c.put_role_policy(RoleName=name, PolicyName=policy, PolicyDocument=body),
                 f"role {name}",
             )
 
-    def delete_policy(self, kind: str, name: str, policy: str) -> None:
+    async def delete_policy(self, kind: str, name: str, policy: str) -> None:
         if kind == "user":
-            self.call(
-                lambda iam: iam.delete_user_policy(UserName=name, PolicyName=policy), f"user {name}"
+            await self.call(
+                lambda c: c.delete_user_policy(UserName=name, PolicyName=policy), f"user {name}"
             )
         else:
-            self.call(
-                lambda iam: iam.delete_role_policy(RoleName=name, PolicyName=policy), f"role {name}"
+            await self.call(
+                lambda c: c.delete_role_policy(RoleName=name, PolicyName=policy), f"role {name}"
             )
 
-    def key_owner(self, target: AffectedIdentity) -> str:
+    async def key_owner(self, target: AffectedIdentity) -> str:
         key_id = target.external_id
-        user = target.attribute("user") or self.call(
-            lambda iam: iam.get_access_key_last_used(AccessKeyId=key_id), f"access key {key_id}"
-        ).get("UserName")
+        user = target.attribute("user")
         if not user:
-            raise ActionFailed("not_found", f"access key {key_id} has no owning user")
+            answer = await self.call(
+                lambda c: c.get_access_key_last_used(AccessKeyId=key_id), f"access key {key_id}"
+            )
+            user = answer.get("UserName")
+        if not user:
+            raise ConnectorFailure("not_found", f"access key {key_id} has no owning user")
         return str(user)
 
-    def principal(self, target: AffectedIdentity) -> tuple[str, str]:
+    async def principal(self, target: AffectedIdentity) -> tuple[str, str]:
         """("user" | "role", name): from the identity, or the owner of an access key."""
         if target.kind is IdentityKind.ACCESS_KEY:
-            return "user", self.key_owner(target)
+            return "user", await self.key_owner(target)
         explicit = target.attribute("principal_type")
         if explicit in ("user", "role"):
             return explicit, _name(target)
@@ -185,17 +190,19 @@ def document(raw: object) -> dict[str, Any]:
     return parsed
 
 
-def failure(exc: ClientError, what: str) -> ActionFailed:
+def failure(exc: ClientError, what: str) -> ConnectorFailure:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", "error"))
     message = str(error.get("Message", ""))
     mapped = _ERRORS.get(code, code)
     if mapped == "not_found":
-        return ActionFailed(mapped, f"{what} not found")
+        return ConnectorFailure(mapped, f"{what} not found")
     if mapped == "access_denied":
-        return ActionFailed(
+        return ConnectorFailure(
             mapped, f"Blastwall's AWS credential may not do this on {what}: {message}"
         )
     if mapped == "throttled":
-        return ActionFailed(mapped, f"IAM kept throttling {what}; gave up after the retry bound")
-    return ActionFailed(mapped, f"IAM refused for {what}: {code} {message}".strip())
+        return ConnectorFailure(
+            mapped, f"IAM kept throttling {what}; gave up after the retry bound"
+        )
+    return ConnectorFailure(mapped, f"IAM refused for {what}: {code} {message}".strip())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.core.identities import AffectedIdentity
-from connectors.aws_iam.calls import ActionFailed, IamCalls, State
+from connectors.aws_iam.calls import IamCalls
 from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY, DELETE_ACCESS_KEY
+from connectors.base import ConnectorFailure, Irreversible, State
 
 REENABLE_UNSAFE = (
     "re-enabling a leaked key hands access back to whoever holds it: rotate instead "
@@ -13,9 +14,9 @@ REENABLE_UNSAFE = (
 )
 
 
-def _key_status(iam: IamCalls, target: AffectedIdentity) -> tuple[str, str | None]:
-    user = iam.key_owner(target)
-    keys = iam.call(lambda c: c.list_access_keys(UserName=user), f"user {user}")
+async def _key_status(iam: IamCalls, target: AffectedIdentity) -> tuple[str, str | None]:
+    user = await iam.key_owner(target)
+    keys = await iam.call(lambda c: c.list_access_keys(UserName=user), f"user {user}")
     found = [k for k in keys["AccessKeyMetadata"] if k["AccessKeyId"] == target.external_id]
     return user, (str(found[0]["Status"]) if found else None)
 
@@ -23,20 +24,20 @@ def _key_status(iam: IamCalls, target: AffectedIdentity) -> tuple[str, str | Non
 class DeactivateKey:
     spec = DEACTIVATE_ACCESS_KEY
 
-    def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
-        user, status = _key_status(iam, target)
+    async def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
+        user, status = await _key_status(iam, target)
         if status is None:
-            raise ActionFailed(
+            raise ConnectorFailure(
                 "not_found", f"access key {target.external_id} not found for user {user}"
             )
         changes: dict[str, object] = {} if status == "Inactive" else {"status": "Inactive"}
         return State({"user": user, "status": status}, changes)
 
-    def write(
+    async def write(
         self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str], state: State
     ) -> dict[str, object]:
         user = str(state.before["user"])
-        iam.call(
+        await iam.call(
             lambda c: c.update_access_key(
                 UserName=user, AccessKeyId=target.external_id, Status="Inactive"
             ),
@@ -44,7 +45,7 @@ class DeactivateKey:
         )
         return {"user": user, "status": "Inactive"}
 
-    def restore(
+    async def restore(
         self,
         iam: IamCalls,
         target: AffectedIdentity,
@@ -54,9 +55,9 @@ class DeactivateKey:
         if snapshot.get("status") != "Active":
             return {"status": snapshot.get("status")}
         if params.get("confirm_false_positive") != "true":
-            raise ActionFailed("unsafe", REENABLE_UNSAFE)
+            raise ConnectorFailure("unsafe", REENABLE_UNSAFE)
         user = str(snapshot["user"])
-        iam.call(
+        await iam.call(
             lambda c: c.update_access_key(
                 UserName=user, AccessKeyId=target.external_id, Status="Active"
             ),
@@ -65,14 +66,15 @@ class DeactivateKey:
         return {"user": user, "status": "Active"}
 
 
-class DeleteKey:
+class DeleteKey(Irreversible):
     spec = DELETE_ACCESS_KEY
+    instead = "a deleted access key cannot be brought back; issue a new one to the workload"
 
-    def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
+    async def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
         """A key IAM no longer knows counts as deleted: "already in that state"."""
         try:
-            user, status = _key_status(iam, target)
-        except ActionFailed as failed:
+            user, status = await _key_status(iam, target)
+        except ConnectorFailure as failed:
             if failed.code != "not_found":
                 raise
             return State({"exists": False}, {})
@@ -80,24 +82,12 @@ class DeleteKey:
             return State({"user": user, "exists": False}, {})
         return State({"user": user, "exists": True, "status": status}, {"exists": False})
 
-    def write(
+    async def write(
         self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str], state: State
     ) -> dict[str, object]:
         user = str(state.before["user"])
-        iam.call(
+        await iam.call(
             lambda c: c.delete_access_key(UserName=user, AccessKeyId=target.external_id),
             f"access key {target.external_id}",
         )
         return {"user": user, "exists": False}
-
-    def restore(
-        self,
-        iam: IamCalls,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ActionFailed(
-            "irreversible",
-            "a deleted access key cannot be brought back; issue a new one to the workload",
-        )

@@ -5,42 +5,41 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from bot.core.identities import AffectedIdentity
 from connectors.aws_iam import policies
-from connectors.aws_iam.calls import ActionFailed, IamCalls, State, document, failure
+from connectors.aws_iam.calls import IamCalls, document
 from connectors.aws_iam.specs import (
     BLOCK_ROLE_ASSUMPTION,
     QUARANTINE_PRINCIPAL,
     REMOVE_CONSOLE_LOGIN,
 )
+from connectors.base import ConnectorFailure, Irreversible, State
 
 
 class Quarantine:
     spec = QUARANTINE_PRINCIPAL
 
-    def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
-        kind, name = iam.principal(target)
-        doc = iam.inline_policy(kind, name, policies.QUARANTINE_POLICY)
+    async def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
+        kind, name = await iam.principal(target)
+        doc = await iam.inline_policy(kind, name, policies.QUARANTINE_POLICY)
         before: dict[str, object] = {"principal_type": kind, "name": name, "quarantine_policy": doc}
         quarantined = doc is not None and doc == json.loads(policies.deny_all())
         return State(
             before, {} if quarantined else {"quarantine_policy": policies.QUARANTINE_POLICY}
         )
 
-    def write(
+    async def write(
         self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str], state: State
     ) -> dict[str, object]:
         kind, name = str(state.before["principal_type"]), str(state.before["name"])
-        iam.put_policy(kind, name, policies.QUARANTINE_POLICY, policies.deny_all())
+        await iam.put_policy(kind, name, policies.QUARANTINE_POLICY, policies.deny_all())
         return {
             "principal_type": kind,
             "name": name,
             "quarantine_policy": policies.QUARANTINE_POLICY,
         }
 
-    def restore(
+    async def restore(
         self,
         iam: IamCalls,
         target: AffectedIdentity,
@@ -50,45 +49,33 @@ class Quarantine:
         kind, name = str(snapshot["principal_type"]), str(snapshot["name"])
         prior = snapshot.get("quarantine_policy")
         if prior is None:
-            if iam.inline_policy(kind, name, policies.QUARANTINE_POLICY) is not None:
-                iam.delete_policy(kind, name, policies.QUARANTINE_POLICY)
+            if await iam.inline_policy(kind, name, policies.QUARANTINE_POLICY) is not None:
+                await iam.delete_policy(kind, name, policies.QUARANTINE_POLICY)
         else:
-            iam.put_policy(kind, name, policies.QUARANTINE_POLICY, json.dumps(prior))
+            await iam.put_policy(kind, name, policies.QUARANTINE_POLICY, json.dumps(prior))
         return {"principal_type": kind, "name": name, "quarantine_policy": prior}
 
 
-class RemoveConsoleLogin:
+class RemoveConsoleLogin(Irreversible):
     spec = REMOVE_CONSOLE_LOGIN
+    instead = (
+        "the console password is gone; the owner sets a new one through your identity provider"
+    )
 
-    def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
-        _, name = iam.principal(target)
-        iam.exists("user", name)
-        try:
-            iam.client().get_login_profile(UserName=name)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
-                raise failure(exc, f"user {name}") from exc
+    async def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
+        _, name = await iam.principal(target)
+        await iam.exists("user", name)
+        profile = await iam.maybe(lambda c: c.get_login_profile(UserName=name), f"user {name}")
+        if profile is None:
             return State({"user": name, "console_login": False}, {})
         return State({"user": name, "console_login": True}, {"console_login": False})
 
-    def write(
+    async def write(
         self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str], state: State
     ) -> dict[str, object]:
         name = str(state.before["user"])
-        iam.call(lambda c: c.delete_login_profile(UserName=name), f"user {name}")
+        await iam.call(lambda c: c.delete_login_profile(UserName=name), f"user {name}")
         return {"user": name, "console_login": False}
-
-    def restore(
-        self,
-        iam: IamCalls,
-        target: AffectedIdentity,
-        params: dict[str, str],
-        snapshot: dict[str, object],
-    ) -> dict[str, object]:
-        raise ActionFailed(
-            "irreversible",
-            "the console password is gone; the owner sets a new one through your identity provider",
-        )
 
 
 def _deny_trust() -> dict[str, Any]:
@@ -115,21 +102,21 @@ class BlockRoleAssumption:
 
     spec = BLOCK_ROLE_ASSUMPTION
 
-    def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
-        kind, name = iam.principal(target)
+    async def read(self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str]) -> State:
+        kind, name = await iam.principal(target)
         if kind != "role":
-            raise ActionFailed("invalid_target", f"{name} is not a role")
-        trust = document(iam.exists("role", name)["AssumeRolePolicyDocument"])
+            raise ConnectorFailure("invalid_target", f"{name} is not a role")
+        trust = document((await iam.exists("role", name))["AssumeRolePolicyDocument"])
         blocked = trust == _deny_trust()
         return State(
             {"role": name, "trust_policy": trust}, {} if blocked else {"trust_policy": "deny all"}
         )
 
-    def write(
+    async def write(
         self, iam: IamCalls, target: AffectedIdentity, params: dict[str, str], state: State
     ) -> dict[str, object]:
         name = str(state.before["role"])
-        iam.call(
+        await iam.call(
             lambda c: c.update_assume_role_policy(
                 RoleName=name, PolicyDocument=json.dumps(_deny_trust())
             ),
@@ -137,7 +124,7 @@ class BlockRoleAssumption:
         )
         return {"role": name, "trust_policy": "deny all"}
 
-    def restore(
+    async def restore(
         self,
         iam: IamCalls,
         target: AffectedIdentity,
@@ -145,7 +132,7 @@ class BlockRoleAssumption:
         snapshot: dict[str, object],
     ) -> dict[str, object]:
         name, trust = str(snapshot["role"]), snapshot["trust_policy"]
-        iam.call(
+        await iam.call(
             lambda c: c.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust)),
             f"role {name}",
         )

@@ -6,21 +6,22 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.core.identities import AffectedIdentity
+from connectors.base import ConnectorFailure, Irreversible, State
 from connectors.github.client import GitHubClient
 from connectors.github.specs import (
     REVOKE_CREDENTIAL,
     REVOKE_PAT_ORG_ACCESS,
     SUSPEND_INSTALLATION,
 )
-from connectors.http_connector import State
-from connectors.http_errors import ConnectorFailure, refuse
+from connectors.http_errors import refuse
 
 
-class RevokeCredential:
+class RevokeCredential(Irreversible):
     """GitHub's credential revocation API. The token itself is the only handle on it,
     so the identity carries it sealed; the read-back is whether it still authenticates."""
 
     spec = REVOKE_CREDENTIAL
+    instead = "a revoked token cannot be brought back; its owner issues a new one"
 
     def __init__(self, unseal: Callable[[str], str]) -> None:
         self._unseal = unseal
@@ -31,17 +32,21 @@ class RevokeCredential:
             raise ConnectorFailure("invalid_target", f"{target.key} carries no sealed token")
         return self._unseal(sealed)
 
-    async def read(self, gh: GitHubClient, target: AffectedIdentity) -> State:
+    async def read(
+        self, gh: GitHubClient, target: AffectedIdentity, params: dict[str, str]
+    ) -> State:
         response = await gh.request(
             "GET", "user", "the token", auth="token", token=self._token(target)
         )
         if response.status_code == 401:
-            return {"authenticates": False}, {}
+            return State({"authenticates": False}, {})
         if response.status_code >= 400:
             raise refuse(response, "the token")
-        return {"authenticates": True}, {"authenticates": False}
+        return State({"authenticates": True}, {"authenticates": False})
 
-    async def write(self, gh: GitHubClient, target: AffectedIdentity) -> dict[str, object]:
+    async def write(
+        self, gh: GitHubClient, target: AffectedIdentity, params: dict[str, str], state: State
+    ) -> dict[str, object]:
         await gh.call(
             "POST",
             "credentials/revoke",
@@ -51,18 +56,13 @@ class RevokeCredential:
         )
         return {"revocation": "accepted"}
 
-    async def restore(
-        self, gh: GitHubClient, target: AffectedIdentity, snapshot: dict[str, object]
-    ) -> dict[str, object]:
-        raise ConnectorFailure(
-            "irreversible", "a revoked token cannot be brought back; its owner issues a new one"
-        )
-
 
 class SuspendInstallation:
     spec = SUSPEND_INSTALLATION
 
-    async def read(self, gh: GitHubClient, target: AffectedIdentity) -> State:
+    async def read(
+        self, gh: GitHubClient, target: AffectedIdentity, params: dict[str, str]
+    ) -> State:
         found: dict[str, Any] = await gh.call(
             "GET", f"app/installations/{target.external_id}", "installation", auth="app"
         )
@@ -71,16 +71,22 @@ class SuspendInstallation:
             "account": (found.get("account") or {}).get("login"),
             "suspended": suspended,
         }
-        return before, ({} if suspended else {"suspended": True})
+        return State(before, {} if suspended else {"suspended": True})
 
-    async def write(self, gh: GitHubClient, target: AffectedIdentity) -> dict[str, object]:
+    async def write(
+        self, gh: GitHubClient, target: AffectedIdentity, params: dict[str, str], state: State
+    ) -> dict[str, object]:
         await gh.call(
             "PUT", f"app/installations/{target.external_id}/suspended", "installation", auth="app"
         )
         return {"suspended": True}
 
     async def restore(
-        self, gh: GitHubClient, target: AffectedIdentity, snapshot: dict[str, object]
+        self,
+        gh: GitHubClient,
+        target: AffectedIdentity,
+        params: dict[str, str],
+        snapshot: dict[str, object],
     ) -> dict[str, object]:
         if snapshot.get("suspended"):
             return {"suspended": True}
@@ -93,8 +99,9 @@ class SuspendInstallation:
         return {"suspended": False}
 
 
-class RevokePatOrgAccess:
+class RevokePatOrgAccess(Irreversible):
     spec = REVOKE_PAT_ORG_ACCESS
+    instead = "revoked organisation access is re-requested by the token's owner and re-approved"
 
     def _org(self, target: AffectedIdentity) -> str:
         org = target.attribute("org")
@@ -105,7 +112,9 @@ class RevokePatOrgAccess:
             )
         return org
 
-    async def read(self, gh: GitHubClient, target: AffectedIdentity) -> State:
+    async def read(
+        self, gh: GitHubClient, target: AffectedIdentity, params: dict[str, str]
+    ) -> State:
         org = self._org(target)
         tokens: list[dict[str, Any]] = await gh.call(
             "GET",
@@ -114,9 +123,11 @@ class RevokePatOrgAccess:
             auth="installation",
         )
         present = any(str(t.get("id")) == target.external_id for t in tokens)
-        return {"org": org, "org_access": present}, ({"org_access": False} if present else {})
+        return State({"org": org, "org_access": present}, {"org_access": False} if present else {})
 
-    async def write(self, gh: GitHubClient, target: AffectedIdentity) -> dict[str, object]:
+    async def write(
+        self, gh: GitHubClient, target: AffectedIdentity, params: dict[str, str], state: State
+    ) -> dict[str, object]:
         org = self._org(target)
         await gh.call(
             "POST",
@@ -126,11 +137,3 @@ class RevokePatOrgAccess:
             json={"action": "revoke"},
         )
         return {"org": org, "org_access": False}
-
-    async def restore(
-        self, gh: GitHubClient, target: AffectedIdentity, snapshot: dict[str, object]
-    ) -> dict[str, object]:
-        raise ConnectorFailure(
-            "irreversible",
-            "revoked organisation access is re-requested by the token's owner and re-approved",
-        )

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from bot.core.identities import AffectedIdentity
-from connectors.http_connector import State
-from connectors.http_errors import ConnectorFailure
+from connectors.base import ConnectorFailure, Irreversible, State
 from connectors.vault.client import VaultClient, data
 from connectors.vault.specs import DESTROY_SECRET_ID, DISABLE_ENTITY, REVOKE_LEASES, REVOKE_TOKEN
 
 GONE = "a revoked credential cannot be brought back; issue a new one to the workload"
 
 
-class RevokeToken:
+class RevokeToken(Irreversible):
     spec = REVOKE_TOKEN
+    instead = GONE
 
-    async def read(self, vault: VaultClient, target: AffectedIdentity) -> State:
+    async def read(
+        self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str]
+    ) -> State:
         answer = await vault.call(
             "POST",
             "auth/token/lookup-accessor",
@@ -23,7 +25,7 @@ class RevokeToken:
             missing_ok=True,
         )
         if answer is None:
-            return {"live": False}, {}
+            return State({"live": False}, {})
         token = data(answer, "token accessor")
         before: dict[str, object] = {
             "live": True,
@@ -31,9 +33,11 @@ class RevokeToken:
             "entity_id": token.get("entity_id"),
             "expire_time": token.get("expire_time"),
         }
-        return before, {"live": False}
+        return State(before, {"live": False})
 
-    async def write(self, vault: VaultClient, target: AffectedIdentity) -> dict[str, object]:
+    async def write(
+        self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str], state: State
+    ) -> dict[str, object]:
         await vault.call(
             "POST",
             "auth/token/revoke-accessor",
@@ -42,21 +46,19 @@ class RevokeToken:
         )
         return {"live": False}
 
-    async def restore(
-        self, vault: VaultClient, target: AffectedIdentity, snapshot: dict[str, object]
-    ) -> dict[str, object]:
-        raise ConnectorFailure("irreversible", GONE)
 
-
-class RevokeLeases:
+class RevokeLeases(Irreversible):
     spec = REVOKE_LEASES
+    instead = GONE
 
     def _prefix(self, target: AffectedIdentity) -> str:
         if target.attribute("vault_object") not in (None, "lease_prefix"):
             raise ConnectorFailure("invalid_target", f"{target.key} is not a lease prefix")
         return target.external_id.strip("/")
 
-    async def read(self, vault: VaultClient, target: AffectedIdentity) -> State:
+    async def read(
+        self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str]
+    ) -> State:
         prefix = self._prefix(target)
         answer = await vault.call(
             "GET",
@@ -67,23 +69,22 @@ class RevokeLeases:
         )
         keys = (answer or {}).get("data", {}).get("keys", []) if answer else []
         before: dict[str, object] = {"prefix": prefix, "leases": len(keys)}
-        return before, ({"leases": 0} if keys else {})
+        return State(before, {"leases": 0} if keys else {})
 
-    async def write(self, vault: VaultClient, target: AffectedIdentity) -> dict[str, object]:
+    async def write(
+        self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str], state: State
+    ) -> dict[str, object]:
         prefix = self._prefix(target)
         await vault.call("PUT", f"sys/leases/revoke-prefix/{prefix}", "lease prefix")
         return {"prefix": prefix, "leases": 0}
-
-    async def restore(
-        self, vault: VaultClient, target: AffectedIdentity, snapshot: dict[str, object]
-    ) -> dict[str, object]:
-        raise ConnectorFailure("irreversible", GONE)
 
 
 class DisableEntity:
     spec = DISABLE_ENTITY
 
-    async def read(self, vault: VaultClient, target: AffectedIdentity) -> State:
+    async def read(
+        self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str]
+    ) -> State:
         entity = data(
             await vault.call(
                 "GET", f"identity/entity/id/{target.external_id}", "entity", missing_ok=True
@@ -91,18 +92,23 @@ class DisableEntity:
             f"entity {target.external_id}",
         )
         disabled = bool(entity.get("disabled"))
-        return {"name": entity.get("name"), "disabled": disabled}, (
-            {} if disabled else {"disabled": True}
-        )
+        before: dict[str, object] = {"name": entity.get("name"), "disabled": disabled}
+        return State(before, {} if disabled else {"disabled": True})
 
-    async def write(self, vault: VaultClient, target: AffectedIdentity) -> dict[str, object]:
+    async def write(
+        self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str], state: State
+    ) -> dict[str, object]:
         await vault.call(
             "POST", f"identity/entity/id/{target.external_id}", "entity", json={"disabled": True}
         )
         return {"disabled": True}
 
     async def restore(
-        self, vault: VaultClient, target: AffectedIdentity, snapshot: dict[str, object]
+        self,
+        vault: VaultClient,
+        target: AffectedIdentity,
+        params: dict[str, str],
+        snapshot: dict[str, object],
     ) -> dict[str, object]:
         """Re-enabling an entity revives every token it still has: refuse until none is live."""
         live = await self._live_tokens(vault, target.external_id)
@@ -138,8 +144,9 @@ class DisableEntity:
         return live
 
 
-class DestroySecretId:
+class DestroySecretId(Irreversible):
     spec = DESTROY_SECRET_ID
+    instead = GONE
 
     def _role(self, target: AffectedIdentity) -> str:
         role = target.attribute("role")
@@ -147,7 +154,9 @@ class DestroySecretId:
             raise ConnectorFailure("invalid_target", f"{target.key} names no AppRole role")
         return role
 
-    async def read(self, vault: VaultClient, target: AffectedIdentity) -> State:
+    async def read(
+        self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str]
+    ) -> State:
         role = self._role(target)
         answer = await vault.call(
             "POST",
@@ -157,10 +166,12 @@ class DestroySecretId:
             missing_ok=True,
         )
         if answer is None or not answer.get("data"):
-            return {"role": role, "exists": False}, {}
-        return {"role": role, "exists": True}, {"exists": False}
+            return State({"role": role, "exists": False}, {})
+        return State({"role": role, "exists": True}, {"exists": False})
 
-    async def write(self, vault: VaultClient, target: AffectedIdentity) -> dict[str, object]:
+    async def write(
+        self, vault: VaultClient, target: AffectedIdentity, params: dict[str, str], state: State
+    ) -> dict[str, object]:
         role = self._role(target)
         await vault.call(
             "POST",
@@ -169,8 +180,3 @@ class DestroySecretId:
             json={"secret_id_accessor": target.external_id},
         )
         return {"role": role, "exists": False}
-
-    async def restore(
-        self, vault: VaultClient, target: AffectedIdentity, snapshot: dict[str, object]
-    ) -> dict[str, object]:
-        raise ConnectorFailure("irreversible", GONE)

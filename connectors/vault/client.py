@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from connectors.http_errors import ConnectorFailure, refuse, send
+from connectors.base import ConnectorFailure
+from connectors.http_errors import refuse, send
 
 
 class VaultClient:

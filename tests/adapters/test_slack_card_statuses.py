@@ -25,10 +25,10 @@ from bot.core.cards import (
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Environment, Handoff, Incident, Severity, Status
 from bot.core.playbooks import OfferedAction, Playbook, Trigger
-from connectors.catalogue import all_specs
+from connectors.registry import catalogue
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-CATALOGUE = dict(all_specs())
+CATALOGUE = dict(catalogue())
 PLAYBOOK = Playbook(
     name="everything",
     title="Every action offered",

@@ -57,6 +57,34 @@ async def test_deactivate_plans_applies_once_and_is_idempotent(
     assert (await connector.plan(DEACTIVATE_ACCESS_KEY.id, key, {})).no_op
 
 
+async def test_verify_gives_up_within_its_bound_and_changes_nothing(
+    moto_endpoint: str, iam_admin: Any
+) -> None:
+    """A change that never shows: verify reads back (the loop keeps running) and says so."""
+    connector = AwsIamConnector(
+        endpoint_url=moto_endpoint,
+        access_key_id=CREDENTIALS["aws_access_key_id"],
+        secret_access_key=CREDENTIALS["aws_secret_access_key"],
+        verify_timeout_s=1,
+    )
+    key = _key(iam_admin)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    verified = await connector.verify(DEACTIVATE_ACCESS_KEY.id, key, {})
+    ticker.cancel()
+    assert not verified.confirmed and verified.summary == "not visible after 1s"
+    assert verified.observed == {"user": "ci-deployer", "status": "Active"}
+    assert key_status(iam_admin, "ci-deployer", key.external_id) == "Active"
+    assert ticks > 1
+
+
 async def test_an_unknown_key_is_a_clear_failure(
     connector: AwsIamConnector, iam_admin: Any
 ) -> None:

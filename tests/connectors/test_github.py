@@ -30,7 +30,7 @@ def _connector(
         app_id=stand_in.app_id,
         private_key_pem=stand_in.private_key_pem(),
         installation_id=installation,
-        sealer=SEALER,
+        unseal=SEALER.unseal,
         attempts=attempts,
         verify_timeout_s=3,
     )
@@ -109,7 +109,7 @@ async def test_a_wrong_app_key_is_a_clear_refusal(github: tuple[GitHubStandIn, s
         app_id=stand_in.app_id,
         private_key_pem=impostor.private_key_pem(),
         installation_id=None,
-        sealer=SEALER,
+        unseal=SEALER.unseal,
     )
     installation = stand_in.add_installation("acme")
     target = AffectedIdentity("github", IdentityKind.APP_INSTALLATION, installation)

@@ -12,10 +12,10 @@ from bot.core.incidents import Severity
 from bot.core.roles import Right
 from bot.playbooks.loader import PlaybookError, load_playbooks, validate_directory
 from bot.playbooks.selection import manual_playbook, select_playbook
-from connectors.catalogue import all_specs
+from connectors.registry import catalogue
 
 SHIPPED = Path(__file__).resolve().parents[2] / "playbooks"
-CATALOGUE = all_specs()
+CATALOGUE = catalogue()
 
 VALID = """\
 name: test-book

@@ -53,7 +53,7 @@ async def open_room(event: IncidentDeclared, svc: Services) -> None:
     """Create the room, invite responders, name the commander, post the card."""
     async with svc.uow() as uow:
         incident = await uow.incidents.get(event.incident_id)
-        card = await _card(uow.incidents, incident, svc) if incident else None
+        card = await card_of(uow.incidents, incident, svc) if incident else None
     notifier = svc.notifier_for(incident) if incident else None
     if incident is None or notifier is None or card is None:
         return
@@ -124,7 +124,7 @@ async def refresh_card_of(incident_id: str, svc: Services) -> None:
         incident = await uow.incidents.get(incident_id)
         if incident is None or incident.card is None:
             return
-        card = await _card(uow.incidents, incident, svc)
+        card = await card_of(uow.incidents, incident, svc)
     notifier = svc.notifier_for(incident)
     if notifier is not None:
         await notifier.update_card(incident.card, card)
@@ -199,7 +199,7 @@ async def _tell(
     await notifier.tell(incident, event.actor, text)
 
 
-async def _card(store: IncidentStore, incident: Incident, svc: Services) -> Card:
+async def card_of(store: IncidentStore, incident: Incident, svc: Services) -> Card:
     playbook = svc.playbooks[incident.playbook]
     requests = await store.requests_for(incident.id)
     outcomes = tuple(
