@@ -188,7 +188,7 @@ def _teams_notifier(settings: Settings, database: Database) -> Notifier:
     from bot.storage.database import session_factory
     from bot.storage.teams_conversations import SqlConversationRefs
 
-    refs = SqlConversationRefs(session_factory(database.engine))
+    refs = SqlConversationRefs(session_factory(database.engine), database.clock)
     return teams_notifier(_teams_config(settings), refs)
 
 
