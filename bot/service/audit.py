@@ -9,6 +9,7 @@ nothing, so a user without the right cannot grow an incident's ledger.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.core.actors import Actor
 from bot.core.commands import ExportEvidence, RecordDoorRefusal
@@ -74,16 +75,10 @@ async def record_door_refusal(cmd: RecordDoorRefusal, svc: Services) -> Sequence
         incident = await uow.incidents.get(cmd.incident_id, for_update=True)
         if incident is None:
             return []
+        door: dict[str, object] = {"door": cmd.door}
+        refused = EvidenceRecord(incident.id, "request refused", cmd.actor, svc.clock.now())
         await uow.incidents.append_evidence(
-            EvidenceRecord(
-                incident_id=incident.id,
-                what="request refused",
-                actor=cmd.actor,
-                at=svc.clock.now(),
-                why=cmd.reason,
-                outcome="refused",
-                details={"door": cmd.door},
-            )
+            replace(refused, why=cmd.reason, outcome="refused", details=door)
         )
         await uow.commit()
     return [DoorRefused(incident.id, cmd.actor, cmd.reason)]
