@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import make_url
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.adapters.console.auth import SESSION_TTL, Directory, parse_users
@@ -32,14 +35,18 @@ from bot.adapters.http.openapi_answers import document_generic_answers
 from bot.adapters.http.outage import install_one_line_outages, install_outage_handling
 from bot.adapters.http.request_guards import RequestGuards
 from bot.config import Settings
-from bot.core.actors import Actor
-from bot.core.cards import Card
-from bot.core.evidence import EvidenceRecord
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
 from bot.evidence.anchoring import Anchoring
+from bot.evidence.export import Exported, ExportError, export_incident
 from bot.evidence.notes import NoteSigner
-from bot.evidence.signing import load_or_create_signing_key, public_key_pem, redaction_key
+from bot.evidence.signing import (
+    SigningKeyError,
+    load_or_create_signing_key,
+    load_signing_key,
+    public_key_pem,
+    redaction_key,
+)
 from bot.evidence.timestamps import Timestamper
 from bot.intake.alert import Keys
 from bot.intake.route import IntakeConfig, alerts_router
@@ -47,12 +54,13 @@ from bot.playbooks.loader import load_playbooks
 from bot.secrets import build_redactor
 from bot.secrets.logs import install_redaction
 from bot.secrets.sealing import Sealer
+from bot.service import views
 from bot.service.bus import MessageBus
 from bot.service.context import Services
 from bot.service.handlers import build_bus
 from bot.storage.clock import check_clock
 from bot.storage.console_sessions import SqlConsoleSignIns
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import MIGRATIONS, current_revision, upgrade
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
 from bot.timers.system_clock import ClockReport, SystemClock
@@ -84,7 +92,8 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     key = load_or_create_signing_key(settings.signing_key_path())
     redactor = build_redactor(redaction_key(key))
     sealer = Sealer(redaction_key(key))
-    database = Database(database_url(settings), redact=redactor.redact_body)
+    clock = SystemClock()
+    database = Database(database_url(settings), redact=redactor.redact_body, clock=clock)
     notifiers: dict[str, Notifier] = {"console": LocalNotifier()}
     if settings.slack_enabled:
         notifiers["slack"] = _slack_notifier(settings)
@@ -93,7 +102,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     connectors: dict[str, Connector] = registry.build_connectors(env, sealer.unseal)
     services = Services(
         uow=database.uow,
-        clock=SystemClock(),
+        clock=clock,
         playbooks=playbooks,
         catalogue=catalogue,
         connectors=connectors,
@@ -179,24 +188,17 @@ def _teams_notifier(settings: Settings, database: Database) -> Notifier:
     from bot.storage.database import session_factory
     from bot.storage.teams_conversations import SqlConversationRefs
 
-    refs = SqlConversationRefs(session_factory(database.engine))
+    refs = SqlConversationRefs(session_factory(database.engine), database.clock)
     return teams_notifier(_teams_config(settings), refs)
 
 
 def _teams_router(wired: Wired):  # type: ignore[no-untyped-def]
     from bot.adapters.teams.notifier import TeamsNotifier
     from bot.adapters.teams.wiring import teams_door
-    from bot.service.notify.rooms import card_for
 
     notifier = wired.services.notifiers["teams"]
     assert isinstance(notifier, TeamsNotifier)
-    svc = wired.services
-
-    async def current_card(incident_id: str) -> Card | None:
-        async with svc.uow() as uow:
-            incident = await uow.incidents.get(incident_id)
-            return await card_for(uow.incidents, incident, svc) if incident else None
-
+    current_card = partial(views.card, wired.services)
     return teams_door(_teams_config(wired.settings), notifier, wired.bus, current_card)
 
 
@@ -302,7 +304,7 @@ async def _warn_on_skew(wired: Wired) -> None:
 def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     from bot.adapters.slack.app import build_slack_app
     from bot.adapters.slack.notifier import SlackNotifier
-    from bot.adapters.slack.route import Doorman, slack_router
+    from bot.adapters.slack.route import Doorman, refusals_to, slack_router
     from bot.adapters.slack.workspace import Workspace
     from bot.storage.database import session_factory
     from bot.storage.replays import SqlReplayLedger
@@ -320,31 +322,43 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     )
     doorman = Doorman(
         secret,
-        SqlReplayLedger(session_factory(wired.database.engine)),
+        SqlReplayLedger(session_factory(wired.database.engine), wired.services.clock),
         Workspace(settings.slack_team_id, settings.slack_enterprise_id),
-        partial(record_refusal, wired.services, "slack"),
+        refusals_to(wired.bus),
     )
     return slack_router(slack_app, doorman)
 
 
-async def record_refusal(
-    svc: Services, platform: str, incident_id: str, user_id: str, reason: str
-) -> None:
-    """A request refused at the door (another workspace) that touched an incident is
-    part of that incident's story: an auditor sees who tried what, from where."""
-    async with svc.uow() as uow:
-        incident = await uow.incidents.get(incident_id, for_update=True)
-        if incident is None:
-            return
-        await uow.incidents.append_evidence(
-            EvidenceRecord(
-                incident_id=incident.id,
-                what="request refused",
-                actor=Actor(platform, user_id),
-                at=svc.clock.now(),
-                why=reason,
-                outcome="refused",
-                details={"door": platform},
-            )
-        )
-        await uow.commit()
+async def export_evidence(settings: Settings, incident_id: str, output: Path) -> Exported:
+    """``blastwall evidence export``: the configured database and key, read-only.
+    Nothing is created: a missing database or key is an ``ExportError``."""
+    try:
+        key = load_signing_key(settings.signing_key_path())
+    except SigningKeyError as exc:
+        raise ExportError(str(exc)) from exc
+    url = database_url(settings)
+    await _require_database(url)
+    database = Database(url, redact=build_redactor(redaction_key(key)).redact_body)
+    try:
+        return await export_incident(database.uow, key, incident_id, output)
+    finally:
+        await database.dispose()
+
+
+async def _require_database(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:" or not await asyncio.to_thread(Path(path).is_file):
+            raise ExportError(f"no database at {path} (set BLASTWALL_DATABASE_URL)")
+    try:
+        revision = await current_revision(url)
+    except Exception as exc:
+        raise ExportError(f"cannot read the database: {type(exc).__name__}: {exc}") from exc
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if revision is None:
+        raise ExportError("the database holds no Blastwall tables")
+    if revision != head:
+        raise ExportError(f"the database is at revision {revision}; run: blastwall db upgrade")

@@ -290,13 +290,14 @@ def _grant_runtime(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     """Reads only: a missing database, key or incident is a one-line error (exit 2);
     a ledger that no longer matches its signed checkpoint is refused (exit 1)."""
-    from bot.evidence.export import ExportError, ExportRefused, export_incident
+    from bot.app import export_evidence
+    from bot.evidence.export import ExportError, ExportRefused
 
     if not is_incident_id(args.incident_id):
         print(f"blastwall: not an incident id: {args.incident_id!r}", file=sys.stderr)
         return 2
     try:
-        done = asyncio.run(export_incident(load_settings(), args.incident_id, args.output))
+        done = asyncio.run(export_evidence(load_settings(), args.incident_id, args.output))
     except ExportRefused as exc:
         print(f"blastwall: EVIDENCE ALARM: {exc}", file=sys.stderr)
         return 1

@@ -191,6 +191,35 @@ class ExportEvidence(Command):
 
 
 @dataclass(frozen=True)
+class ExpireApproval(Command):
+    """An approval request's final deadline passed (the escalation timer's last step):
+    a request still waiting ends, denied with ``reason``."""
+
+    request_key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OfferCommand(Command):
+    """An escalation offers command to ``to`` (the commander did not respond); the
+    offer stands until they accept it, like any proposed handoff."""
+
+    incident_id: str
+    to: Actor
+
+
+@dataclass(frozen=True)
+class RecordDoorRefusal(Command):
+    """A door (Slack: a request from another workspace) refused someone who named an
+    incident: the attempt is part of that incident's story."""
+
+    incident_id: str
+    actor: Actor
+    reason: str
+    door: str
+
+
+@dataclass(frozen=True)
 class RequestBulkAction(Command):
     """A click on a bulk button (target ``*``): one action on every identity it fits.
 

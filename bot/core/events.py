@@ -181,3 +181,20 @@ class EvidenceExported(Event):
 
     actor: Actor
     entries: int
+
+
+@dataclass(frozen=True)
+class DeclarationRefused(Event):
+    """No playbook takes this declaration; nothing was recorded. Told to ``actor``."""
+
+    actor: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
+class DoorRefused(Event):
+    """A request refused at a chat door (another workspace) that touched an incident:
+    recorded in its ledger; the requester is answered by the door itself."""
+
+    actor: Actor
+    reason: str

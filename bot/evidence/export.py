@@ -10,32 +10,18 @@ checkpoint's RFC 3161 token where one was obtained, and the public key.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy.engine import make_url
 
-from bot.config import Settings
 from bot.core.ports import CheckpointSigner, UnitOfWork
 from bot.evidence.bundle import TIMESTAMP_DIR, write_bundle
 from bot.evidence.notes import verify_checkpoint
 from bot.evidence.report import render_report
-from bot.evidence.signing import (
-    SigningKeyError,
-    load_signing_key,
-    public_key_pem,
-    redaction_key,
-)
-from bot.secrets import build_redactor
+from bot.evidence.signing import public_key_pem
 from bot.service.checkpoints import HistoryRewritten, check_history, raise_alarm, sign_checkpoint
-from bot.storage.database import default_database_url
-from bot.storage.migrate import MIGRATIONS, current_revision
-from bot.storage.unit_of_work import Database, SqlUnitOfWork
 
 
 class ExportError(Exception):
@@ -63,43 +49,17 @@ class _KeyVerifier:
         return checkpoint.size, checkpoint.root_hash
 
 
-async def export_incident(settings: Settings, incident_id: str, output: Path) -> Exported:
-    """The CLI's export: opens the configured database and key, read-only."""
-    try:
-        key = load_signing_key(settings.signing_key_path())
-    except SigningKeyError as exc:
-        raise ExportError(str(exc)) from exc
-    url = settings.database_url or default_database_url()
-    await _require_database(url)
-    database = Database(url, redact=build_redactor(redaction_key(key)).redact_body)
-    try:
-        async with database.uow() as uow:
-            return await _export(uow, key, incident_id, output)
-    finally:
-        await database.dispose()
-
-
-async def _require_database(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database
-        if not path or path == ":memory:" or not await asyncio.to_thread(Path(path).is_file):
-            raise ExportError(f"no database at {path} (set BLASTWALL_DATABASE_URL)")
-    try:
-        revision = await current_revision(url)
-    except Exception as exc:
-        raise ExportError(f"cannot read the database: {type(exc).__name__}: {exc}") from exc
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
-    if revision is None:
-        raise ExportError("the database holds no Blastwall tables")
-    if revision != head:
-        raise ExportError(f"the database is at revision {revision}; run: blastwall db upgrade")
+async def export_incident(
+    uow_factory: Callable[[], UnitOfWork], key: Ed25519PrivateKey, incident_id: str, output: Path
+) -> Exported:
+    """The CLI's export, read-only: the database and key come from the composition
+    root (``bot.app.export_evidence``); this builds nothing itself."""
+    async with uow_factory() as uow:
+        return await _export(uow, key, incident_id, output)
 
 
 async def _export(
-    uow: SqlUnitOfWork, key: Ed25519PrivateKey, incident_id: str, output: Path
+    uow: UnitOfWork, key: Ed25519PrivateKey, incident_id: str, output: Path
 ) -> Exported:
     if await uow.incidents.get(incident_id) is None:
         raise ExportError(f"no incident {incident_id} in this database")

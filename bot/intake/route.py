@@ -26,13 +26,12 @@ from pydantic import BaseModel, ValidationError
 
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
-from bot.core.events import AlertCoalesced, IncidentDeclared
+from bot.core.events import AlertCoalesced, DeclarationRefused, IncidentDeclared
 from bot.intake import eventbridge, github, ocsf
 from bot.intake.alert import Alert, Keys
 from bot.intake.eventbridge import EventBridgeEvent, NamesNoIdentity
 from bot.intake.ocsf import DetectionFinding
 from bot.service.bus import CommandSink
-from bot.service.incidents.declare import DeclarationRefused
 
 RECENT_DELIVERIES = 4096
 
@@ -109,11 +108,10 @@ async def declare(
         details=alert.details,
         note_as=note_as,
     )
-    try:
-        events = await bus.handle(command)
-    except DeclarationRefused as exc:
-        raise refused((), str(exc), "declaration_refused") from exc
+    events = await bus.handle(command)
     for event in events:
+        if isinstance(event, DeclarationRefused):
+            raise refused((), event.reason, "declaration_refused")
         if isinstance(event, IncidentDeclared | AlertCoalesced):
             return Accepted(incident=event.incident_id, coalesced=isinstance(event, AlertCoalesced))
     return None

@@ -9,10 +9,11 @@ nothing, so a user without the right cannot grow an incident's ledger.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.core.actors import Actor
-from bot.core.commands import ExportEvidence
-from bot.core.events import Event, EvidenceExported, Refused
+from bot.core.commands import ExportEvidence, RecordDoorRefusal
+from bot.core.events import DoorRefused, Event, EvidenceExported, Refused
 from bot.core.evidence import EvidenceRecord
 from bot.core.roles import Right
 from bot.service.checkpoints import checkpoint
@@ -65,3 +66,19 @@ async def signed_ledger(
         signed = list(await uow.incidents.checkpoints(incident_id))
     upto = len(lines) if size is None else size
     return lines[:upto], [note for covered, note in signed if covered <= upto]
+
+
+async def record_door_refusal(cmd: RecordDoorRefusal, svc: Services) -> Sequence[Event]:
+    """A request refused at the door (another workspace) that touched an incident is
+    part of that incident's story: an auditor sees who tried what, from where."""
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(cmd.incident_id, for_update=True)
+        if incident is None:
+            return []
+        door: dict[str, object] = {"door": cmd.door}
+        refused = EvidenceRecord(incident.id, "request refused", cmd.actor, svc.clock.now())
+        await uow.incidents.append_evidence(
+            replace(refused, why=cmd.reason, outcome="refused", details=door)
+        )
+        await uow.commit()
+    return [DoorRefused(incident.id, cmd.actor, cmd.reason)]

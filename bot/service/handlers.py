@@ -3,7 +3,8 @@
 Each command has exactly one handler; each event any number. The handlers
 themselves live in modules named for their concept, and never call one another:
 a handler whose work continues elsewhere returns the follow-up command
-(``RequestBulkAction``, ``RunBulk``, ``RunApproved``) and the bus runs it.
+(``RequestBulkAction``, ``RunBulk``, ``RunApproved``, and from the escalation
+timers ``ExpireApproval`` and ``OfferCommand``) and the bus runs it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from bot.core.commands import (
     DecideApproval,
     DeclareIncident,
     DeliverNotices,
+    ExpireApproval,
     ExportEvidence,
     FireDueTimers,
+    OfferCommand,
     ProposeHandoff,
     ReconcileIntents,
+    RecordDoorRefusal,
     RequestAction,
     RequestBulkAction,
     RunApproved,
@@ -56,16 +60,22 @@ from bot.core.events import (
     Told,
     VendorStepRecorded,
 )
-from bot.service.actions.approvals import decide_approval
+from bot.service.actions.approvals import decide_approval, expire_approval
 from bot.service.actions.bulk import request_bulk, run_bulk
 from bot.service.actions.reconcile import reconcile
 from bot.service.actions.request import request_action, run_approved
 from bot.service.actions.undo import undo_action
-from bot.service.audit import export_evidence
+from bot.service.audit import export_evidence, record_door_refusal
 from bot.service.bus import CommandHandler, EventHandler, MessageBus
 from bot.service.context import Services
 from bot.service.escalation.timers import deliver_notices, fire_due
-from bot.service.incidents.command import accept, acknowledge, propose_handoff, snooze
+from bot.service.incidents.command import (
+    accept,
+    acknowledge,
+    offer_command,
+    propose_handoff,
+    snooze,
+)
 from bot.service.incidents.declare import declare_incident
 from bot.service.incidents.identities import add_identity
 from bot.service.incidents.lifecycle import change_status
@@ -103,6 +113,8 @@ def build_bus(svc: Services) -> MessageBus:
         RunBulk: partial(run_bulk, svc=svc),
         RunApproved: partial(run_approved, svc=svc),
         DecideApproval: partial(decide_approval, svc=svc),
+        ExpireApproval: partial(expire_approval, svc=svc),
+        OfferCommand: partial(offer_command, svc=svc),
         ChangeStatus: partial(change_status, svc=svc),
         ChangeSeverity: partial(change_severity, svc=svc),
         AddIdentity: partial(add_identity, svc=svc),
@@ -116,6 +128,7 @@ def build_bus(svc: Services) -> MessageBus:
         UndoAction: partial(undo_action, svc=svc),
         ReconcileIntents: partial(reconcile, svc=svc),
         ExportEvidence: partial(export_evidence, svc=svc),
+        RecordDoorRefusal: partial(record_door_refusal, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],

@@ -15,9 +15,11 @@ from typing import Any
 
 from bot.core.actions import ActionRequest, ActionSpec, RequestStatus
 from bot.core.approvals import Approval
+from bot.core.cards import Card
 from bot.core.incidents import Incident
 from bot.core.timers import Timer
 from bot.service.context import Services
+from bot.service.notify.rooms import card_of
 
 EVERY_TARGET = "*"
 
@@ -99,3 +101,10 @@ async def preview(svc: Services, incident_id: str, action: str, target: str) -> 
         except Exception as exc:
             text = f"could not read the target: {exc}"
     return Preview(incident, spec, text)
+
+
+async def card(svc: Services, incident_id: str) -> Card | None:
+    """The incident's card as it stands now (a Teams click is answered with it)."""
+    async with svc.uow() as uow:
+        incident = await uow.incidents.get(incident_id)
+        return await card_of(uow.incidents, incident, svc) if incident else None

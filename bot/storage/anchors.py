@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.ports import Clock
 from bot.storage.models import AnchorRow, CheckpointRow, EvidenceEntryRow
 
 
@@ -23,8 +24,9 @@ class Anchor:
 
 
 class SqlAnchors:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._session = session
+        self._clock = clock
 
     async def add(
         self, incident_id: str, size: int, kind: str, token: bytes | None = None, detail: str = ""
@@ -36,7 +38,7 @@ class SqlAnchors:
                 kind=kind,
                 token=token,
                 detail=detail,
-                created_at=datetime.now(UTC),
+                created_at=self._clock.now(),
             )
         )
         await self._session.flush()

@@ -16,6 +16,7 @@ from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
+from bot.core.ports import Clock
 from bot.evidence.chain import GENESIS, seal
 from bot.storage import leases
 from bot.storage.clock import database_now
@@ -43,10 +44,6 @@ CLOSED = (Status.RESOLVED.value, Status.CLOSED.value)
 DECLARE_LOCK_SPACE = 0x42570001  # advisory lock namespace: declaring about an identity
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _when(line: str) -> datetime:
     """The time a stored entry says it was recorded (``when``, UTC)."""
     when = str(json.loads(line)["when"])
@@ -54,9 +51,10 @@ def _when(line: str) -> datetime:
 
 
 class SqlIncidentStore:
-    def __init__(self, session: AsyncSession, redact: Redact) -> None:
+    def __init__(self, session: AsyncSession, redact: Redact, clock: Clock) -> None:
         self._session = session
         self._redact = redact
+        self._clock = clock
 
     @property
     def _dialect(self) -> str:
@@ -75,7 +73,7 @@ class SqlIncidentStore:
         return int((await self._session.execute(stmt)).scalar_one())
 
     async def add(self, incident: Incident) -> None:
-        self._session.add(IncidentRow(**incident_row(incident, _now())))
+        self._session.add(IncidentRow(**incident_row(incident, self._clock.now())))
         await self._session.flush()
         await self._sync_identities(incident)
 
@@ -90,7 +88,7 @@ class SqlIncidentStore:
         return incident_from(row)
 
     async def save(self, incident: Incident) -> None:
-        values = incident_row(incident, _now())
+        values = incident_row(incident, self._clock.now())
         del values["id"]
         await self._session.execute(
             update(IncidentRow).where(IncidentRow.id == incident.id).values(**values)
@@ -155,7 +153,7 @@ class SqlIncidentStore:
     async def add_request(self, request: ActionRequest) -> bool:
         try:
             async with self._session.begin_nested():
-                self._session.add(ActionRequestRow(**request_row(request, _now())))
+                self._session.add(ActionRequestRow(**request_row(request, self._clock.now())))
         except IntegrityError:
             return False
         return True
@@ -170,7 +168,7 @@ class SqlIncidentStore:
         """Write the request; with ``expect``, only if its stored status still is that
         (a compare-and-set, so two contradictory outcomes can never both land).
         A request that is no longer running gives up its call lease."""
-        values = request_row(request, _now())
+        values = request_row(request, self._clock.now())
         key = values.pop("idempotency_key")
         if request.status is not RequestStatus.RUNNING:
             values.update(lease_owner=None, lease_expires_at=None)
@@ -221,7 +219,7 @@ class SqlIncidentStore:
     ) -> bool:
         """Record the reconciled outcome only if the intent is still abandoned right now."""
         db_now = await database_now(self._session, now)
-        values = request_row(request, _now())
+        values = request_row(request, self._clock.now())
         key = values.pop("idempotency_key")
         values.update(lease_owner=None, lease_expires_at=None)
         result = await self._session.execute(
@@ -270,7 +268,7 @@ class SqlIncidentStore:
                 prev_hash=previous,
                 hash=sealed.hash,
                 line=sealed.line.decode("utf-8"),
-                recorded_at=_now(),
+                recorded_at=self._clock.now(),
             )
         )
         await self._session.flush()
@@ -286,7 +284,9 @@ class SqlIncidentStore:
 
     async def add_checkpoint(self, incident_id: str, size: int, note: str) -> None:
         self._session.add(
-            CheckpointRow(incident_id=incident_id, size=size, note=note, created_at=_now())
+            CheckpointRow(
+                incident_id=incident_id, size=size, note=note, created_at=self._clock.now()
+            )
         )
         await self._session.flush()
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.ports import Clock
 from bot.storage.models import NoticeRow
 
 
 class SqlOutbox:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._session = session
+        self._clock = clock
 
     async def add(self, incident_id: str, payload: dict[str, object]) -> int:
-        row = NoticeRow(incident_id=incident_id, payload=payload, created_at=datetime.now(UTC))
+        row = NoticeRow(incident_id=incident_id, payload=payload, created_at=self._clock.now())
         self._session.add(row)
         await self._session.flush()
         return int(row.id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.adapters.teams.references import ConversationRef
+from bot.core.ports import Clock
 from bot.storage.models import Base, UTCDateTime
 
 
@@ -32,12 +33,13 @@ class SqlConversationRefs:
     """Shared by every replica: the one that learned a reference need not be the one
     that later writes to that person."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
+        self._clock = clock
 
     async def remember(self, ref: ConversationRef) -> None:
         async with self._sessions() as session, session.begin():
-            await session.merge(TeamsConversationRow(**asdict(ref), updated_at=datetime.now(UTC)))
+            await session.merge(TeamsConversationRow(**asdict(ref), updated_at=self._clock.now()))
 
     async def get(self, key: str) -> ConversationRef | None:
         async with self._sessions() as session:

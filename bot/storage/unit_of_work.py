@@ -8,12 +8,14 @@ from types import TracebackType
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.ports import Clock
 from bot.storage.anchors import SqlAnchors
 from bot.storage.database import make_engine, session_factory
 from bot.storage.incidents import Redact, SqlIncidentStore
 from bot.storage.models import ActionRequestRow, IncidentRow
 from bot.storage.outbox import SqlOutbox
 from bot.storage.timers import SqlTimerStore
+from bot.timers.system_clock import SystemClock
 
 
 class SqlUnitOfWork:
@@ -22,18 +24,21 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     anchors: SqlAnchors
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], redact: Redact) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], redact: Redact, clock: Clock
+    ) -> None:
         self._sessions = sessions
         self._redact = redact
+        self._clock = clock
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._session = self._sessions()
         await self._session.begin()
-        self.incidents = SqlIncidentStore(self._session, self._redact)
+        self.incidents = SqlIncidentStore(self._session, self._redact, self._clock)
         self.timers = SqlTimerStore(self._session)
-        self.outbox = SqlOutbox(self._session)
-        self.anchors = SqlAnchors(self._session)
+        self.outbox = SqlOutbox(self._session, self._clock)
+        self.anchors = SqlAnchors(self._session, self._clock)
         return self
 
     async def __aexit__(
@@ -59,16 +64,20 @@ class SqlUnitOfWork:
 
 
 class Database:
-    """The engine, its sessions, and units of work over them."""
+    """The engine, its sessions, and units of work over them.
 
-    def __init__(self, url: str, redact: Redact) -> None:
+    Row times (created, updated) come from ``clock``, the one the handlers are
+    given, so a test that moves time moves the stored rows' times with it."""
+
+    def __init__(self, url: str, redact: Redact, clock: Clock | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = session_factory(self.engine)
         self._redact = redact
+        self.clock: Clock = clock or SystemClock()
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._redact)
+        return SqlUnitOfWork(self._sessions, self._redact, self.clock)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

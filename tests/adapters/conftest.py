@@ -15,6 +15,7 @@ from bot.core.events import Event
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.replays import SqlReplayLedger
+from bot.timers.system_clock import SystemClock
 from tests.fakes.servers import ServedApp
 from tests.fakes.slack_api import SlackStandIn
 from tests.fakes.slack_driver import SlackDriver
@@ -71,7 +72,7 @@ def rig(stand_in: tuple[SlackStandIn, str], ledger_url: str) -> Iterator[SlackRi
 
     app = FastAPI()
     client = make_client(TOKEN, f"{slack_url}/api/")
-    ledger = SqlReplayLedger(session_factory(make_engine(ledger_url)))
+    ledger = SqlReplayLedger(session_factory(make_engine(ledger_url)), SystemClock())
     doorman = Doorman(SECRET, ledger, Workspace(TEAM, None), refuse)
     bolt = build_slack_app(signing_secret=SECRET, client=client, bus=bus)
     app.include_router(slack_router(bolt, doorman))

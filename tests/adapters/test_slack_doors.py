@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.adapters.slack.blocks import encode_button
+from bot.adapters.slack.payloads import encode_action
 from tests.adapters.conftest import SECRET, SlackRig
 from tests.fakes.slack_driver import SlackDriver
 from tests.scenarios.harness import eventually
@@ -18,7 +18,7 @@ from tests.scenarios.harness import eventually
 pytestmark = pytest.mark.db
 
 INCIDENT = "INC-20261201-0001"
-BUTTON = encode_button(INCIDENT, "aws.iam.deactivate_access_key", "aws:access_key:AKIAEXAMPLE")
+BUTTON = encode_action(INCIDENT, "aws.iam.deactivate_access_key", "aws:access_key:AKIAEXAMPLE")
 
 
 async def _send(rig: SlackRig, body: bytes, headers: dict[str, str]) -> httpx.Response:

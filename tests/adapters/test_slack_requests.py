@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.adapters.slack.blocks import encode_button
+import json
+
+from bot.adapters.slack.payloads import encode_action
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident, RequestAction
 from tests.adapters.conftest import SlackRig
@@ -64,7 +66,7 @@ async def test_bare_command_opens_the_form_and_submitting_declares(rig: SlackRig
 
 
 async def test_a_click_names_the_user_from_the_signed_payload(rig: SlackRig) -> None:
-    value = encode_button(
+    value = encode_action(
         "INC-20261122-0001", "aws.iam.deactivate_access_key", "aws:access_key:AKIAEXAMPLE"
     )
     response = await rig.driver.click("UBOB000001", value, "bw.act.0", "C1", "1.1")
@@ -78,10 +80,20 @@ async def test_a_click_names_the_user_from_the_signed_payload(rig: SlackRig) -> 
     )
 
 
+async def test_a_button_value_reads_plainly_and_an_older_card_still_works(rig: SlackRig) -> None:
+    value = encode_action("INC-20261122-0001", "a", "t")
+    assert json.loads(value) == {"incident": "INC-20261122-0001", "action": "a", "target": "t"}
+    older = json.dumps({"i": "INC-20261122-0001", "a": "b", "t": "t"})  # one-letter keys
+    response = await rig.driver.click("UBOB000001", older, "bw.act.0", "C1", "1.1")
+    assert response.status_code == 200
+    (command,) = await eventually(lambda: rig.bus.commands)
+    assert isinstance(command, RequestAction) and command.action_id == "b"
+
+
 async def test_a_malformed_button_is_ignored(rig: SlackRig) -> None:
     response = await rig.driver.click("UBOB000001", '{"i": 1}', "bw.act.0", "C1", "1.1")
     assert response.status_code == 200
-    value = encode_button("INC-20261122-0001", "a", "t")
+    value = encode_action("INC-20261122-0001", "a", "t")
     await rig.driver.click("UBOB000001", value, "bw.act.0", "C1", "1.1")
     (command,) = await eventually(lambda: rig.bus.commands)
     assert isinstance(command, RequestAction) and command.action_id == "a"

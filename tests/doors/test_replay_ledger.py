@@ -10,6 +10,7 @@ import pytest
 from bot.storage.database import make_engine, session_factory
 from bot.storage.replays import SqlReplayLedger
 from bot.storage.unit_of_work import Database
+from bot.timers.system_clock import SystemClock
 
 pytestmark = pytest.mark.db
 LATER = datetime.now(UTC) + timedelta(minutes=6)
@@ -18,7 +19,7 @@ LATER = datetime.now(UTC) + timedelta(minutes=6)
 async def test_two_replicas_agree_on_the_first_delivery(database: Database) -> None:
     engines = [make_engine(database.url) for _ in range(2)]
     try:
-        replicas = [SqlReplayLedger(session_factory(engine)) for engine in engines]
+        replicas = [SqlReplayLedger(session_factory(engine), SystemClock()) for engine in engines]
         verdicts = await asyncio.gather(
             *(ledger.first_time("sig-1", LATER) for ledger in replicas for _ in range(3))
         )
@@ -31,7 +32,7 @@ async def test_two_replicas_agree_on_the_first_delivery(database: Database) -> N
 async def test_an_expired_digest_is_pruned_and_a_forgotten_one_is_taken_again(
     database: Database,
 ) -> None:
-    ledger = SqlReplayLedger(session_factory(database.engine))
+    ledger = SqlReplayLedger(session_factory(database.engine), SystemClock())
     assert await ledger.first_time("old", datetime.now(UTC) - timedelta(seconds=1))
     assert await ledger.first_time("old", LATER)  # the expired row was pruned first
     assert not await ledger.first_time("old", LATER)

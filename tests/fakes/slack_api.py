@@ -68,14 +68,14 @@ class Message:
         return next(
             b
             for b in self.buttons()
-            if b.action_id.startswith("bw.act.") and json.loads(b.value)["a"] == action_id
+            if b.action_id.startswith("bw.act.") and json.loads(b.value)["action"] == action_id
         )
 
     def prompt_button(self, kind: str) -> Button:
         return next(
             b
             for b in self.buttons()
-            if b.action_id.startswith("bw.ask.") and json.loads(b.value)["k"] == kind
+            if b.action_id.startswith("bw.ask.") and json.loads(b.value)["kind"] == kind
         )
 
 
@@ -157,7 +157,7 @@ class SlackStandIn:
             m
             for m in self.messages_in(channel_id)
             if any(
-                b.action_id.startswith("bw.ask.") and json.loads(b.value)["k"] == kind
+                b.action_id.startswith("bw.ask.") and json.loads(b.value)["kind"] == kind
                 for b in m.buttons()
             )
         ]

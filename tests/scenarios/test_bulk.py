@@ -45,7 +45,7 @@ async def test_one_click_deactivates_two_hundred_keys(
     incident_id = accepted.json()["incident"]
     channel = await eventually(lambda: slack.channel_named_prefix(incident_id.lower()))
     card = await eventually(lambda: slack.card_in(channel.id))
-    bulk = next(b for b in card.buttons() if '"t":"*"' in b.value)
+    bulk = next(b for b in card.buttons() if '"target":"*"' in b.value)
     assert bulk.text.endswith(f"all {KEYS}")
 
     driver = SlackDriver(blastwall.url, blastwall.slack_secret)

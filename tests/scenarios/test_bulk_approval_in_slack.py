@@ -48,7 +48,7 @@ async def _bulk_asked(
     incident_id = accepted.json()["incident"]
     channel = await eventually(lambda: slack.channel_named_prefix(incident_id.lower()))
     card = await eventually(lambda: slack.card_in(channel.id))
-    bulk = next(b for b in card.buttons() if '"t":"*"' in b.value)
+    bulk = next(b for b in card.buttons() if '"target":"*"' in b.value)
     driver = SlackDriver(blastwall.url, blastwall.slack_secret)
     clicked = await driver.click(IAM, bulk.value, bulk.action_id, channel.id, card.ts)
     assert clicked.status_code == 200

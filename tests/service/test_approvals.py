@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import pytest
+
 from bot.core.actions import RequestStatus
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
@@ -21,6 +23,7 @@ from bot.core.events import (
 )
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Severity
+from bot.service.bus import MessageBus
 from connectors.aws_iam.specs import DEACTIVATE_ACCESS_KEY
 from tests.service.conftest import World
 
@@ -152,6 +155,24 @@ async def test_a_stalled_approval_climbs_the_ladder_then_is_denied(world: World)
         2,
     ]
     assert _whats(world, incident_id)[-1] == "action denied"
+    assert _approval_steps(await world.bus.handle(fire)) == []
+
+
+async def test_a_deadline_denial_lost_to_a_crash_is_made_on_the_next_pass(world: World) -> None:
+    """The deadline's denial is a follow-up command: a replica that dies after the
+    timer's pass commits, before the denial runs, leaves the retry armed."""
+    _, key, _ = await _pending(world)
+    fire = FireDueTimers("test")
+    for minutes in (10, 10, 39):
+        world.clock.advance(minutes=minutes)
+        await world.bus.handle(fire)
+    world.clock.advance(minutes=1)
+    dying = MessageBus({FireDueTimers: world.bus._commands[FireDueTimers]}, {})
+    with pytest.raises(LookupError, match="ExpireApproval"):
+        await dying.handle(fire)  # the pass committed; the denial never ran
+    assert world.database.committed.requests[key].status is RequestStatus.AWAITING_APPROVAL
+    assert any(isinstance(e, RequestDenied) for e in await world.bus.handle(fire))
+    assert world.database.committed.requests[key].status is RequestStatus.DENIED
     assert _approval_steps(await world.bus.handle(fire)) == []
 
 

@@ -27,22 +27,14 @@ from bot.core.commands import (
     UndoAction,
 )
 from bot.core.events import (
-    ActionDuplicate,
-    ActionRefused,
-    ActionSettled,
-    ApprovalRecorded,
-    ApprovalRequested,
-    BulkSettled,
     Event,
-    Refused,
-    StatusRefused,
-    Told,
 )
 from bot.core.incidents import Status
 from bot.service import views
 from bot.service.audit import may_audit
 from bot.service.bus import CommandSink
 from bot.service.context import Services
+from bot.service.notify import replies
 
 Field = Annotated[str, Form()]
 
@@ -69,24 +61,7 @@ def _say(request: Request, text: str) -> None:
 
 
 def _describe(event: Event) -> str:
-    if isinstance(event, ActionRefused | Refused | StatusRefused):
-        return f"Not done: {event.reason}"
-    if isinstance(event, ActionSettled):
-        return f"{event.action_id} on {event.target_key}: {event.status.value}. {event.summary}"
-    if isinstance(event, ActionDuplicate):
-        return f"{event.action_id} was already requested ({event.status.value}); not run again."
-    if isinstance(event, BulkSettled):
-        return (
-            f"{event.action_id}: {event.succeeded} of {event.total} done, {event.failed} "
-            f"failed, {event.skipped} skipped."
-        )
-    if isinstance(event, Told):
-        return event.text
-    if isinstance(event, ApprovalRequested):
-        return f"Approval requested: it runs once approved. {event.preview}".strip()
-    if isinstance(event, ApprovalRecorded):
-        return f"Your decision ({event.decision}) is recorded."
-    return type(event).__name__
+    return replies.reply(event) or type(event).__name__
 
 
 async def _run(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, assert_never
 
 from bot.adapters.slack.escaping import escape, mention
+from bot.adapters.slack.payloads import encode_action, encode_prompt
 from bot.core.actions import RequestStatus
 from bot.core.cards import (
     ALL_TARGETS,
@@ -13,14 +13,12 @@ from bot.core.cards import (
     CardButton,
     CardOutcome,
     Prompt,
-    PromptButton,
     target_text,
 )
 
 ACTION_PREFIX = "bw.act."
 MAX_ELEMENTS = 25  # per actions block
 MAX_BUTTON_TEXT = 75
-MAX_VALUE = 2000
 
 
 def mark(status: RequestStatus) -> str:
@@ -40,45 +38,11 @@ def mark(status: RequestStatus) -> str:
     assert_never(status)
 
 
-def encode_button(incident_id: str, action_id: str, target_key: str) -> str:
-    value = json.dumps({"i": incident_id, "a": action_id, "t": target_key}, separators=(",", ":"))
-    if len(value) > MAX_VALUE:
-        raise ValueError("button value longer than Slack allows")
-    return value
-
-
-def decode_button(value: str) -> tuple[str, str, str]:
-    """(incident id, action id, target key); ValueError for anything else."""
-    data = json.loads(value)
-    if not isinstance(data, dict) or set(data) != {"i", "a", "t"}:
-        raise ValueError("not a Blastwall button")
-    parts = (data["i"], data["a"], data["t"])
-    if not all(isinstance(p, str) and p for p in parts):
-        raise ValueError("not a Blastwall button")
-    return parts
-
-
 ASK_PREFIX = "bw.ask."
 CARD_ACK = "bw.cmd.ack"
 UNDO_PREFIX = "bw.undo."
 CARD_HANDOFF = "bw.cmd.handoff"
 CARD_ADD_IDENTITY = "bw.cmd.identity"
-
-
-def encode_prompt(button: PromptButton) -> str:
-    return json.dumps(
-        {"k": button.kind, "i": button.incident_id, "r": button.ref, "h": button.plan_hash},
-        separators=(",", ":"),
-    )
-
-
-def decode_prompt(value: str) -> dict[str, str]:
-    data = json.loads(value)
-    if not isinstance(data, dict) or set(data) != {"k", "i", "r", "h"}:
-        raise ValueError("not a Blastwall prompt button")
-    if not all(isinstance(v, str) for v in data.values()):
-        raise ValueError("not a Blastwall prompt button")
-    return {str(k): str(v) for k, v in data.items()}
 
 
 def prompt_blocks(prompt: Prompt) -> list[dict[str, Any]]:
@@ -251,7 +215,7 @@ def _button(card: Card, n: int, button: CardButton) -> dict[str, Any]:
         "type": "button",
         "action_id": f"{ACTION_PREFIX}{n}",
         "text": {"type": "plain_text", "text": text[:MAX_BUTTON_TEXT], "emoji": False},
-        "value": encode_button(card.incident_id, button.action_id, button.target_key),
+        "value": encode_action(card.incident_id, button.action_id, button.target_key),
     }
     if button.danger:
         element["style"] = "danger"

@@ -18,8 +18,6 @@ from bot.adapters.slack.blocks import (
     CARD_ADD_IDENTITY,
     CARD_HANDOFF,
     UNDO_PREFIX,
-    decode_button,
-    decode_prompt,
 )
 from bot.adapters.slack.declare_form import (
     IDENTITY_VIEW,
@@ -28,6 +26,7 @@ from bot.adapters.slack.declare_form import (
     identity_added,
     identity_view,
 )
+from bot.adapters.slack.payloads import decode_action, decode_prompt
 from bot.adapters.slack.views import (
     DECIDE_VIEW,
     DECLARE_VIEW,
@@ -47,10 +46,9 @@ from bot.core.commands import (
     RequestAction,
     UndoAction,
 )
-from bot.core.events import Refused, StatusRefused, Told
 from bot.core.playbooks import Playbook
 from bot.service.bus import CommandSink
-from bot.service.incidents.declare import DeclarationRefused
+from bot.service.notify import replies
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +74,10 @@ def _user(body: dict[str, Any]) -> Actor:
 
 async def _dispatch(bus: CommandSink, command: Command, respond: AsyncRespond | None) -> None:
     """Hand over; refusals that have no incident room to go to are answered directly."""
-    try:
-        events = await bus.handle(command)
-    except DeclarationRefused as refused:
-        events = [Refused("", Actor("slack", "?"), f"not declared: {refused}")]
-    for event in events:
-        if isinstance(event, Refused | StatusRefused | Told) and not event.incident_id:
-            text = event.text if isinstance(event, Told) else f"Not done: {event.reason}"
-            if respond is not None:
-                await respond(text=text, response_type="ephemeral")
-            log.info("told directly: %s", text)
+    for text in replies.roomless(await bus.handle(command)):
+        if respond is not None:
+            await respond(text=text, response_type="ephemeral")
+        log.info("told directly: %s", text)
 
 
 def _incident_command(bus: CommandSink, playbooks: Mapping[str, Playbook]) -> Any:
@@ -143,16 +135,16 @@ def _button_clicked(bus: CommandSink) -> Any:
     async def handle(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         try:
-            incident_id, action_id, target_key = decode_button(str(action.get("value", "")))
+            clicked = decode_action(str(action.get("value", "")))
         except ValueError:
             log.warning("ignored a malformed button from slack:%s", body["user"]["id"])
             return
         await _dispatch(
             bus,
             RequestAction(
-                incident_id=incident_id,
-                action_id=action_id,
-                target_key=target_key,
+                incident_id=clicked.incident,
+                action_id=clicked.action,
+                target_key=clicked.target,
                 actor=_user(body),
             ),
             None,
@@ -172,14 +164,14 @@ def _prompt_clicked(bus: CommandSink) -> Any:
         except ValueError:
             log.warning("ignored a malformed prompt button from slack:%s", body["user"]["id"])
             return
-        if prompt["k"] in ("approve", "deny"):
+        if prompt.kind in ("approve", "deny"):
             await client.views_open(
-                trigger_id=body["trigger_id"], view=decide_view(value, prompt["k"])
+                trigger_id=body["trigger_id"], view=decide_view(value, prompt.kind)
             )
-        elif prompt["k"] == "accept_command":
-            await _dispatch(bus, AcceptCommand(_user(body), prompt["i"]), None)
-        elif prompt["k"] == "ack_command":
-            await _dispatch(bus, AcknowledgeCommand(_user(body), incident_id=prompt["i"]), None)
+        elif prompt.kind == "accept_command":
+            await _dispatch(bus, AcceptCommand(_user(body), prompt.incident), None)
+        elif prompt.kind == "ack_command":
+            await _dispatch(bus, AcknowledgeCommand(_user(body), incident_id=prompt.incident), None)
 
     return handle
 
@@ -188,7 +180,7 @@ def _decision_submitted(bus: CommandSink) -> Any:
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
             prompt = decode_prompt(str(view.get("private_metadata", "")))
-            decision = Decision(prompt["k"])
+            decision = Decision(prompt.kind)
         except ValueError:
             await ack(response_action="errors", errors={"reason": "This form is not valid."})
             return
@@ -198,7 +190,7 @@ def _decision_submitted(bus: CommandSink) -> Any:
             return
         await ack()
         await _dispatch(
-            bus, DecideApproval(prompt["r"], _user(body), decision, prompt["h"], reason), None
+            bus, DecideApproval(prompt.ref, _user(body), decision, prompt.plan_hash, reason), None
         )
 
     return handle

@@ -35,6 +35,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.workspace import Workspace, incident_of, parse_body, user_of
+from bot.core.actors import Actor
+from bot.core.commands import RecordDoorRefusal
+from bot.service.bus import CommandSink
 
 log = logging.getLogger(__name__)
 SIGNATURE_WINDOW = timedelta(seconds=300)
@@ -50,6 +53,15 @@ class ReplayLedger(Protocol):
 
 RecordRefusal = Callable[[str, str, str], Awaitable[None]]
 """(incident id, Slack user id, reason): writes the refusal to the incident's evidence."""
+
+
+def refusals_to(bus: CommandSink) -> RecordRefusal:
+    """A refusal at this door becomes a bus command, recorded like any other."""
+
+    async def record(incident_id: str, user_id: str, reason: str) -> None:
+        await bus.handle(RecordDoorRefusal(incident_id, Actor("slack", user_id), reason, "slack"))
+
+    return record
 
 
 class Doorman:

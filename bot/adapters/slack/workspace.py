@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.adapters.slack.blocks import decode_button, decode_prompt
+from bot.adapters.slack.payloads import decode_action, decode_prompt
 from bot.core.incidents import is_incident_id
 
 
@@ -122,8 +122,8 @@ def _incident_in(value: str) -> str | None:
 
 
 def _button_incident(value: str) -> str:
-    return decode_button(value)[0]
+    return decode_action(value).incident
 
 
 def _prompt_incident(value: str) -> str:
-    return decode_prompt(value)["i"]
+    return decode_prompt(value).incident

@@ -43,6 +43,7 @@ from bot.core.events import (
     ActionRefused,
     ApprovalRecorded,
     ApprovalRequested,
+    DeclarationRefused,
     Event,
     Refused,
     StatusRefused,
@@ -50,7 +51,7 @@ from bot.core.events import (
 )
 from bot.core.incidents import Status
 from bot.service.bus import CommandSink
-from bot.service.incidents.declare import DeclarationRefused
+from bot.service.notify import replies
 
 log = logging.getLogger(__name__)
 CardSource = Callable[[str], Awaitable[Card | None]]
@@ -67,8 +68,8 @@ def note_for(actor: Actor, events: Sequence[Event]) -> str:
     for event in events:
         if getattr(event, "actor", actor) != actor:
             continue
-        if isinstance(event, ActionRefused | Refused | StatusRefused):
-            notes.append(f"Not done: {event.reason}")
+        if isinstance(event, ActionRefused | Refused | StatusRefused | DeclarationRefused):
+            notes.append(replies.reply(event) or "")
         elif isinstance(event, ActionDuplicate):
             notes.append(f"{event.action_id} was already requested ({event.status.value}).")
         elif isinstance(event, Told):
@@ -105,10 +106,7 @@ class TeamsInbound:
         return None
 
     async def _dispatch(self, command: Command) -> list[Event]:
-        try:
-            return list(await self.bus.handle(command))
-        except DeclarationRefused as refused:
-            return [Refused("", Actor("teams", "?"), f"not declared: {refused}")]
+        return list(await self.bus.handle(command))
 
     async def _invoke(self, activity: dict[str, Any]) -> dict[str, Any]:
         actor = _actor(activity)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval, Decision, approved, refusal
-from bot.core.commands import Command, DecideApproval, RunApproved
+from bot.core.commands import Command, DecideApproval, ExpireApproval, RunApproved
 from bot.core.escalation import StallKind
 from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied
 from bot.core.evidence import EvidenceRecord
@@ -34,6 +34,24 @@ async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event 
     if not relied_on:
         return events
     return [*events, RunApproved(request.idempotency_key, tuple(a.id for a in relied_on))]
+
+
+async def expire_approval(cmd: ExpireApproval, svc: Services) -> Sequence[Event]:
+    """The escalation's final step: a request nobody decided on in time is denied.
+    One that was decided meanwhile is left as it is."""
+    async with svc.uow() as uow:
+        request = await uow.incidents.get_request(cmd.request_key)
+        incident = (
+            await uow.incidents.get(request.incident_id, for_update=True) if request else None
+        )
+        if request is None or incident is None:
+            return []
+        request = await uow.incidents.get_request(cmd.request_key)  # read under the lock
+        if request is None or request.status is not RequestStatus.AWAITING_APPROVAL:
+            return []
+        denied = await deny(uow, incident, request, cmd.reason, svc)
+        await uow.commit()
+    return [denied]
 
 
 async def _decide(

@@ -5,6 +5,12 @@ entry and arms the next step, so a crash anywhere leaves either the timer
 pending (it fires after restart) or fired with its record: never lost, never
 twice. Whether it is due, and its lateness, are the store's to say: on
 PostgreSQL they are read on the database's clock, not this replica's.
+
+A step that ends something (the approval deadline's denial, the offer of
+command to a manager) returns that as a follow-up command (``ExpireApproval``,
+``OfferCommand``) for the bus to run once the timer's pass has committed; it
+never calls another handler. The final deadline stays armed until the denial
+cancels it, so a denial lost to a crash is made on the next pass.
 """
 
 from __future__ import annotations
@@ -15,18 +21,22 @@ from datetime import datetime, timedelta
 
 from bot.core.actions import RequestStatus
 from bot.core.actors import SYSTEM, Actor
-from bot.core.commands import DeliverNotices, FireDueTimers
+from bot.core.commands import (
+    Command,
+    DeliverNotices,
+    ExpireApproval,
+    FireDueTimers,
+    OfferCommand,
+)
 from bot.core.escalation import StallKind, Step, StepEnd, step_due
-from bot.core.events import Escalated, Event, HandoffProposed, IncidentDeclared
+from bot.core.events import Escalated, Event, IncidentDeclared
 from bot.core.evidence import EvidenceRecord
-from bot.core.incidents import Handoff, Incident
+from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
 from bot.core.timers import Timer
-from bot.service.actions.approvals import deny
 from bot.service.context import Services
-from bot.service.incidents.command import offer
 from bot.service.notify.room_opening import is_room_notice
 
 ASKS = {
@@ -36,10 +46,10 @@ ASKS = {
 }
 
 
-async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event]:
+async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event | Command]:
     async with svc.uow() as uow:
         due = await uow.timers.due(svc.clock.now(), cmd.limit)
-    events: list[Event] = []
+    events: list[Event | Command] = []
     for timer_id, incident_id in due:
         async with svc.uow() as uow:
             timer = await uow.timers.claim(timer_id, incident_id, svc.clock.now(), cmd.claimer)
@@ -52,7 +62,7 @@ async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event]:
 
 async def _fire(
     uow: UnitOfWork, timer: Timer, now: datetime, claimer: str, svc: Services
-) -> list[Event]:
+) -> list[Event | Command]:
     incident = await uow.incidents.get(timer.incident_id, for_update=True)
     assert incident is not None
     playbook = svc.playbooks[incident.playbook]
@@ -82,7 +92,7 @@ async def _fire(
     )
     if not stalled:
         return []
-    events = await _end(uow, incident, timer, step, notify, svc)
+    endings = _ending(incident, timer, step, notify)
     await _arm_next(uow, incident, timer, ladder)
     notice = Escalated(
         incident.id,
@@ -94,7 +104,7 @@ async def _fire(
         timer.subject,
     )
     notice_id = await uow.outbox.add(incident.id, _payload(notice))
-    return [replace(notice, notice_id=notice_id), *events]
+    return [replace(notice, notice_id=notice_id), *endings]
 
 
 def _payload(notice: Escalated) -> dict[str, object]:
@@ -169,22 +179,12 @@ def _audience(playbook: Playbook, incident: Incident, timer: Timer, step: Step) 
     return frozenset({incident.commander.principal}) if incident.commander else frozenset()
 
 
-async def _end(
-    uow: UnitOfWork,
-    incident: Incident,
-    timer: Timer,
-    step: Step,
-    notify: frozenset[str],
-    svc: Services,
-) -> list[Event]:
+def _ending(incident: Incident, timer: Timer, step: Step, notify: frozenset[str]) -> list[Command]:
+    """The step's ending, as the follow-up command the bus runs after this commits."""
     if step.end is StepEnd.DENY and timer.kind is StallKind.APPROVAL_PENDING:
-        request = await uow.incidents.get_request(timer.subject)
-        assert request is not None
-        return [await deny(uow, incident, request, "no decision before the deadline", svc)]
+        return [ExpireApproval(timer.subject, "no decision before the deadline")]
     if step.end is StepEnd.OFFER_COMMAND and notify and incident.pending_handoff is None:
-        manager = Actor.parse(sorted(notify)[0])
-        await offer(uow, incident, Handoff(manager, SYSTEM, svc.clock.now(), True), svc)
-        return [HandoffProposed(incident.id, to=manager, by_escalation=True)]
+        return [OfferCommand(incident.id, Actor.parse(sorted(notify)[0]))]
     return []
 
 
@@ -195,7 +195,9 @@ async def _arm_next(
     if nxt < len(ladder):
         await uow.timers.arm_next(timer, nxt, step_due(timer.started_at, ladder[nxt]))
         return
-    if timer.kind is StallKind.APPROVAL_PENDING and nxt == len(ladder):
+    if timer.kind is StallKind.APPROVAL_PENDING and nxt >= len(ladder):
+        # the final deadline; re-armed after it fires, so a denial lost to a crash
+        # before its follow-up ran is tried again (the denial cancels it)
         request = await uow.incidents.get_request(timer.subject)
         if request is not None and request.expires_at is not None:
             deadline = max(request.expires_at, timer.due_at)

@@ -15,7 +15,13 @@ from datetime import datetime
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
 from bot.core.escalation import SUBJECTS, StallKind, step_due
-from bot.core.events import AlertCoalesced, Event, IncidentDeclared, SeverityRaised
+from bot.core.events import (
+    AlertCoalesced,
+    DeclarationRefused,
+    Event,
+    IncidentDeclared,
+    SeverityRaised,
+)
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Environment, Incident, Severity, incident_id
@@ -26,20 +32,17 @@ from bot.service.context import Services
 from bot.service.notify.room_opening import room_notice
 
 
-class DeclarationRefused(Exception):
-    """No playbook takes this declaration; nothing was recorded."""
-
-
-def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
+def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook | str:
+    """The playbook that takes this declaration, or why none does."""
     if cmd.playbook is not None:
         chosen = svc.playbooks.get(cmd.playbook)
         if chosen is None:
-            raise DeclarationRefused(f"no playbook named {cmd.playbook!r}")
+            return f"no playbook named {cmd.playbook!r}"
         return _allowed(cmd, chosen)
     if cmd.source == "manual" and not cmd.identities:
         found = manual_playbook(svc.playbooks)
         if found is None:
-            raise DeclarationRefused("no playbook allows manual declaration (trigger.manual)")
+            return "no playbook allows manual declaration (trigger.manual)"
         return found
     first = cmd.identities[0]
     severity = cmd.severity or Severity.SEV4
@@ -48,27 +51,29 @@ def choose_playbook(cmd: DeclareIncident, svc: Services) -> Playbook:
         svc.playbooks, cmd.source, first.system, first.kind, severity, environment
     )
     if found is None:
-        raise DeclarationRefused(
+        return (
             f"no playbook takes {cmd.source!r} alerts about {first.system}/{first.kind.value}"
             + f" at {severity.value} in {environment.value}"
         )
     return found
 
 
-def _allowed(cmd: DeclareIncident, playbook: Playbook) -> Playbook:
+def _allowed(cmd: DeclareIncident, playbook: Playbook) -> Playbook | str:
     """A person may name only a playbook that allows manual declaration, and only
     identities of the kinds it takes (its buttons would not fit the others)."""
     if cmd.source == "manual" and not playbook.trigger.manual:
-        raise DeclarationRefused(f"playbook {playbook.name} does not allow manual declaration")
+        return f"playbook {playbook.name} does not allow manual declaration"
     kinds = playbook.trigger.kinds
     odd = [i.kind.value for i in cmd.identities if kinds and i.kind not in kinds]
     if cmd.source == "manual" and odd:
-        raise DeclarationRefused(f"playbook {playbook.name} does not take {', '.join(odd)}")
+        return f"playbook {playbook.name} does not take {', '.join(odd)}"
     return playbook
 
 
 async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Event]:
     playbook = None if cmd.note_as else choose_playbook(cmd, svc)
+    if isinstance(playbook, str):
+        return [DeclarationRefused("", cmd.declared_by, playbook)]
     async with svc.uow() as uow:
         if cmd.source != "manual":
             await uow.incidents.lock_identities([k for i in cmd.identities for k in i.match_keys])

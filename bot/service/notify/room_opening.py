@@ -19,7 +19,7 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
 from bot.core.ports import Notifier, RoomArchiver
 from bot.service.context import Services
-from bot.service.notify.rooms import announce_earlier_raise, card_for
+from bot.service.notify.rooms import announce_earlier_raise, card_of
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ async def open_room(event: IncidentDeclared, svc: Services) -> None:
     name the commander, post the card; then mark the notice sent."""
     async with svc.uow() as uow:
         incident = await uow.incidents.get(event.incident_id)
-        card = await card_for(uow.incidents, incident, svc) if incident else None
+        card = await card_of(uow.incidents, incident, svc) if incident else None
     notifier = svc.notifier_for(incident) if incident else None
     if incident is None or notifier is None or card is None:
         return

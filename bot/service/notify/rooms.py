@@ -83,7 +83,7 @@ async def refresh_card_of(incident_id: str, svc: Services) -> None:
         incident = await uow.incidents.get(incident_id)
         if incident is None or incident.card is None:
             return
-        card = await card_for(uow.incidents, incident, svc)
+        card = await card_of(uow.incidents, incident, svc)
     notifier = svc.notifier_for(incident)
     if notifier is not None:
         await notifier.update_card(incident.card, card)
@@ -166,7 +166,7 @@ async def _tell(
     await notifier.tell(incident, event.actor, text)
 
 
-async def card_for(store: IncidentStore, incident: Incident, svc: Services) -> Card:
+async def card_of(store: IncidentStore, incident: Incident, svc: Services) -> Card:
     playbook = svc.playbooks[incident.playbook]
     requests = await store.requests_for(incident.id)
     outcomes = tuple(

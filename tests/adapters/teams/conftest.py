@@ -15,6 +15,7 @@ from bot.core.commands import Command
 from bot.core.events import Event
 from bot.storage.database import make_engine, session_factory
 from bot.storage.teams_conversations import SqlConversationRefs
+from bot.timers.system_clock import SystemClock
 from tests.adapters.conftest import RecordingBus
 from tests.fakes.servers import ServedApp
 from tests.fakes.teams_driver import TeamsDriver
@@ -78,9 +79,9 @@ def _serve(
 ) -> Iterator[TeamsRig]:
     """The real door, verifier, translator and notifier; the bus only records. The
     served door gets its own engine and HTTP client: it runs on another event loop."""
-    refs = SqlConversationRefs(session_factory(make_engine(ledger_url)))
+    refs = SqlConversationRefs(session_factory(make_engine(ledger_url)), SystemClock())
     notifier = teams_notifier(settings, refs)
-    door_refs = SqlConversationRefs(session_factory(make_engine(ledger_url)))
+    door_refs = SqlConversationRefs(session_factory(make_engine(ledger_url)), SystemClock())
     door_notifier = teams_notifier(settings, door_refs)
 
     async def no_card(incident_id: str) -> Card | None:
