@@ -27,7 +27,7 @@ INCIDENT = "INC-20261122-0001"
 ORIGIN = "blastwall.example.com"
 KEY = Ed25519PrivateKey.generate()
 
-Change = Callable[[dict[str, bytes]], None]
+Change = Callable[[dict[str, bytes]], object]
 
 
 def ledger(count: int = 6, incident: str = INCIDENT, what: str = "step") -> list[bytes]:
