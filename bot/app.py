@@ -33,7 +33,7 @@ from bot.adapters.http.outage import install_one_line_outages, install_outage_ha
 from bot.adapters.http.request_guards import RequestGuards
 from bot.config import Settings
 from bot.core.actors import Actor
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.ports import Connector, Notifier
 from bot.core.redaction import Redactor
 from bot.evidence.anchoring import Anchoring
@@ -283,7 +283,7 @@ async def record_refusal(
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="request refused",
+                what=What.REQUEST_REFUSED,
                 actor=Actor(platform, user_id),
                 at=svc.clock.now(),
                 why=reason,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from bot.core.actors import Actor
 from bot.core.commands import ExportEvidence
 from bot.core.events import Event, EvidenceExported, Refused
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.roles import Right
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
@@ -42,7 +42,7 @@ async def export_evidence(cmd: ExportEvidence, svc: Services) -> Sequence[Event]
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="evidence exported",
+                what=What.EVIDENCE_EXPORTED,
                 actor=cmd.actor,
                 at=svc.clock.now(),
                 right=Right.AUDIT.value,

@@ -16,7 +16,7 @@ from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.actors import Actor
 from bot.core.approvals import Approval, Decision
 from bot.core.escalation import StallKind
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Environment, Incident, RoomRef, Severity, Status
 from bot.evidence.chain import GENESIS, RESERVED, seal
@@ -109,7 +109,7 @@ async def test_a_closed_incident_no_longer_collects_alerts(uow: Uow) -> None:
 async def test_leaving_without_a_commit_writes_nothing(uow: Uow) -> None:
     async with uow() as u:
         await u.incidents.add(_incident())
-        await u.incidents.append_evidence(_record(_incident().id, "incident declared"))
+        await u.incidents.append_evidence(_record(_incident().id, What.INCIDENT_DECLARED))
     async with uow() as u:
         assert await u.incidents.get(_incident().id) is None
         assert await u.incidents.evidence_lines(_incident().id) == []
@@ -152,7 +152,7 @@ async def test_one_approval_per_approver(uow: Uow) -> None:
         assert stored.decision is Decision.APPROVE and stored.approver == approval.approver
 
 
-def _record(incident_id: str, what: str, at: datetime | None = None) -> EvidenceRecord:
+def _record(incident_id: str, what: What, at: datetime | None = None) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id,
         what,
@@ -167,14 +167,17 @@ async def test_evidence_chains_never_goes_back_in_time_and_is_redacted(uow: Uow)
     await _declared(uow, incident)
     late = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     async with uow() as u:
-        assert await u.incidents.append_evidence(_record(incident.id, "first", late)) == 1
+        assert (
+            await u.incidents.append_evidence(_record(incident.id, What.INCIDENT_DECLARED, late))
+            == 1
+        )
         early = late - timedelta(hours=1)
-        assert await u.incidents.append_evidence(_record(incident.id, "second", early)) == 2
+        assert await u.incidents.append_evidence(_record(incident.id, What.ROOM_OPENED, early)) == 2
         await u.commit()
     async with uow() as u:
         lines = await u.incidents.evidence_lines(incident.id)
     entries = [json.loads(line) for line in lines]
-    assert [e["what"] for e in entries] == ["first", "second"]
+    assert [e["what"] for e in entries] == ["incident declared", "room opened"]
     assert entries[1]["when"] == entries[0]["when"]
     assert all(b"ghp_" not in line for line in lines)
     previous = GENESIS

@@ -14,7 +14,7 @@ from bot.core.approvals import Approval, Decision, approved, refusal
 from bot.core.commands import Command, DecideApproval, RunApproved
 from bot.core.escalation import StallKind
 from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
@@ -57,10 +57,10 @@ async def _decide(
         why_not = "you have already decided on this request; one person counts once"
     if why_not is not None:
         await uow.incidents.append_evidence(
-            _record(incident, approval, "approval refused", why_not, svc)
+            _record(incident, approval, What.APPROVAL_REFUSED, why_not, svc)
         )
         return [Refused(incident.id, cmd.actor, why_not)], []
-    what = "approval granted" if cmd.decision is Decision.APPROVE else "approval denied"
+    what = What.APPROVAL_GRANTED if cmd.decision is Decision.APPROVE else What.APPROVAL_DENIED
     await uow.incidents.append_evidence(_record(incident, approval, what, None, svc))
     events: list[Event] = [
         ApprovalRecorded(incident.id, cmd.actor, request.idempotency_key, cmd.decision.value)
@@ -87,7 +87,7 @@ async def deny(
     await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="action denied",
+            what=What.ACTION_DENIED,
             actor=request.actor,
             at=svc.clock.now(),
             why=reason,
@@ -104,7 +104,7 @@ async def deny(
 
 
 def _record(
-    incident: Incident, approval: Approval, what: str, refused: str | None, svc: Services
+    incident: Incident, approval: Approval, what: What, refused: str | None, svc: Services
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
@@ -128,7 +128,7 @@ def _running(
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
-        what="action requested",
+        what=What.ACTION_REQUESTED,
         actor=request.actor,
         at=svc.clock.now(),
         why=request.justification,

@@ -18,7 +18,7 @@ from bot.core.actors import SYSTEM, Actor
 from bot.core.commands import DeliverNotices, FireDueTimers
 from bot.core.escalation import StallKind, Step, StepEnd, step_due
 from bot.core.events import Escalated, Event, HandoffProposed
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Handoff, Incident
 from bot.core.playbooks import Playbook
 from bot.core.ports import UnitOfWork
@@ -63,7 +63,7 @@ async def _fire(
     await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="escalation timer fired",
+            what=What.ESCALATION_TIMER_FIRED,
             actor=SYSTEM,
             at=now,
             outcome=(step.end.value if step.end else "notify") if stalled else "stall resolved",

@@ -21,7 +21,7 @@ from bot.core.events import (
     Refused,
     Told,
 )
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Handoff, Incident
 from bot.core.ports import UnitOfWork
 from bot.service.context import Services
@@ -41,7 +41,7 @@ async def acknowledge(cmd: AcknowledgeCommand, svc: Services) -> Sequence[Event]
         await uow.incidents.save(incident)
         await uow.timers.cancel(incident.id, StallKind.COMMANDER_NOT_ACKNOWLEDGED)
         await uow.incidents.append_evidence(
-            _entry(incident, cmd.actor, "command acknowledged", svc)
+            _entry(incident, cmd.actor, What.COMMAND_ACKNOWLEDGED, svc)
         )
         await uow.commit()
     return [CommandAcknowledged(incident.id, cmd.actor)]
@@ -77,7 +77,7 @@ async def offer(uow: UnitOfWork, incident: Incident, handoff: Handoff, svc: Serv
     await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="handoff proposed",
+            what=What.HANDOFF_PROPOSED,
             actor=handoff.proposed_by,
             at=svc.clock.now(),
             why="escalation: commander unresponsive" if handoff.by_escalation else "",
@@ -112,7 +112,7 @@ async def accept(cmd: AcceptCommand, svc: Services) -> Sequence[Event]:
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="commander handed over",
+                what=What.COMMANDER_HANDED_OVER,
                 actor=cmd.actor,
                 at=svc.clock.now(),
                 why="accepted" + (" after escalation" if handoff.by_escalation else ""),
@@ -138,7 +138,7 @@ async def snooze(cmd: Snooze, svc: Services) -> Sequence[Event]:
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="reminder snoozed",
+                what=What.REMINDER_SNOOZED,
                 actor=cmd.actor,
                 at=svc.clock.now(),
                 why=cmd.reason,
@@ -149,7 +149,7 @@ async def snooze(cmd: Snooze, svc: Services) -> Sequence[Event]:
     return [Told(incident.id, cmd.actor, f"Snoozed {moved} reminder(s) until {until:%H:%M} UTC.")]
 
 
-def _entry(incident: Incident, actor: Actor, what: str, svc: Services) -> EvidenceRecord:
+def _entry(incident: Incident, actor: Actor, what: What, svc: Services) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
         what=what,

@@ -40,7 +40,7 @@ from bot.core.events import (
     StatusRefused,
     Told,
 )
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.ports import IncidentStore, Notifier
 from bot.core.roles import Right
@@ -64,7 +64,7 @@ async def open_room(event: IncidentDeclared, svc: Services) -> None:
         incident.card = await notifier.post_card(incident, card)
     except Exception as exc:
         log.exception("could not open the room for %s", incident.id)
-        await _record_chat_failure(incident.id, "room not opened", exc, svc)
+        await _record_chat_failure(incident.id, What.ROOM_NOT_OPENED, exc, svc)
         return
     await _record_room(incident, svc)
     await _announce_earlier_raise(incident, notifier, svc)
@@ -76,7 +76,7 @@ async def _announce_earlier_raise(incident: Incident, notifier: Notifier, svc: S
     missed by both."""
     async with svc.uow() as uow:
         lines = await uow.incidents.evidence_lines(incident.id)
-    raises = [e for e in map(json.loads, lines) if e.get("what") == "severity raised"]
+    raises = [e for e in map(json.loads, lines) if e.get("what") == What.SEVERITY_RAISED]
     if raises:
         before, after = raises[0]["before"]["severity"], raises[-1]["after"]["severity"]
         await notifier.announce(
@@ -93,7 +93,7 @@ async def _record_room(incident: Incident, svc: Services) -> None:
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="room opened",
+                what=What.ROOM_OPENED,
                 actor=SYSTEM,
                 at=svc.clock.now(),
                 after={
@@ -243,7 +243,7 @@ def _approvers(svc: Services, incident: Incident, request: ActionRequest) -> fro
     return holders - {request.actor.principal}
 
 
-async def _record_chat_failure(incident_id: str, what: str, exc: Exception, svc: Services) -> None:
+async def _record_chat_failure(incident_id: str, what: What, exc: Exception, svc: Services) -> None:
     async with svc.uow() as uow:
         await uow.incidents.append_evidence(
             EvidenceRecord(
