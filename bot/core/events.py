@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from bot.core.actions import RequestStatus
 from bot.core.actors import Actor
+from bot.core.approvals import Decision
+from bot.core.cards import PromptKind
+from bot.core.escalation import StallKind
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class ApprovalRequested(Event):
 class ApprovalRecorded(Event):
     actor: Actor
     request_key: str
-    decision: str
+    decision: Decision
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,11 @@ class CommandAcknowledged(Event):
 class Escalated(Event):
     """A stall climbed a step: tell (or ask) these people."""
 
-    kind: str
+    kind: StallKind
     step: int
     notify: tuple[str, ...]
     text: str
-    prompt: str | None = None  # approve | accept_command | ack_command
+    prompt: PromptKind | None = None
     ref: str = ""
     notice_id: int | None = None  # its row in the outbox, committed with the timer
 

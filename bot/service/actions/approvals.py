@@ -63,7 +63,7 @@ async def _decide(
     what = What.APPROVAL_GRANTED if cmd.decision is Decision.APPROVE else What.APPROVAL_DENIED
     await uow.incidents.append_evidence(_record(incident, approval, what, None, svc))
     events: list[Event] = [
-        ApprovalRecorded(incident.id, cmd.actor, request.idempotency_key, cmd.decision.value)
+        ApprovalRecorded(incident.id, cmd.actor, request.idempotency_key, cmd.decision)
     ]
     if cmd.decision is Decision.DENY:
         return [*events, await deny(uow, incident, request, cmd.reason, svc)], []

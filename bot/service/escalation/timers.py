@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.core.actions import RequestStatus
 from bot.core.actors import SYSTEM, Actor
+from bot.core.cards import PromptKind
 from bot.core.commands import DeliverNotices, FireDueTimers
 from bot.core.escalation import StallKind, Step, StepEnd, step_due
 from bot.core.events import Escalated, Event, HandoffProposed
@@ -29,9 +30,9 @@ from bot.service.context import Services
 from bot.service.incidents.command import offer
 
 ASKS = {
-    StallKind.COMMANDER_NOT_ACKNOWLEDGED: "ack_command",
-    StallKind.HANDOFF_NOT_ACCEPTED: "accept_command",
-    StallKind.APPROVAL_PENDING: "approve",
+    StallKind.COMMANDER_NOT_ACKNOWLEDGED: PromptKind.ACK_COMMAND,
+    StallKind.HANDOFF_NOT_ACCEPTED: PromptKind.ACCEPT_COMMAND,
+    StallKind.APPROVAL_PENDING: PromptKind.APPROVE,
 }
 
 
@@ -85,7 +86,7 @@ async def _fire(
     await _arm_next(uow, incident, timer, ladder)
     notice = Escalated(
         incident.id,
-        timer.kind.value,
+        timer.kind,
         timer.step,
         tuple(sorted(notify)),
         _text(incident, timer, lateness),
@@ -99,11 +100,11 @@ async def _fire(
 def _payload(notice: Escalated) -> dict[str, object]:
     return {
         "incident": notice.incident_id,
-        "kind": notice.kind,
+        "kind": notice.kind.value,
         "step": notice.step,
         "notify": list(notice.notify),
         "text": notice.text,
-        "prompt": notice.prompt,
+        "prompt": notice.prompt and notice.prompt.value,
         "ref": notice.ref,
     }
 
@@ -114,11 +115,11 @@ def _notice(notice_id: int, p: dict[str, object]) -> Escalated:
     prompt = p.get("prompt")
     return Escalated(
         str(p["incident"]),
-        str(p["kind"]),
+        StallKind(str(p["kind"])),
         int(str(p["step"])),
         tuple(str(x) for x in notify),
         str(p["text"]),
-        None if prompt is None else str(prompt),
+        None if prompt is None else PromptKind(str(prompt)),
         str(p["ref"]),
         notice_id=notice_id,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import assert_never
 
 from bot.core.actions import ActionRequest, Operation, RequestStatus, Reversibility
 from bot.core.actors import SYSTEM, Actor
@@ -18,6 +19,7 @@ from bot.core.cards import (
     CardOutcome,
     Prompt,
     PromptButton,
+    PromptKind,
     build_card,
     pending_line,
     target_text,
@@ -294,11 +296,15 @@ async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
         ),
         buttons=(
             PromptButton(
-                "Approve", "approve", incident.id, request.idempotency_key, request.plan_hash or ""
+                "Approve",
+                PromptKind.APPROVE,
+                incident.id,
+                request.idempotency_key,
+                request.plan_hash or "",
             ),
             PromptButton(
                 "Deny",
-                "deny",
+                PromptKind.DENY,
                 incident.id,
                 request.idempotency_key,
                 request.plan_hash or "",
@@ -317,7 +323,7 @@ async def ask_to_accept(event: HandoffProposed, svc: Services) -> None:
     why = " (the commander has not responded)" if event.by_escalation else ""
     prompt = Prompt(
         f"You are offered command of {incident.id}{why}. You take command only when you accept.",
-        (PromptButton("Accept command", "accept_command", incident.id),),
+        (PromptButton("Accept command", PromptKind.ACCEPT_COMMAND, incident.id),),
     )
     await notifier.ask(incident, [event.to], prompt)
 
@@ -343,21 +349,32 @@ async def escalate(event: Escalated, svc: Services) -> None:
     incident, notifier = found
     people = [Actor.parse(p) for p in event.notify]
     await notifier.announce(incident, event.text)
-    buttons: tuple[PromptButton, ...] = ()
-    if event.prompt == "ack_command":
-        buttons = (PromptButton("Acknowledge command", "ack_command", incident.id),)
-    elif event.prompt == "accept_command":
-        buttons = (PromptButton("Accept command", "accept_command", incident.id),)
-    elif event.prompt == "approve":
-        async with svc.uow() as uow:
-            request = await uow.incidents.get_request(event.ref)
-        hash_ = request.plan_hash or "" if request else ""
-        buttons = (
-            PromptButton("Approve", "approve", incident.id, event.ref, hash_),
-            PromptButton("Deny", "deny", incident.id, event.ref, hash_, danger=True),
-        )
+    buttons = await _escalation_buttons(event, svc)
     await notifier.ask(incident, people, Prompt(event.text, buttons))
     if event.notice_id is not None:
         async with svc.uow() as uow:
             await uow.outbox.mark_sent(event.notice_id, svc.clock.now())
             await uow.commit()
+
+
+async def _escalation_buttons(event: Escalated, svc: Services) -> tuple[PromptButton, ...]:
+    """Exhaustive over the prompt kinds, so a new kind fails mypy here until it has buttons."""
+    match event.prompt:
+        case None | PromptKind.DENY:  # an escalation never asks only to deny
+            return ()
+        case PromptKind.ACK_COMMAND:
+            return (PromptButton("Acknowledge command", event.prompt, event.incident_id),)
+        case PromptKind.ACCEPT_COMMAND:
+            return (PromptButton("Accept command", event.prompt, event.incident_id),)
+        case PromptKind.APPROVE:
+            async with svc.uow() as uow:
+                request = await uow.incidents.get_request(event.ref)
+            hash_ = request.plan_hash or "" if request else ""
+            return (
+                PromptButton("Approve", PromptKind.APPROVE, event.incident_id, event.ref, hash_),
+                PromptButton(
+                    "Deny", PromptKind.DENY, event.incident_id, event.ref, hash_, danger=True
+                ),
+            )
+        case _:
+            assert_never(event.prompt)
