@@ -96,7 +96,18 @@ class ApprovalRecorded(Event):
 
 @dataclass(frozen=True)
 class Refused(Event):
-    """Anything refused to one person: told privately, nothing changed."""
+    """Anything refused to one person about an existing incident: told privately in its
+    room, nothing changed. Without an incident to file it under, it is ``TurnedAway``."""
+
+    actor: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
+class TurnedAway(Event):
+    """Refused before any incident was found (none named, no such incident or request):
+    nothing changed, nothing recorded, and there is no room, so the adapter that took
+    the command answers the person directly. ``incident_id`` is always empty."""
 
     actor: Actor
     reason: str

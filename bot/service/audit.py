@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.core.actors import Actor
 from bot.core.commands import ExportEvidence
-from bot.core.events import Event, EvidenceExported, Refused
+from bot.core.events import Event, EvidenceExported, Refused, TurnedAway
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.roles import Right
 from bot.service.checkpoints import checkpoint
@@ -35,7 +35,7 @@ async def export_evidence(cmd: ExportEvidence, svc: Services) -> Sequence[Event]
     async with svc.uow() as uow:
         incident = await uow.incidents.get(cmd.incident_id, for_update=True)
         if incident is None:
-            return [Refused("", cmd.actor, f"no incident {cmd.incident_id}")]
+            return [TurnedAway("", cmd.actor, f"no incident {cmd.incident_id}")]
         playbook = svc.playbooks.get(incident.playbook)
         if playbook is None or not playbook.holds(cmd.actor, Right.AUDIT):
             return [Refused(incident.id, cmd.actor, NO_RIGHT)]

@@ -50,6 +50,7 @@ from bot.core.events import (
     StatusChanged,
     StatusRefused,
     Told,
+    TurnedAway,
 )
 from bot.service.actions.approvals import decide_approval
 from bot.service.actions.bulk import request_bulk, run_bulk
@@ -80,6 +81,7 @@ from bot.service.notify.rooms import (
     report_status,
     report_status_refusal,
     report_told,
+    report_turned_away,
 )
 
 
@@ -122,6 +124,7 @@ def build_bus(svc: Services) -> MessageBus:
         CommandChanged: [on(refresh_card), on(announce_commander)],
         Escalated: [on(escalate)],
         Refused: [on(report_refused)],
+        TurnedAway: [on(report_turned_away)],
         Told: [on(report_told)],
         BulkSettled: [on(refresh_card), on(report_bulk)],
     }

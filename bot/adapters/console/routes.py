@@ -37,6 +37,7 @@ from bot.core.events import (
     Refused,
     StatusRefused,
     Told,
+    TurnedAway,
 )
 from bot.core.incidents import Status
 from bot.service import views
@@ -69,7 +70,7 @@ def _say(request: Request, text: str) -> None:
 
 
 def _describe(event: Event) -> str:
-    if isinstance(event, ActionRefused | Refused | StatusRefused):
+    if isinstance(event, ActionRefused | Refused | StatusRefused | TurnedAway):
         return f"Not done: {event.reason}"
     if isinstance(event, ActionSettled):
         return f"{event.action_id} on {event.target_key}: {event.status.value}. {event.summary}"

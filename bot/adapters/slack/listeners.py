@@ -40,7 +40,7 @@ from bot.core.commands import (
     RequestAction,
     UndoAction,
 )
-from bot.core.events import Refused, StatusRefused, Told
+from bot.core.events import Refused, StatusRefused, Told, TurnedAway
 from bot.service.bus import CommandSink
 from bot.service.incidents.declare import DeclarationRefused
 
@@ -69,9 +69,11 @@ async def _dispatch(bus: CommandSink, command: Command, respond: AsyncRespond | 
     try:
         events = await bus.handle(command)
     except DeclarationRefused as refused:
-        events = [Refused("", Actor("slack", "?"), f"not declared: {refused}")]
+        events = [TurnedAway("", Actor("slack", "?"), f"not declared: {refused}")]
     for event in events:
-        if isinstance(event, Refused | StatusRefused | Told) and not event.incident_id:
+        if isinstance(event, TurnedAway) or (
+            isinstance(event, Refused | StatusRefused | Told) and not event.incident_id
+        ):
             text = event.text if isinstance(event, Told) else f"Not done: {event.reason}"
             if respond is not None:
                 await respond(text=text, response_type="ephemeral")

@@ -13,7 +13,7 @@ from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval, Decision, approved, refusal
 from bot.core.commands import Command, DecideApproval, RunApproved
 from bot.core.escalation import StallKind
-from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied
+from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied, TurnedAway
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
@@ -28,7 +28,7 @@ async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event 
             await uow.incidents.get(request.incident_id, for_update=True) if request else None
         )
         if request is None or incident is None:
-            return [Refused("", cmd.actor, "no such approval request")]
+            return [TurnedAway("", cmd.actor, "no such approval request")]
         events, relied_on = await _decide(uow, incident, request, cmd, svc)
         await uow.commit()
     if not relied_on:

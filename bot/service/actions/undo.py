@@ -17,7 +17,7 @@ from bot.core.actions import (
 )
 from bot.core.approvals import BULK_TARGET
 from bot.core.commands import UndoAction
-from bot.core.events import ActionSettled, Event, Refused
+from bot.core.events import ActionSettled, Event, Refused, TurnedAway
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident, Status
 from bot.core.ports import UnitOfWork
@@ -32,7 +32,7 @@ async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:
             await uow.incidents.get(original.incident_id, for_update=True) if original else None
         )
         if original is None or incident is None:
-            return [Refused("", cmd.actor, "no such action to undo")]
+            return [TurnedAway("", cmd.actor, "no such action to undo")]
         reason = _refusal(incident, original, cmd, svc)
         undo = None if reason else await _reserve(uow, incident, original, cmd, svc)
         if undo is None:

@@ -20,6 +20,7 @@ from bot.core.events import (
     HandoffProposed,
     Refused,
     Told,
+    TurnedAway,
 )
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Handoff, Incident
@@ -34,7 +35,7 @@ async def acknowledge(cmd: AcknowledgeCommand, svc: Services) -> Sequence[Event]
     async with svc.uow() as uow:
         incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
-            return [Refused("", cmd.actor, NOT_FOUND)]
+            return [TurnedAway("", cmd.actor, NOT_FOUND)]
         if incident.commander != cmd.actor:
             return [Refused(incident.id, cmd.actor, "only the incident commander acknowledges")]
         incident.commander_acknowledged = True
@@ -51,7 +52,7 @@ async def propose_handoff(cmd: ProposeHandoff, svc: Services) -> Sequence[Event]
     async with svc.uow() as uow:
         incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
-            return [Refused("", cmd.actor, NOT_FOUND)]
+            return [TurnedAway("", cmd.actor, NOT_FOUND)]
         why_not = _handoff_refusal(incident, cmd)
         if why_not is not None:
             return [Refused(incident.id, cmd.actor, why_not)]
@@ -101,7 +102,7 @@ async def accept(cmd: AcceptCommand, svc: Services) -> Sequence[Event]:
     async with svc.uow() as uow:
         incident = await uow.incidents.get(cmd.incident_id, for_update=True)
         if incident is None:
-            return [Refused("", cmd.actor, "no such incident")]
+            return [TurnedAway("", cmd.actor, "no such incident")]
         handoff = incident.pending_handoff
         if handoff is None or handoff.to != cmd.actor:
             return [Refused(incident.id, cmd.actor, "command was not offered to you")]
@@ -126,11 +127,11 @@ async def accept(cmd: AcceptCommand, svc: Services) -> Sequence[Event]:
 
 async def snooze(cmd: Snooze, svc: Services) -> Sequence[Event]:
     if not 1 <= cmd.minutes <= 24 * 60 or not cmd.reason.strip():
-        return [Refused("", cmd.actor, "snooze needs 1-1440 minutes and a reason")]
+        return [TurnedAway("", cmd.actor, "snooze needs 1-1440 minutes and a reason")]
     async with svc.uow() as uow:
         incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
-            return [Refused("", cmd.actor, NOT_FOUND)]
+            return [TurnedAway("", cmd.actor, NOT_FOUND)]
         if incident.commander != cmd.actor:
             return [Refused(incident.id, cmd.actor, "only the incident commander may snooze")]
         until = svc.clock.now() + timedelta(minutes=cmd.minutes)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot.core.commands import ChangeStatus
 from bot.core.escalation import SUBJECTS, StallKind, step_due
-from bot.core.events import Event, StatusChanged, StatusRefused
+from bot.core.events import Event, StatusChanged, StatusRefused, TurnedAway
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import TRANSITIONS, IllegalTransition, Incident, Status
 from bot.core.ports import UnitOfWork
@@ -22,7 +22,7 @@ async def change_status(cmd: ChangeStatus, svc: Services) -> Sequence[Event]:
     async with svc.uow() as uow:
         incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
-            return [StatusRefused("", cmd.actor, "no incident here: name one, or use its room")]
+            return [TurnedAway("", cmd.actor, "no incident here: name one, or use its room")]
         refusal = _refusal(incident, cmd)
         if refusal is not None:
             await uow.incidents.append_evidence(

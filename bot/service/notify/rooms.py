@@ -41,6 +41,7 @@ from bot.core.events import (
     StatusChanged,
     StatusRefused,
     Told,
+    TurnedAway,
 )
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
@@ -261,6 +262,11 @@ async def _record_chat_failure(incident_id: str, what: What, exc: Exception, svc
 
 async def report_refused(event: Refused, svc: Services) -> None:
     await _tell(event.incident_id, event, f"Not done: {event.reason}", svc)
+
+
+async def report_turned_away(event: TurnedAway, svc: Services) -> None:
+    """No room to tell it in: the adapter that took the command answers directly."""
+    log.info("turned away %s: %s", event.actor.principal, event.reason)
 
 
 async def report_told(event: Told, svc: Services) -> None:
