@@ -8,6 +8,7 @@ whole set of a bulk request). One denial, with its reason, ends the request.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import assert_never
 
 from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval, Decision, approved, refusal
@@ -60,8 +61,9 @@ async def _decide(
             _record(incident, approval, What.APPROVAL_REFUSED, why_not, svc)
         )
         return [Refused(incident.id, cmd.actor, why_not)], []
-    what = What.APPROVAL_GRANTED if cmd.decision is Decision.APPROVE else What.APPROVAL_DENIED
-    await uow.incidents.append_evidence(_record(incident, approval, what, None, svc))
+    await uow.incidents.append_evidence(
+        _record(incident, approval, _decided(cmd.decision), None, svc)
+    )
     events: list[Event] = [
         ApprovalRecorded(incident.id, cmd.actor, request.idempotency_key, cmd.decision)
     ]
@@ -141,3 +143,13 @@ def _running(
             "approvals": [a.id for a in approvals if a.decision is Decision.APPROVE],
         },
     )
+
+
+def _decided(decision: Decision) -> What:
+    match decision:
+        case Decision.APPROVE:
+            return What.APPROVAL_GRANTED
+        case Decision.DENY:
+            return What.APPROVAL_DENIED
+        case _:
+            assert_never(decision)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import assert_never
 
 from bot.core.actions import RequestStatus
 from bot.core.actors import SYSTEM, Actor
@@ -136,34 +137,50 @@ async def deliver_notices(cmd: DeliverNotices, svc: Services) -> Sequence[Event]
 
 
 async def _still_stalled(uow: UnitOfWork, incident: Incident, timer: Timer) -> bool:
+    """Exhaustive over the stall kinds: a new kind fails mypy here until it says when
+    it is resolved."""
     kind = timer.kind
     if not incident.is_open:
         return False
-    if kind is StallKind.COMMANDER_NOT_ACKNOWLEDGED:
-        return not incident.commander_acknowledged
-    if kind is StallKind.HANDOFF_NOT_ACCEPTED:
-        handoff = incident.pending_handoff
-        return handoff is not None and handoff.to.principal == timer.subject
-    if kind in (StallKind.APPROVAL_PENDING, StallKind.ACTION_NOT_RUN):
-        request = await uow.incidents.get_request(timer.subject)
-        wanted = (
-            RequestStatus.AWAITING_APPROVAL
-            if kind is StallKind.APPROVAL_PENDING
-            else RequestStatus.RUNNING
-        )
-        return request is not None and request.status is wanted
-    return True  # no status update: any open incident
+    match kind:
+        case StallKind.COMMANDER_NOT_ACKNOWLEDGED:
+            return not incident.commander_acknowledged
+        case StallKind.HANDOFF_NOT_ACCEPTED:
+            handoff = incident.pending_handoff
+            return handoff is not None and handoff.to.principal == timer.subject
+        case StallKind.APPROVAL_PENDING:
+            return await _request_is(uow, timer.subject, RequestStatus.AWAITING_APPROVAL)
+        case StallKind.ACTION_NOT_RUN:
+            return await _request_is(uow, timer.subject, RequestStatus.RUNNING)
+        case StallKind.NO_STATUS_UPDATE:
+            return True  # any open incident
+        case _:
+            assert_never(kind)
+
+
+async def _request_is(uow: UnitOfWork, key: str, wanted: RequestStatus) -> bool:
+    request = await uow.incidents.get_request(key)
+    return request is not None and request.status is wanted
 
 
 def _audience(playbook: Playbook, incident: Incident, timer: Timer, step: Step) -> frozenset[str]:
     """Whom this step tells: the step's list, else whoever the stall waits on."""
     if step.notify:
         return playbook.expand(step.notify)
-    if timer.kind is StallKind.APPROVAL_PENDING:
-        return playbook.holders(Right.APPROVE)
-    if timer.kind is StallKind.HANDOFF_NOT_ACCEPTED:
-        return frozenset({timer.subject})
-    return frozenset({incident.commander.principal}) if incident.commander else frozenset()
+    kind = timer.kind
+    match kind:
+        case StallKind.APPROVAL_PENDING:
+            return playbook.holders(Right.APPROVE)
+        case StallKind.HANDOFF_NOT_ACCEPTED:
+            return frozenset({timer.subject})
+        case (
+            StallKind.COMMANDER_NOT_ACKNOWLEDGED
+            | StallKind.ACTION_NOT_RUN
+            | StallKind.NO_STATUS_UPDATE
+        ):
+            return frozenset({incident.commander.principal}) if incident.commander else frozenset()
+        case _:
+            assert_never(kind)
 
 
 async def _end(
