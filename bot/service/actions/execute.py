@@ -212,7 +212,7 @@ def _late(request: ActionRequest, outcome: ActionOutcome, svc: Services) -> Evid
             "request": request.idempotency_key,
             "action": request.action_id,
             "target": request.target_key,
-            "reported": "succeeded" if outcome.ok else "failed",
+            "reported": (RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED).value,
         },
     )
 
