@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import assert_never
 
 from bot.core.actions import ActionRequest, ActionSpec, RequestStatus
@@ -34,12 +35,21 @@ class CardOutcome:
     undoable: bool = False  # succeeded, and its action is not irreversible
 
 
+class PromptKind(StrEnum):
+    """What clicking a prompt's button means; the value travels in button payloads."""
+
+    APPROVE = "approve"
+    DENY = "deny"
+    ACCEPT_COMMAND = "accept_command"
+    ACK_COMMAND = "ack_command"
+
+
 @dataclass(frozen=True)
 class PromptButton:
     """A button on a question put to people: ``kind`` says what clicking it means."""
 
     label: str
-    kind: str  # approve | deny | accept_command | ack_command
+    kind: PromptKind
     incident_id: str
     ref: str = ""  # the request key for approvals
     plan_hash: str = ""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.escalation import StallKind
+from bot.core.evidence import What
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Environment, Severity, Status
 
@@ -34,7 +35,7 @@ class DeclareIncident(Command):
     summary: str = ""
     playbook: str | None = None
     details: dict[str, object] = field(default_factory=dict)
-    note_as: str | None = None
+    note_as: What | None = None
 
 
 @dataclass(frozen=True)

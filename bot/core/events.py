@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from bot.core.actions import RequestStatus
 from bot.core.actors import Actor
+from bot.core.approvals import Decision
+from bot.core.cards import PromptKind
+from bot.core.escalation import StallKind
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,23 @@ class ApprovalRequested(Event):
 class ApprovalRecorded(Event):
     actor: Actor
     request_key: str
-    decision: str
+    decision: Decision
 
 
 @dataclass(frozen=True)
 class Refused(Event):
-    """Anything refused to one person: told privately, nothing changed."""
+    """Anything refused to one person about an existing incident: told privately in its
+    room, nothing changed. Without an incident to file it under, it is ``TurnedAway``."""
+
+    actor: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
+class TurnedAway(Event):
+    """Refused before any incident was found (none named, no such incident or request):
+    nothing changed, nothing recorded, and there is no room, so the adapter that took
+    the command answers the person directly. ``incident_id`` is always empty."""
 
     actor: Actor
     reason: str
@@ -146,11 +160,11 @@ class CommandAcknowledged(Event):
 class Escalated(Event):
     """A stall climbed a step: tell (or ask) these people."""
 
-    kind: str
+    kind: StallKind
     step: int
     notify: tuple[str, ...]
     text: str
-    prompt: str | None = None  # approve | accept_command | ack_command
+    prompt: PromptKind | None = None
     ref: str = ""
     notice_id: int | None = None  # its row in the outbox, committed with the timer
 

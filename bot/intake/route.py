@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
 from bot.core.events import AlertCoalesced, DeclarationRefused, IncidentDeclared
+from bot.core.evidence import What
 from bot.intake import eventbridge, github, ocsf
 from bot.intake.alert import Alert, Keys
 from bot.intake.eventbridge import EventBridgeEvent, NamesNoIdentity
@@ -94,7 +95,7 @@ def _validation(exc: ValidationError) -> RequestValidationError:
 
 
 async def declare(
-    bus: CommandSink, alert: Alert, keys: Keys, note_as: str | None = None
+    bus: CommandSink, alert: Alert, keys: Keys, note_as: What | None = None
 ) -> Accepted | None:
     """Declare an incident for the alert, or join the open one about the same identity."""
     command = DeclareIncident(
@@ -273,7 +274,7 @@ async def _github_action(
         return Received(accepted=[], ignored=f"action {hook.action!r} changes nothing here")
     alert = _translate(lambda: [github.to_alert(hook, keys, delivery)], ("alert",))[0]
     if hook.action == github.RESOLVED:
-        noted = await declare(bus, alert, keys, note_as="alert resolved at source")
+        noted = await declare(bus, alert, keys, note_as=What.ALERT_RESOLVED_AT_SOURCE)
         if noted is None:
             return Received(accepted=[], ignored="no open incident is about this secret")
         return Received(accepted=[noted])

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 from bot.core.actors import Actor
 from bot.core.commands import ExportEvidence, RecordDoorRefusal
-from bot.core.events import DoorRefused, Event, EvidenceExported, Refused
-from bot.core.evidence import EvidenceRecord
+from bot.core.events import DoorRefused, Event, EvidenceExported, Refused, TurnedAway
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.roles import Right
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
@@ -36,14 +36,14 @@ async def export_evidence(cmd: ExportEvidence, svc: Services) -> Sequence[Event]
     async with svc.uow() as uow:
         incident = await uow.incidents.get(cmd.incident_id, for_update=True)
         if incident is None:
-            return [Refused("", cmd.actor, f"no incident {cmd.incident_id}")]
+            return [TurnedAway("", cmd.actor, f"no incident {cmd.incident_id}")]
         playbook = svc.playbooks.get(incident.playbook)
         if playbook is None or not playbook.holds(cmd.actor, Right.AUDIT):
             return [Refused(incident.id, cmd.actor, NO_RIGHT)]
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="evidence exported",
+                what=What.EVIDENCE_EXPORTED,
                 actor=cmd.actor,
                 at=svc.clock.now(),
                 right=Right.AUDIT.value,
@@ -76,7 +76,7 @@ async def record_door_refusal(cmd: RecordDoorRefusal, svc: Services) -> Sequence
         if incident is None:
             return []
         door: dict[str, object] = {"door": cmd.door}
-        refused = EvidenceRecord(incident.id, "request refused", cmd.actor, svc.clock.now())
+        refused = EvidenceRecord(incident.id, What.REQUEST_REFUSED, cmd.actor, svc.clock.now())
         await uow.incidents.append_evidence(
             replace(refused, why=cmd.reason, outcome="refused", details=door)
         )

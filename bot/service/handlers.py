@@ -58,6 +58,7 @@ from bot.core.events import (
     StatusChanged,
     StatusRefused,
     Told,
+    TurnedAway,
     VendorStepRecorded,
 )
 from bot.service.actions.approvals import decide_approval, expire_approval
@@ -98,6 +99,7 @@ from bot.service.notify.rooms import (
     report_status,
     report_status_refusal,
     report_told,
+    report_turned_away,
     report_vendor_step,
 )
 
@@ -149,6 +151,7 @@ def build_bus(svc: Services) -> MessageBus:
         CommandChanged: [on(refresh_card), on(announce_commander)],
         Escalated: [on(escalate)],
         Refused: [on(report_refused)],
+        TurnedAway: [on(report_turned_away)],
         Told: [on(report_told)],
         BulkSettled: [on(refresh_card), on(report_bulk)],
     }

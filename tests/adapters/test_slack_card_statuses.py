@@ -18,6 +18,7 @@ from bot.core.cards import (
     CardOutcome,
     Prompt,
     PromptButton,
+    PromptKind,
     build_card,
     decision_text,
     pending_line,
@@ -171,7 +172,7 @@ def test_every_request_status_and_decision_is_shown() -> None:
 
 
 def test_every_prompt_kind_renders() -> None:
-    kinds = ("approve", "deny", "accept_command", "ack_command")
+    kinds = tuple(PromptKind)
     prompt = Prompt(
         "p " * 2000,
         tuple(PromptButton(k * 30, k, "INC-1", "r" * 64, "h" * 64) for k in kinds),

@@ -93,7 +93,10 @@ async def test_delete_key_is_irreversible(aws: AwsIamConnector, iam_admin: Any) 
 async def test_quarantine_restores_the_prior_state(aws: AwsIamConnector, iam_admin: Any) -> None:
     iam_admin.create_user(UserName="shared")
     user = AffectedIdentity("aws", IdentityKind.SERVICE_ACCOUNT, "shared")
-    present = lambda: inline_policy(iam_admin, "user", "shared", QUARANTINE_POLICY) is not None  # noqa: E731
+
+    def present() -> bool:
+        return inline_policy(iam_admin, "user", "shared", QUARANTINE_POLICY) is not None
+
     snapshot = await _contract(aws, "aws.iam.quarantine_principal", user, present, False, True)
     restored = await aws.undo("aws.iam.quarantine_principal", user, {}, snapshot)
     assert restored.ok and not present()

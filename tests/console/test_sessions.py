@@ -169,7 +169,7 @@ async def test_a_stranger_gets_the_sign_in_page_on_every_console_route(served: S
         (method, route.path)
         for route in _routes(served.app.routes)
         if route.path.startswith("/console")
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]
     public = {"/console/login", "/console/signed-out"}
     assert len(routes) >= 12

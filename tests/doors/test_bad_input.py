@@ -57,8 +57,8 @@ async def test_deep_slack_payloads_are_refused_before_parsing(
     blastwall: Blastwall, driver: SlackDriver
 ) -> None:
     as_json = json.dumps({"type": "event_callback", "event": {"x": "PLACEHOLDER"}})
-    as_json = as_json.replace('"PLACEHOLDER"', DEEP).encode()
-    answer = await driver.post(as_json, "application/json")
+    deep = as_json.replace('"PLACEHOLDER"', DEEP).encode()
+    answer = await driver.post(deep, "application/json")
     assert answer.status_code == 422 and "nested deeper than 32" in answer.text
 
     as_form = urlencode({"payload": '{"type": "block_actions", "x": ' + DEEP + "}"}).encode()

@@ -91,7 +91,7 @@ CASES: dict[str, tuple[Callable[[Path], dict[str, str]], str, str]] = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_mistake_is_one_line_and_a_non_zero_exit(tmp_path: Path, case: str) -> None:
     setup, problem, fix = CASES[case]
-    done = _serve(tmp_path, **setup(tmp_path))
+    done = _serve(tmp_path, None, **setup(tmp_path))
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr

@@ -8,13 +8,14 @@ import zipfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bot.cli import main
 from bot.core.actors import Actor
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.merkle import merkle_root
 from bot.evidence.bundle import CHECKPOINT_DIR, ENTRIES, MANIFEST, PROOF_DIR, REPORT, write_bundle
 from bot.evidence.canonical import canonical
@@ -27,7 +28,7 @@ INCIDENT = "INC-20261122-0001"
 ORIGIN = "blastwall.example.com"
 KEY = Ed25519PrivateKey.generate()
 
-Change = Callable[[dict[str, bytes]], None]
+Change = Callable[[dict[str, bytes]], object]
 
 
 def ledger(count: int = 6, incident: str = INCIDENT, what: str = "step") -> list[bytes]:
@@ -35,7 +36,7 @@ def ledger(count: int = 6, incident: str = INCIDENT, what: str = "step") -> list
     for n in range(1, count + 1):
         record = EvidenceRecord(
             incident,
-            f"{what} {n}",
+            cast(What, f"{what} {n}"),  # any label: the chain does not read it
             Actor("slack", f"U{n}"),
             datetime(2026, 11, 22, 9, n, tzinfo=UTC),
             why="because | <b>",

@@ -25,7 +25,7 @@ class FakeConnector:
         self, action_id: str, target: AffectedIdentity, params: dict[str, str]
     ) -> ActionPlan:
         before = self.states.get(target.key, "Active")
-        changes = {} if before == "Inactive" else {"status": "Inactive"}
+        changes: dict[str, object] = {} if before == "Inactive" else {"status": "Inactive"}
         return ActionPlan(action_id, target.key, params, {"status": before}, changes)
 
     async def apply(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -39,9 +39,17 @@ class _State:
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # key: (owner, until)
 
 
+Redact = Callable[[dict[str, object]], dict[str, object]]
+
+
+def _unchanged(body: dict[str, object]) -> dict[str, object]:
+    return body
+
+
 class MemoryStore:
-    def __init__(self, state: _State) -> None:
+    def __init__(self, state: _State, redact: Redact = _unchanged) -> None:
         self.state = state
+        self._redact = redact
 
     async def next_number(self, day: str) -> int:
         self.state.counters[day] = self.state.counters.get(day, 0) + 1
@@ -162,7 +170,9 @@ class MemoryStore:
                 json.loads(lines[-1])["when"], "%Y-%m-%dT%H:%M:%S.%fZ"
             ).replace(tzinfo=UTC)
             record = replace(record, at=max(record.at, previous))
-        sealed = seal(record.as_body(), len(lines) + 1, hashes[-1] if hashes else GENESIS)
+        sealed = seal(
+            self._redact(record.as_body()), len(lines) + 1, hashes[-1] if hashes else GENESIS
+        )
         lines.append(sealed.line)
         hashes.append(sealed.hash)
         return sealed.seq
@@ -174,7 +184,7 @@ class MemoryStore:
         self.state.checkpoints.setdefault(incident_id, []).append((size, note))
 
     async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]:
-        return list(self.state.checkpoints.get(incident_id, []))
+        return sorted(self.state.checkpoints.get(incident_id, []))
 
 
 class MemoryTimers:
@@ -273,7 +283,8 @@ class MemoryTimers:
 
 
 class MemoryOutbox:
-    """Created-at is the claim clock's concern; the fake treats every notice as old."""
+    """Created-at is the claim clock's concern; the fake treats every notice as old.
+    A claim holds until it is older than ``stale_before``, as in the SQL outbox."""
 
     def __init__(self, state: _State) -> None:
         self.state = state
@@ -290,7 +301,7 @@ class MemoryOutbox:
             (n, p)
             for n, p in self.state.notices.items()
             if n not in self.state.notices_sent
-            and self.state.notices_claimed.get(n, stale_before) <= stale_before
+            and self.state.notices_claimed.get(n, stale_before - timedelta(1)) < stale_before
         ]
         for notice_id, _ in ready[:limit]:
             self.state.notices_claimed[notice_id] = now
@@ -303,8 +314,9 @@ class MemoryOutbox:
 class MemoryDatabase:
     """Hands out units of work over one committed state."""
 
-    def __init__(self) -> None:
+    def __init__(self, redact: Redact = _unchanged) -> None:
         self.committed = _State()
+        self.redact = redact  # like the SQL store: secrets never reach the chain
 
     def uow(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -313,12 +325,12 @@ class MemoryDatabase:
 class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
-        self.incidents = MemoryStore(copy.deepcopy(database.committed))
+        self.incidents = MemoryStore(copy.deepcopy(database.committed), database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
-        self.incidents = MemoryStore(copy.deepcopy(self._database.committed))
+        self.incidents = MemoryStore(copy.deepcopy(self._database.committed), self._database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
         return self
@@ -335,6 +347,6 @@ class MemoryUnitOfWork:
         self._database.committed = copy.deepcopy(self.incidents.state)
 
     async def rollback(self) -> None:
-        self.incidents = MemoryStore(copy.deepcopy(self._database.committed))
+        self.incidents = MemoryStore(copy.deepcopy(self._database.committed), self._database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)

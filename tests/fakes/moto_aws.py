@@ -35,7 +35,13 @@ def moto_endpoint(moto_server: str) -> Iterator[str]:
 @pytest.fixture
 def iam_admin(moto_endpoint: str) -> Any:
     """An admin client to arrange the account and assert on what moto holds."""
-    return boto3.client("iam", endpoint_url=moto_endpoint, region_name="us-east-1", **CREDENTIALS)
+    return boto3.client(
+        "iam",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
+    )
 
 
 def inline_policy(iam: Any, kind: str, name: str, policy: str) -> dict[str, Any] | None:

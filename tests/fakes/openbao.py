@@ -57,6 +57,7 @@ def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+        log.close()
 
 
 class Bao:
@@ -72,5 +73,7 @@ class Bao:
 
 
 @pytest.fixture
-def bao(openbao: str) -> Bao:
-    return Bao(openbao)
+def bao(openbao: str) -> Iterator[Bao]:
+    admin = Bao(openbao)
+    yield admin
+    admin.http.close()

@@ -17,7 +17,9 @@ class TeamsDriver:
         self.base_url = base_url.rstrip("/")
         self.teams = stand_in
 
-    def _activity(self, kind: str, sender: Member | None, conversation: dict[str, Any]) -> dict:
+    def _activity(
+        self, kind: str, sender: Member | None, conversation: dict[str, Any]
+    ) -> dict[str, Any]:
         activity: dict[str, Any] = {
             "type": kind,
             "id": uuid.uuid4().hex,
@@ -36,25 +38,25 @@ class TeamsDriver:
             }
         return activity
 
-    def in_team(self, kind: str, sender: Member | None, channel: str = TEAM_ID) -> dict:
+    def in_team(self, kind: str, sender: Member | None, channel: str = TEAM_ID) -> dict[str, Any]:
         activity = self._activity(
             kind, sender, {"id": channel, "conversationType": "channel", "isGroup": True}
         )
         activity["channelData"].update({"team": {"id": TEAM_ID}, "channel": {"id": channel}})
         return activity
 
-    def personal(self, kind: str, sender: Member) -> dict:
+    def personal(self, kind: str, sender: Member) -> dict[str, Any]:
         return self._activity(
             kind, sender, {"id": f"a:chat-{sender.aad}", "conversationType": "personal"}
         )
 
-    def installed(self, by: Member) -> dict:
+    def installed(self, by: Member) -> dict[str, Any]:
         activity = self.in_team("conversationUpdate", by)
         activity["membersAdded"] = [BOT]
         activity["channelData"]["eventType"] = "teamMemberAdded"
         return activity
 
-    def said(self, activity: dict, text: str, *mentions: Member) -> dict:
+    def said(self, activity: dict[str, Any], text: str, *mentions: Member) -> dict[str, Any]:
         entities = [{"type": "mention", "text": "<at>Blastwall</at>", "mentioned": BOT}]
         entities += [
             {
@@ -66,7 +68,7 @@ class TeamsDriver:
         ]
         return {**activity, "text": f"<at>Blastwall</at> {text}", "entities": entities}
 
-    def clicked(self, activity: dict, verb: str, data: dict[str, Any]) -> dict:
+    def clicked(self, activity: dict[str, Any], verb: str, data: dict[str, Any]) -> dict[str, Any]:
         return {
             **activity,
             "name": "adaptiveCard/action",
@@ -76,7 +78,9 @@ class TeamsDriver:
             },
         }
 
-    async def post(self, activity: dict, token: str | None = None, **claims: Any) -> httpx.Response:
+    async def post(
+        self, activity: dict[str, Any], token: str | None = None, **claims: Any
+    ) -> httpx.Response:
         token = token if token is not None else self.teams.mint(**claims)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with httpx.AsyncClient(timeout=30) as client:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import httpx
 from sqlalchemy import select
@@ -27,9 +27,17 @@ START_TIMEOUT_S = 60
 EVENTUALLY_S = 30
 
 
+@overload
 async def eventually(
-    probe: Callable[[], T | Awaitable[T | None] | None], timeout_s: float = EVENTUALLY_S
-) -> T:
+    probe: Callable[[], Awaitable[T | None]], timeout_s: float = EVENTUALLY_S
+) -> T: ...
+
+
+@overload
+async def eventually(probe: Callable[[], T | None], timeout_s: float = EVENTUALLY_S) -> T: ...
+
+
+async def eventually(probe: Callable[[], Any], timeout_s: float = EVENTUALLY_S) -> Any:
     """Poll ``probe`` until it returns something truthy, within a bound."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -37,7 +45,7 @@ async def eventually(
         if inspect.isawaitable(value):
             value = await value
         if value:
-            return value  # type: ignore[return-value]
+            return value
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout_s}s: {probe}")
         await asyncio.sleep(0.05)

@@ -22,7 +22,7 @@ async def test_one_click_deactivates_two_hundred_keys(
     blastwall: Blastwall, slack: SlackStandIn, iam_admin: Any
 ) -> None:
     iam_admin.create_user(UserName="ci-fleet")
-    keys = []
+    keys: list[tuple[str, str]] = []
     for _ in range(KEYS // 2):  # IAM allows two keys per user
         user = f"ci-{len(keys)}"
         iam_admin.create_user(UserName=user)

@@ -93,7 +93,7 @@ async def test_identities_join_by_slash_command_and_by_the_card(
     add = next(b for b in card.buttons() if b.action_id == "bw.cmd.identity")
     await driver.click(IAM, add.value, add.action_id, channel.id, card.ts, trigger_id=trigger)
     view = await eventually(lambda: [v for v in slack.views if v["callback_id"] == "bw.identity"])
-    form = {
+    form: dict[str, dict[str, Any]] = {
         "system": {"system": {"value": "aws"}},
         "kind": {"kind": {"type": "static_select", "selected_option": {"value": "access_key"}}},
         "external_id": {"external_id": {"value": "AKIATHIRD00000000001"}},

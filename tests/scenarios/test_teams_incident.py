@@ -308,7 +308,7 @@ def _channel_id(blastwall: Blastwall, incident_id: str) -> Any:
 
 async def _forged_tokens_get_401(driver: TeamsDriver, teams: TeamsStandIn, ic: Member) -> None:
     said = driver.said(driver.in_team("message", ic), "incident open Forged")
-    forged = [
+    forged: list[dict[str, Any]] = [
         {"aud": "someone-else"},
         {"iss": "https://evil.example"},
         {"expires_in": -3600},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.core.actions import ActionOutcome, ActionRequest, RequestStatus
 from bot.core.actors import Actor
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Environment, Incident, MessageRef, RoomRef, Severity, Status
 from bot.evidence.chain import GENESIS
@@ -94,7 +95,9 @@ async def test_a_duplicate_idempotency_key_is_refused_and_the_rest_commits(
         await uow.commit()
     async with database.uow() as uow:
         assert not await uow.incidents.add_request(request)
-        await uow.incidents.append_evidence(EvidenceRecord("INC-20261122-0001", "dup", ALICE, T0))
+        await uow.incidents.append_evidence(
+            EvidenceRecord("INC-20261122-0001", What.INCIDENT_DECLARED, ALICE, T0)
+        )
         await uow.commit()
     async with database.uow() as uow:
         request.status = RequestStatus.SUCCEEDED
@@ -113,7 +116,7 @@ async def test_evidence_is_chained_and_redacted(database: Database) -> None:
             await uow.incidents.append_evidence(
                 EvidenceRecord(
                     "INC-20261122-0001",
-                    f"step {n}",
+                    cast(What, f"step {n}"),  # any label: the chain does not read it
                     ALICE,
                     T0,
                     why="token xoxb-1234567890-abcdefghij",
@@ -134,7 +137,9 @@ async def test_a_failed_unit_of_work_leaves_nothing(database: Database) -> None:
     with pytest.raises(RuntimeError):
         async with database.uow() as uow:
             await uow.incidents.add(_incident())
-            await uow.incidents.append_evidence(EvidenceRecord("INC-20261122-0001", "x", ALICE, T0))
+            await uow.incidents.append_evidence(
+                EvidenceRecord("INC-20261122-0001", What.INCIDENT_DECLARED, ALICE, T0)
+            )
             raise RuntimeError("crash before commit")
     async with database.uow() as uow:
         assert await uow.incidents.get("INC-20261122-0001") is None
@@ -150,7 +155,9 @@ async def test_the_database_refuses_to_change_evidence(
 ) -> None:
     await _stored(database, _incident())
     async with database.uow() as uow:
-        await uow.incidents.append_evidence(EvidenceRecord("INC-20261122-0001", "x", ALICE, T0))
+        await uow.incidents.append_evidence(
+            EvidenceRecord("INC-20261122-0001", What.INCIDENT_DECLARED, ALICE, T0)
+        )
         await uow.incidents.add_checkpoint("INC-20261122-0001", 1, "note")
         await uow.commit()
     with pytest.raises((DBAPIError, IntegrityError), match="append-only"):

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.adapters.console.auth import ConsoleUser, csrf_ok
 from bot.adapters.console.pages import page, signed_in_user
 from bot.core.commands import ExportEvidence
-from bot.core.events import EvidenceExported, Refused
+from bot.core.events import EvidenceExported, Refused, TurnedAway
 from bot.evidence.bundle import write_bundle
 from bot.evidence.report import render_report
 from bot.evidence.verify import Verdict, verify_bundle
@@ -49,7 +49,7 @@ async def _export(request: Request, console: Console, incident_id: str, csrf: st
     for event in await console.bus.handle(ExportEvidence(incident_id, me.actor)):
         if isinstance(event, EvidenceExported):
             return event.entries
-        if isinstance(event, Refused):
+        if isinstance(event, Refused | TurnedAway):
             raise HTTPException(403, event.reason)
     raise HTTPException(404, f"no incident {incident_id}")
 

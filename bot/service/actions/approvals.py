@@ -8,13 +8,14 @@ whole set of a bulk request). One denial, with its reason, ends the request.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import assert_never
 
 from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval, Decision, approved, refusal
 from bot.core.commands import Command, DecideApproval, ExpireApproval, RunApproved
 from bot.core.escalation import StallKind
-from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied
-from bot.core.evidence import EvidenceRecord
+from bot.core.events import ApprovalRecorded, Event, Refused, RequestDenied, TurnedAway
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
@@ -28,7 +29,7 @@ async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event 
             await uow.incidents.get(request.incident_id, for_update=True) if request else None
         )
         if request is None or incident is None:
-            return [Refused("", cmd.actor, "no such approval request")]
+            return [TurnedAway("", cmd.actor, "no such approval request")]
         events, relied_on = await _decide(uow, incident, request, cmd, svc)
         await uow.commit()
     if not relied_on:
@@ -75,13 +76,14 @@ async def _decide(
         why_not = "you have already decided on this request; one person counts once"
     if why_not is not None:
         await uow.incidents.append_evidence(
-            _record(incident, approval, "approval refused", why_not, svc)
+            _record(incident, approval, What.APPROVAL_REFUSED, why_not, svc)
         )
         return [Refused(incident.id, cmd.actor, why_not)], []
-    what = "approval granted" if cmd.decision is Decision.APPROVE else "approval denied"
-    await uow.incidents.append_evidence(_record(incident, approval, what, None, svc))
+    await uow.incidents.append_evidence(
+        _record(incident, approval, _decided(cmd.decision), None, svc)
+    )
     events: list[Event] = [
-        ApprovalRecorded(incident.id, cmd.actor, request.idempotency_key, cmd.decision.value)
+        ApprovalRecorded(incident.id, cmd.actor, request.idempotency_key, cmd.decision)
     ]
     if cmd.decision is Decision.DENY:
         return [*events, await deny(uow, incident, request, cmd.reason, svc)], []
@@ -105,7 +107,7 @@ async def deny(
     await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="action denied",
+            what=What.ACTION_DENIED,
             actor=request.actor,
             at=svc.clock.now(),
             why=reason,
@@ -122,7 +124,7 @@ async def deny(
 
 
 def _record(
-    incident: Incident, approval: Approval, what: str, refused: str | None, svc: Services
+    incident: Incident, approval: Approval, what: What, refused: str | None, svc: Services
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
@@ -146,7 +148,7 @@ def _running(
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
-        what="action requested",
+        what=What.ACTION_REQUESTED,
         actor=request.actor,
         at=svc.clock.now(),
         why=request.justification,
@@ -159,3 +161,13 @@ def _running(
             "approvals": [a.id for a in approvals if a.decision is Decision.APPROVE],
         },
     )
+
+
+def _decided(decision: Decision) -> What:
+    match decision:
+        case Decision.APPROVE:
+            return What.APPROVAL_GRANTED
+        case Decision.DENY:
+            return What.APPROVAL_DENIED
+        case _:
+            assert_never(decision)

@@ -38,7 +38,7 @@ from bot.core.events import (
     Event,
     Refused,
 )
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.playbooks import ApprovalPolicy
 from bot.core.ports import UnitOfWork
@@ -146,7 +146,7 @@ def _asked_record(
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
-        what="approval requested",
+        what=What.APPROVAL_REQUESTED,
         actor=cmd.actor,
         at=svc.clock.now(),
         why=cmd.justification,
@@ -299,7 +299,7 @@ def _settled_record(
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=cmd.incident_id,
-        what="bulk action settled",
+        what=What.BULK_ACTION_SETTLED,
         actor=cmd.actor,
         at=svc.clock.now(),
         outcome=text,

@@ -25,7 +25,7 @@ from bot.core.actions import (
 )
 from bot.core.escalation import StallKind
 from bot.core.events import ActionDuplicate, ActionSettled, Event
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
 from bot.core.ports import IncidentStore, UnitOfWork
@@ -94,7 +94,7 @@ async def _record_plan(cleared: Cleared, plan: ActionPlan, svc: Services) -> boo
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=request.incident_id,
-                what="action planned",
+                what=What.ACTION_PLANNED,
                 actor=request.actor,
                 at=svc.clock.now(),
                 right=cleared.spec.right.value,
@@ -189,7 +189,7 @@ async def _contain(
     await store.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="status changed",
+            what=What.STATUS_CHANGED,
             actor=request.actor,
             at=svc.clock.now(),
             why=f"{request.action_id} succeeded on {request.target_key}",
@@ -204,7 +204,7 @@ def _late(request: ActionRequest, outcome: ActionOutcome, svc: Services) -> Evid
     as a second outcome."""
     return EvidenceRecord(
         incident_id=request.incident_id,
-        what="late outcome not recorded",
+        what=What.LATE_OUTCOME_NOT_RECORDED,
         actor=request.actor,
         at=svc.clock.now(),
         outcome=outcome.summary,
@@ -212,7 +212,7 @@ def _late(request: ActionRequest, outcome: ActionOutcome, svc: Services) -> Evid
             "request": request.idempotency_key,
             "action": request.action_id,
             "target": request.target_key,
-            "reported": "succeeded" if outcome.ok else "failed",
+            "reported": (RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED).value,
         },
     )
 
@@ -226,7 +226,7 @@ def _settled(
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=request.incident_id,
-        what="action succeeded" if outcome.ok else "action failed",
+        what=What.ACTION_SUCCEEDED if outcome.ok else What.ACTION_FAILED,
         actor=request.actor,
         at=svc.clock.now(),
         why=request.justification,
@@ -247,7 +247,7 @@ def _settled(
 def _verified(request: ActionRequest, verification: Verification, svc: Services) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=request.incident_id,
-        what="action verified" if verification.confirmed else "verification failed",
+        what=What.ACTION_VERIFIED if verification.confirmed else What.VERIFICATION_FAILED,
         actor=request.actor,
         at=svc.clock.now(),
         after=dict(verification.observed),

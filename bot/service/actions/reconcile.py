@@ -19,7 +19,7 @@ from bot.core.actions import ActionOutcome, ActionRequest, Operation, RequestSta
 from bot.core.actors import SYSTEM
 from bot.core.commands import ReconcileIntents
 from bot.core.events import ActionSettled, Event
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.service.actions.execute import after_outcome
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
@@ -107,7 +107,7 @@ async def _settle(
 def _reconciled(current: ActionRequest, outcome: ActionOutcome, svc: Services) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=current.incident_id,
-        what="action reconciled",
+        what=What.ACTION_RECONCILED,
         actor=SYSTEM,
         at=svc.clock.now(),
         before=dict(outcome.before),

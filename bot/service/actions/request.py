@@ -32,7 +32,7 @@ from bot.core.events import (
     Event,
     Refused,
 )
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
 from bot.core.playbooks import ApprovalPolicy
@@ -154,7 +154,7 @@ async def _clear(
     await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="approval requested" if approval else "action requested",
+            what=What.APPROVAL_REQUESTED if approval else What.ACTION_REQUESTED,
             actor=cmd.actor,
             at=svc.clock.now(),
             why=cmd.justification,
@@ -281,7 +281,7 @@ def denied(
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
-        what="authorization denied",
+        what=What.AUTHORIZATION_DENIED,
         actor=cmd.actor,
         at=svc.clock.now(),
         why=why,

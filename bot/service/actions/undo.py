@@ -17,8 +17,8 @@ from bot.core.actions import (
 )
 from bot.core.approvals import BULK_TARGET
 from bot.core.commands import UndoAction
-from bot.core.events import ActionSettled, Event, Refused
-from bot.core.evidence import EvidenceRecord
+from bot.core.events import ActionSettled, Event, Refused, TurnedAway
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident, Status
 from bot.core.ports import UnitOfWork
 from bot.service.checkpoints import checkpoint
@@ -32,18 +32,18 @@ async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:
             await uow.incidents.get(original.incident_id, for_update=True) if original else None
         )
         if original is None or incident is None:
-            return [Refused("", cmd.actor, "no such action to undo")]
+            return [TurnedAway("", cmd.actor, "no such action to undo")]
         reason = _refusal(incident, original, cmd, svc)
         undo = None if reason else await _reserve(uow, incident, original, cmd, svc)
         if undo is None:
             reason = reason or "this undo was already requested"
             await uow.incidents.append_evidence(
-                _entry(incident, original, cmd, svc, "undo refused", reason)
+                _entry(incident, original, cmd, svc, What.UNDO_REFUSED, reason)
             )
             await uow.commit()
             return [Refused(incident.id, cmd.actor, reason)]
         await uow.incidents.append_evidence(
-            _entry(incident, original, cmd, svc, "undo requested", None)
+            _entry(incident, original, cmd, svc, What.UNDO_REQUESTED, None)
         )
         await uow.commit()
     outcome = await _restore(original, incident, cmd, svc)
@@ -116,12 +116,12 @@ async def _settle(
         await uow.incidents.get(undo.incident_id, for_update=True)
         await uow.incidents.save_request(undo)
         what = (
-            "action undone"
+            What.ACTION_UNDONE
             if outcome.ok
             else (
-                "undo refused"
+                What.UNDO_REFUSED
                 if outcome.error_code in ("unsafe", "irreversible")
-                else "undo failed"
+                else What.UNDO_FAILED
             )
         )
         await uow.incidents.append_evidence(
@@ -161,7 +161,7 @@ def _entry(
     original: ActionRequest,
     cmd: UndoAction,
     svc: Services,
-    what: str,
+    what: What,
     refused: str | None,
 ) -> EvidenceRecord:
     return EvidenceRecord(

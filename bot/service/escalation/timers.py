@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import assert_never
 
 from bot.core.actions import RequestStatus
 from bot.core.actors import SYSTEM, Actor
+from bot.core.cards import PromptKind
 from bot.core.commands import (
     Command,
     DeliverNotices,
@@ -30,7 +32,7 @@ from bot.core.commands import (
 )
 from bot.core.escalation import StallKind, Step, StepEnd, step_due
 from bot.core.events import Escalated, Event, IncidentDeclared
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
 from bot.core.ports import UnitOfWork
@@ -40,9 +42,9 @@ from bot.service.context import Services
 from bot.service.notify.room_opening import is_room_notice
 
 ASKS = {
-    StallKind.COMMANDER_NOT_ACKNOWLEDGED: "ack_command",
-    StallKind.HANDOFF_NOT_ACCEPTED: "accept_command",
-    StallKind.APPROVAL_PENDING: "approve",
+    StallKind.COMMANDER_NOT_ACKNOWLEDGED: PromptKind.ACK_COMMAND,
+    StallKind.HANDOFF_NOT_ACCEPTED: PromptKind.ACCEPT_COMMAND,
+    StallKind.APPROVAL_PENDING: PromptKind.APPROVE,
 }
 
 
@@ -74,7 +76,7 @@ async def _fire(
     await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="escalation timer fired",
+            what=What.ESCALATION_TIMER_FIRED,
             actor=SYSTEM,
             at=now,
             outcome=(step.end.value if step.end else "notify") if stalled else "stall resolved",
@@ -96,7 +98,7 @@ async def _fire(
     await _arm_next(uow, incident, timer, ladder)
     notice = Escalated(
         incident.id,
-        timer.kind.value,
+        timer.kind,
         timer.step,
         tuple(sorted(notify)),
         _text(incident, timer, lateness),
@@ -110,11 +112,11 @@ async def _fire(
 def _payload(notice: Escalated) -> dict[str, object]:
     return {
         "incident": notice.incident_id,
-        "kind": notice.kind,
+        "kind": notice.kind.value,
         "step": notice.step,
         "notify": list(notice.notify),
         "text": notice.text,
-        "prompt": notice.prompt,
+        "prompt": notice.prompt and notice.prompt.value,
         "ref": notice.ref,
     }
 
@@ -125,11 +127,11 @@ def _notice(notice_id: int, p: dict[str, object]) -> Escalated:
     prompt = p.get("prompt")
     return Escalated(
         str(p["incident"]),
-        str(p["kind"]),
+        StallKind(str(p["kind"])),
         int(str(p["step"])),
         tuple(str(x) for x in notify),
         str(p["text"]),
-        None if prompt is None else str(prompt),
+        None if prompt is None else PromptKind(str(prompt)),
         str(p["ref"]),
         notice_id=notice_id,
     )
@@ -149,34 +151,50 @@ async def deliver_notices(cmd: DeliverNotices, svc: Services) -> Sequence[Event]
 
 
 async def _still_stalled(uow: UnitOfWork, incident: Incident, timer: Timer) -> bool:
+    """Exhaustive over the stall kinds: a new kind fails mypy here until it says when
+    it is resolved."""
     kind = timer.kind
     if not incident.is_open:
         return False
-    if kind is StallKind.COMMANDER_NOT_ACKNOWLEDGED:
-        return not incident.commander_acknowledged
-    if kind is StallKind.HANDOFF_NOT_ACCEPTED:
-        handoff = incident.pending_handoff
-        return handoff is not None and handoff.to.principal == timer.subject
-    if kind in (StallKind.APPROVAL_PENDING, StallKind.ACTION_NOT_RUN):
-        request = await uow.incidents.get_request(timer.subject)
-        wanted = (
-            RequestStatus.AWAITING_APPROVAL
-            if kind is StallKind.APPROVAL_PENDING
-            else RequestStatus.RUNNING
-        )
-        return request is not None and request.status is wanted
-    return True  # no status update: any open incident
+    match kind:
+        case StallKind.COMMANDER_NOT_ACKNOWLEDGED:
+            return not incident.commander_acknowledged
+        case StallKind.HANDOFF_NOT_ACCEPTED:
+            handoff = incident.pending_handoff
+            return handoff is not None and handoff.to.principal == timer.subject
+        case StallKind.APPROVAL_PENDING:
+            return await _request_is(uow, timer.subject, RequestStatus.AWAITING_APPROVAL)
+        case StallKind.ACTION_NOT_RUN:
+            return await _request_is(uow, timer.subject, RequestStatus.RUNNING)
+        case StallKind.NO_STATUS_UPDATE:
+            return True  # any open incident
+        case _:
+            assert_never(kind)
+
+
+async def _request_is(uow: UnitOfWork, key: str, wanted: RequestStatus) -> bool:
+    request = await uow.incidents.get_request(key)
+    return request is not None and request.status is wanted
 
 
 def _audience(playbook: Playbook, incident: Incident, timer: Timer, step: Step) -> frozenset[str]:
     """Whom this step tells: the step's list, else whoever the stall waits on."""
     if step.notify:
         return playbook.expand(step.notify)
-    if timer.kind is StallKind.APPROVAL_PENDING:
-        return playbook.holders(Right.APPROVE)
-    if timer.kind is StallKind.HANDOFF_NOT_ACCEPTED:
-        return frozenset({timer.subject})
-    return frozenset({incident.commander.principal}) if incident.commander else frozenset()
+    kind = timer.kind
+    match kind:
+        case StallKind.APPROVAL_PENDING:
+            return playbook.holders(Right.APPROVE)
+        case StallKind.HANDOFF_NOT_ACCEPTED:
+            return frozenset({timer.subject})
+        case (
+            StallKind.COMMANDER_NOT_ACKNOWLEDGED
+            | StallKind.ACTION_NOT_RUN
+            | StallKind.NO_STATUS_UPDATE
+        ):
+            return frozenset({incident.commander.principal}) if incident.commander else frozenset()
+        case _:
+            assert_never(kind)
 
 
 def _ending(incident: Incident, timer: Timer, step: Step, notify: frozenset[str]) -> list[Command]:

@@ -26,8 +26,9 @@ from bot.core.events import (
     HandoffProposed,
     Refused,
     Told,
+    TurnedAway,
 )
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Handoff, Incident
 from bot.core.ports import UnitOfWork
 from bot.service.context import Services
@@ -40,14 +41,14 @@ async def acknowledge(cmd: AcknowledgeCommand, svc: Services) -> Sequence[Event]
     async with svc.uow() as uow:
         incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
-            return [Refused("", cmd.actor, NOT_FOUND)]
+            return [TurnedAway("", cmd.actor, NOT_FOUND)]
         if incident.commander != cmd.actor:
             return [Refused(incident.id, cmd.actor, "only the incident commander acknowledges")]
         incident.commander_acknowledged = True
         await uow.incidents.save(incident)
         await uow.timers.cancel(incident.id, StallKind.COMMANDER_NOT_ACKNOWLEDGED)
         await uow.incidents.append_evidence(
-            _entry(incident, cmd.actor, "command acknowledged", svc)
+            _entry(incident, cmd.actor, What.COMMAND_ACKNOWLEDGED, svc)
         )
         await uow.commit()
     return [CommandAcknowledged(incident.id, cmd.actor)]
@@ -57,7 +58,7 @@ async def propose_handoff(cmd: ProposeHandoff, svc: Services) -> Sequence[Event]
     async with svc.uow() as uow:
         incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
-            return [Refused("", cmd.actor, NOT_FOUND)]
+            return [TurnedAway("", cmd.actor, NOT_FOUND)]
         why_not = _handoff_refusal(incident, cmd)
         if why_not is not None:
             return [Refused(incident.id, cmd.actor, why_not)]
@@ -94,7 +95,7 @@ async def offer(uow: UnitOfWork, incident: Incident, handoff: Handoff, svc: Serv
     await uow.incidents.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="handoff proposed",
+            what=What.HANDOFF_PROPOSED,
             actor=handoff.proposed_by,
             at=svc.clock.now(),
             why="escalation: commander unresponsive" if handoff.by_escalation else "",
@@ -118,7 +119,7 @@ async def accept(cmd: AcceptCommand, svc: Services) -> Sequence[Event]:
     async with svc.uow() as uow:
         incident = await uow.incidents.get(cmd.incident_id, for_update=True)
         if incident is None:
-            return [Refused("", cmd.actor, "no such incident")]
+            return [TurnedAway("", cmd.actor, "no such incident")]
         handoff = incident.pending_handoff
         if handoff is None or handoff.to != cmd.actor:
             return [Refused(incident.id, cmd.actor, "command was not offered to you")]
@@ -129,7 +130,7 @@ async def accept(cmd: AcceptCommand, svc: Services) -> Sequence[Event]:
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="commander handed over",
+                what=What.COMMANDER_HANDED_OVER,
                 actor=cmd.actor,
                 at=svc.clock.now(),
                 why="accepted" + (" after escalation" if handoff.by_escalation else ""),
@@ -143,11 +144,11 @@ async def accept(cmd: AcceptCommand, svc: Services) -> Sequence[Event]:
 
 async def snooze(cmd: Snooze, svc: Services) -> Sequence[Event]:
     if not 1 <= cmd.minutes <= 24 * 60 or not cmd.reason.strip():
-        return [Refused("", cmd.actor, "snooze needs 1-1440 minutes and a reason")]
+        return [TurnedAway("", cmd.actor, "snooze needs 1-1440 minutes and a reason")]
     async with svc.uow() as uow:
         incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
-            return [Refused("", cmd.actor, NOT_FOUND)]
+            return [TurnedAway("", cmd.actor, NOT_FOUND)]
         if incident.commander != cmd.actor:
             return [Refused(incident.id, cmd.actor, "only the incident commander may snooze")]
         until = svc.clock.now() + timedelta(minutes=cmd.minutes)
@@ -155,7 +156,7 @@ async def snooze(cmd: Snooze, svc: Services) -> Sequence[Event]:
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="reminder snoozed",
+                what=What.REMINDER_SNOOZED,
                 actor=cmd.actor,
                 at=svc.clock.now(),
                 why=cmd.reason,
@@ -166,7 +167,7 @@ async def snooze(cmd: Snooze, svc: Services) -> Sequence[Event]:
     return [Told(incident.id, cmd.actor, f"Snoozed {moved} reminder(s) until {until:%H:%M} UTC.")]
 
 
-def _entry(incident: Incident, actor: Actor, what: str, svc: Services) -> EvidenceRecord:
+def _entry(incident: Incident, actor: Actor, what: What, svc: Services) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
         what=what,

@@ -22,7 +22,7 @@ from bot.core.events import (
     IncidentDeclared,
     SeverityRaised,
 )
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Environment, Incident, Severity, incident_id
 from bot.core.playbooks import Playbook
@@ -106,7 +106,7 @@ async def _coalesce(store: IncidentStore, cmd: DeclareIncident, svc: Services) -
     if existing is None:
         return []
     events: list[Event] = []
-    what = cmd.note_as or "alert coalesced"
+    what = cmd.note_as or What.ALERT_COALESCED
     for other in cmd.identities:
         added = existing.add_identity(other) if cmd.note_as is None else False
         await store.append_evidence(
@@ -128,7 +128,7 @@ async def _raise_severity(
     await store.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="severity raised",
+            what=What.SEVERITY_RAISED,
             actor=cmd.declared_by,
             at=svc.clock.now(),
             why=f"a {cmd.source} alert graded {cmd.severity.value}: {cmd.summary}"[:2000],
@@ -166,7 +166,7 @@ async def _open(
     await store.append_evidence(
         EvidenceRecord(
             incident_id=incident.id,
-            what="commander assigned",
+            what=What.COMMANDER_ASSIGNED,
             actor=cmd.declared_by,
             at=now,
             why=f"named by playbook {playbook.name}",
@@ -193,7 +193,7 @@ async def _arm(uow: UnitOfWork, incident: Incident, playbook: Playbook, now: dat
 def _declared(incident: Incident, cmd: DeclareIncident, svc: Services) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
-        what="incident declared",
+        what=What.INCIDENT_DECLARED,
         actor=cmd.declared_by,
         at=svc.clock.now(),
         why=cmd.summary,
@@ -213,7 +213,7 @@ def _record(
     incident: Incident,
     actor: Actor,
     svc: Services,
-    what: str,
+    what: What,
     identity: AffectedIdentity,
     cmd: DeclareIncident,
     added: bool,

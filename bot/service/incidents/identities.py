@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bot.core.commands import AddIdentity
 from bot.core.events import AlertCoalesced, Event, Refused, Told
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.service.context import Services
 from bot.service.incidents.lookup import locked_incident
@@ -54,7 +54,7 @@ def _record(
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
-        what="identity add refused" if refusal else "identity added",
+        what=What.IDENTITY_ADD_REFUSED if refusal else What.IDENTITY_ADDED,
         actor=cmd.actor,
         at=svc.clock.now(),
         after={"identity": cmd.identity.as_record()},

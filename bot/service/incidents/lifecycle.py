@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from bot.core.commands import ChangeStatus
 from bot.core.escalation import SUBJECTS, StallKind, step_due
-from bot.core.events import Event, StatusChanged, StatusRefused
-from bot.core.evidence import EvidenceRecord
+from bot.core.events import Event, StatusChanged, StatusRefused, TurnedAway
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import TRANSITIONS, IllegalTransition, Incident, Status
 from bot.core.ports import UnitOfWork
 from bot.service.checkpoints import checkpoint
@@ -22,18 +22,18 @@ async def change_status(cmd: ChangeStatus, svc: Services) -> Sequence[Event]:
     async with svc.uow() as uow:
         incident = await locked_incident(uow.incidents, cmd.incident_id, cmd.room)
         if incident is None:
-            return [StatusRefused("", cmd.actor, "no incident here: name one, or use its room")]
+            return [TurnedAway("", cmd.actor, "no incident here: name one, or use its room")]
         refusal = _refusal(incident, cmd)
         if refusal is not None:
             await uow.incidents.append_evidence(
-                _record(incident, cmd, svc, "status change refused", refusal)
+                _record(incident, cmd, svc, What.STATUS_CHANGE_REFUSED, refusal)
             )
             await uow.commit()
             return [StatusRefused(incident.id, cmd.actor, refusal)]
         before = incident.transition(cmd.status)
         await uow.incidents.save(incident)
         await uow.incidents.append_evidence(
-            _record(incident, cmd, svc, "status changed", None, before)
+            _record(incident, cmd, svc, What.STATUS_CHANGED, None, before)
         )
         await _rearm(uow, incident, svc)
         if cmd.status is Status.CLOSED:
@@ -66,7 +66,7 @@ def _record(
     incident: Incident,
     cmd: ChangeStatus,
     svc: Services,
-    what: str,
+    what: What,
     refusal: str | None,
     before: Status | None = None,
 ) -> EvidenceRecord:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.core.commands import ChangeSeverity
 from bot.core.events import Event, Refused, SeverityChanged
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.service.context import Services
 from bot.service.incidents.lookup import locked_incident
@@ -29,7 +29,7 @@ async def change_severity(cmd: ChangeSeverity, svc: Services) -> Sequence[Event]
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="severity change refused" if refusal else "severity changed",
+                what=What.SEVERITY_CHANGE_REFUSED if refusal else What.SEVERITY_CHANGED,
                 actor=cmd.actor,
                 at=svc.clock.now(),
                 why=cmd.reason,

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 
 from bot.core.commands import VendorStepUpdate
 from bot.core.events import Event, Refused, VendorStepRecorded
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
 from bot.core.ports import IncidentStore
 from bot.service.context import Services
 from bot.service.incidents.lookup import locked_incident
 
-REQUESTED, CONFIRMED = "vendor step requested", "vendor step confirmed"
+REQUESTED, CONFIRMED = What.VENDOR_STEP_REQUESTED, What.VENDOR_STEP_CONFIRMED
 
 
 async def vendor_states(store: IncidentStore, incident_id: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ import logging
 from bot.core.actors import SYSTEM
 from bot.core.cards import Card
 from bot.core.events import IncidentDeclared
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident, Status
 from bot.core.ports import Notifier, RoomArchiver
 from bot.service.context import Services
@@ -74,7 +74,9 @@ async def _open(incident: Incident, notifier: Notifier, card: Card, svc: Service
         incident.card = await notifier.post_card(incident, card)
     except Exception as exc:
         log.exception("could not open the room for %s; it will be retried", incident.id)
-        await _record(incident.id, "room not opened", svc, outcome=f"{type(exc).__name__}: {exc}")
+        await _record(
+            incident.id, What.ROOM_NOT_OPENED, svc, outcome=f"{type(exc).__name__}: {exc}"
+        )
         return False
     return True
 
@@ -88,7 +90,7 @@ async def _record_room(incident: Incident, notice_id: int | None, svc: Services)
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=incident.id,
-                what="room opened",
+                what=What.ROOM_OPENED,
                 actor=SYSTEM,
                 at=svc.clock.now(),
                 after={
@@ -132,7 +134,7 @@ async def archive_closed_room(incident: Incident, notifier: Notifier, svc: Servi
     log.info("archived %s, the room of closed %s", incident.room.room_id, incident.id)
 
 
-async def _record(incident_id: str, what: str, svc: Services, outcome: str) -> None:
+async def _record(incident_id: str, what: What, svc: Services, outcome: str) -> None:
     async with svc.uow() as uow:
         await uow.incidents.append_evidence(
             EvidenceRecord(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import assert_never
 
 from bot.core.actions import ActionRequest, Operation, RequestStatus, Reversibility
 from bot.core.actors import SYSTEM, Actor
@@ -19,6 +20,7 @@ from bot.core.cards import (
     CardOutcome,
     Prompt,
     PromptButton,
+    PromptKind,
     build_card,
     pending_line,
     target_text,
@@ -40,9 +42,10 @@ from bot.core.events import (
     StatusChanged,
     StatusRefused,
     Told,
+    TurnedAway,
     VendorStepRecorded,
 )
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.ports import IncidentStore, Notifier
 from bot.core.roles import Right
@@ -58,7 +61,7 @@ async def announce_earlier_raise(incident: Incident, notifier: Notifier, svc: Se
     missed by both."""
     async with svc.uow() as uow:
         lines = await uow.incidents.evidence_lines(incident.id)
-    raises = [e for e in map(json.loads, lines) if e.get("what") == "severity raised"]
+    raises = [e for e in map(json.loads, lines) if e.get("what") == What.SEVERITY_RAISED]
     if raises:
         before, after = raises[0]["before"]["severity"], raises[-1]["after"]["severity"]
         await notifier.announce(
@@ -211,7 +214,7 @@ def _approvers(svc: Services, incident: Incident, request: ActionRequest) -> fro
     return holders - {request.actor.principal}
 
 
-async def _record_chat_failure(incident_id: str, what: str, exc: Exception, svc: Services) -> None:
+async def _record_chat_failure(incident_id: str, what: What, exc: Exception, svc: Services) -> None:
     async with svc.uow() as uow:
         await uow.incidents.append_evidence(
             EvidenceRecord(
@@ -227,6 +230,11 @@ async def _record_chat_failure(incident_id: str, what: str, exc: Exception, svc:
 
 async def report_refused(event: Refused, svc: Services) -> None:
     await _tell(event.incident_id, event, f"Not done: {event.reason}", svc)
+
+
+async def report_turned_away(event: TurnedAway, svc: Services) -> None:
+    """No room to tell it in: the adapter that took the command answers directly."""
+    log.info("turned away %s: %s", event.actor.principal, event.reason)
 
 
 async def report_told(event: Told, svc: Services) -> None:
@@ -262,11 +270,15 @@ async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
         ),
         buttons=(
             PromptButton(
-                "Approve", "approve", incident.id, request.idempotency_key, request.plan_hash or ""
+                "Approve",
+                PromptKind.APPROVE,
+                incident.id,
+                request.idempotency_key,
+                request.plan_hash or "",
             ),
             PromptButton(
                 "Deny",
-                "deny",
+                PromptKind.DENY,
                 incident.id,
                 request.idempotency_key,
                 request.plan_hash or "",
@@ -301,7 +313,7 @@ async def ask_to_accept(event: HandoffProposed, svc: Services) -> None:
     why = " (the commander has not responded)" if event.by_escalation else ""
     prompt = Prompt(
         f"You are offered command of {incident.id}{why}. You take command only when you accept.",
-        (PromptButton("Accept command", "accept_command", incident.id),),
+        (PromptButton("Accept command", PromptKind.ACCEPT_COMMAND, incident.id),),
     )
     await notifier.ask(incident, [event.to], prompt)
 
@@ -327,21 +339,32 @@ async def escalate(event: Escalated, svc: Services) -> None:
     incident, notifier = found
     people = [Actor.parse(p) for p in event.notify]
     await notifier.announce(incident, event.text)
-    buttons: tuple[PromptButton, ...] = ()
-    if event.prompt == "ack_command":
-        buttons = (PromptButton("Acknowledge command", "ack_command", incident.id),)
-    elif event.prompt == "accept_command":
-        buttons = (PromptButton("Accept command", "accept_command", incident.id),)
-    elif event.prompt == "approve":
-        async with svc.uow() as uow:
-            request = await uow.incidents.get_request(event.ref)
-        hash_ = request.plan_hash or "" if request else ""
-        buttons = (
-            PromptButton("Approve", "approve", incident.id, event.ref, hash_),
-            PromptButton("Deny", "deny", incident.id, event.ref, hash_, danger=True),
-        )
+    buttons = await _escalation_buttons(event, svc)
     await notifier.ask(incident, people, Prompt(event.text, buttons))
     if event.notice_id is not None:
         async with svc.uow() as uow:
             await uow.outbox.mark_sent(event.notice_id, svc.clock.now())
             await uow.commit()
+
+
+async def _escalation_buttons(event: Escalated, svc: Services) -> tuple[PromptButton, ...]:
+    """Exhaustive over the prompt kinds, so a new kind fails mypy here until it has buttons."""
+    match event.prompt:
+        case None | PromptKind.DENY:  # an escalation never asks only to deny
+            return ()
+        case PromptKind.ACK_COMMAND:
+            return (PromptButton("Acknowledge command", event.prompt, event.incident_id),)
+        case PromptKind.ACCEPT_COMMAND:
+            return (PromptButton("Accept command", event.prompt, event.incident_id),)
+        case PromptKind.APPROVE:
+            async with svc.uow() as uow:
+                request = await uow.incidents.get_request(event.ref)
+            hash_ = request.plan_hash or "" if request else ""
+            return (
+                PromptButton("Approve", PromptKind.APPROVE, event.incident_id, event.ref, hash_),
+                PromptButton(
+                    "Deny", PromptKind.DENY, event.incident_id, event.ref, hash_, danger=True
+                ),
+            )
+        case _:
+            assert_never(event.prompt)

@@ -9,7 +9,7 @@ import pytest
 from bot.adapters.teams.calls import TeamsCallError
 from bot.adapters.teams.references import ConversationRef
 from bot.core.actors import Actor
-from bot.core.cards import Prompt, PromptButton
+from bot.core.cards import Prompt, PromptButton, PromptKind
 from bot.core.incidents import Environment, Incident, RoomRef, Severity
 from tests.adapters.teams.conftest import TeamsRig
 from tests.fakes.teams_service import TEAM_ID
@@ -58,7 +58,9 @@ async def test_asked_people_get_the_card_in_their_1to1_chat(rig: TeamsRig) -> No
             f"user:{BOB}", "user", rig.teams.service_url, user_aad=BOB, user_id="29:bob"
         )
     )
-    prompt = Prompt("Acknowledge <b>now</b>", (PromptButton("Acknowledge", "ack_command", "INC"),))
+    prompt = Prompt(
+        "Acknowledge <b>now</b>", (PromptButton("Acknowledge", PromptKind.ACK_COMMAND, "INC"),)
+    )
     people = [Actor("teams", ALICE), Actor("teams", BOB), Actor("slack", "U1")]
     await rig.notifier.ask(_incident(), people, prompt)
     to_alice = rig.teams.calls("POST", "/connector/v3/conversations/a:chat-alice/activities")
