@@ -48,6 +48,7 @@ from bot.core.events import (
     Refused,
     StatusRefused,
     Told,
+    TurnedAway,
 )
 from bot.core.incidents import Status
 from bot.service.bus import CommandSink
@@ -68,7 +69,9 @@ def note_for(actor: Actor, events: Sequence[Event]) -> str:
     for event in events:
         if getattr(event, "actor", actor) != actor:
             continue
-        if isinstance(event, ActionRefused | Refused | StatusRefused | DeclarationRefused):
+        if isinstance(
+            event, ActionRefused | Refused | StatusRefused | DeclarationRefused | TurnedAway
+        ):
             notes.append(replies.reply(event) or "")
         elif isinstance(event, ActionDuplicate):
             notes.append(f"{event.action_id} was already requested ({event.status.value}).")

@@ -23,9 +23,10 @@ from bot.core.events import (
     Refused,
     StatusRefused,
     Told,
+    TurnedAway,
 )
 
-ROOMLESS = (Refused, StatusRefused, Told, DeclarationRefused)
+ROOMLESS = (Refused, StatusRefused, Told, DeclarationRefused, TurnedAway)
 """Outcomes told to the requester directly when they have no incident (no room)."""
 
 
@@ -33,7 +34,7 @@ def reply(event: Event) -> str | None:
     """The requester's line about one outcome; None for events that are not one."""
     if isinstance(event, DeclarationRefused):
         return f"Not done: not declared: {event.reason}"
-    if isinstance(event, ActionRefused | Refused | StatusRefused):
+    if isinstance(event, ActionRefused | Refused | StatusRefused | TurnedAway):
         return f"Not done: {event.reason}"
     if isinstance(event, ActionSettled):
         return f"{event.action_id} on {event.target_key}: {event.status.value}. {event.summary}"

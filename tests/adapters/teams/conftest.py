@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -65,29 +65,37 @@ class GatedBus(RecordingBus):
 
 
 @pytest.fixture
-def rig(teams: TeamsStandIn, ledger_url: str) -> Iterator[TeamsRig]:
-    yield from _serve(teams, ledger_url, RecordingBus(), config(teams))
+async def rig(teams: TeamsStandIn, ledger_url: str) -> AsyncIterator[TeamsRig]:
+    async for served in _serve(teams, ledger_url, RecordingBus(), config(teams)):
+        yield served
 
 
 @pytest.fixture
-def gated_rig(teams: TeamsStandIn, ledger_url: str) -> Iterator[TeamsRig]:
-    yield from _serve(teams, ledger_url, GatedBus(), replace(config(teams), invoke_budget_s=0.2))
+async def gated_rig(teams: TeamsStandIn, ledger_url: str) -> AsyncIterator[TeamsRig]:
+    settings = replace(config(teams), invoke_budget_s=0.2)
+    async for served in _serve(teams, ledger_url, GatedBus(), settings):
+        yield served
 
 
-def _serve(
+async def _serve(
     teams: TeamsStandIn, ledger_url: str, bus: RecordingBus, settings: TeamsConfig
-) -> Iterator[TeamsRig]:
+) -> AsyncIterator[TeamsRig]:
     """The real door, verifier, translator and notifier; the bus only records. The
-    served door gets its own engine and HTTP client: it runs on another event loop."""
-    refs = SqlConversationRefs(session_factory(make_engine(ledger_url)), SystemClock())
+    served door gets its own engine and HTTP client: it runs on another event loop,
+    which closes that engine at shutdown (this loop closes the test's)."""
+    engine, door_engine = make_engine(ledger_url), make_engine(ledger_url)
+    refs = SqlConversationRefs(session_factory(engine), SystemClock())
     notifier = teams_notifier(settings, refs)
-    door_refs = SqlConversationRefs(session_factory(make_engine(ledger_url)), SystemClock())
+    door_refs = SqlConversationRefs(session_factory(door_engine), SystemClock())
     door_notifier = teams_notifier(settings, door_refs)
 
     async def no_card(incident_id: str) -> Card | None:
         return None
 
-    app = FastAPI()
+    app = FastAPI(on_shutdown=[door_engine.dispose])
     app.include_router(teams_door(settings, door_notifier, bus, no_card))
-    with ServedApp(app) as served:
-        yield TeamsRig(teams, notifier, refs, bus, TeamsDriver(served.url, teams))
+    try:
+        with ServedApp(app) as served:
+            yield TeamsRig(teams, notifier, refs, bus, TeamsDriver(served.url, teams))
+    finally:
+        await engine.dispose()
