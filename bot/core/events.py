@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.actions import RequestStatus
+from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.cards import PromptKind
@@ -99,6 +99,19 @@ class ActionSettled(Event):
     target_key: str
     status: RequestStatus
     summary: str
+
+    @classmethod
+    def of(cls, request: ActionRequest, summary: str) -> ActionSettled:
+        """The settled event of a request as it now stands: one shape for every path
+        that settles one (a run, an undo, the reconciler)."""
+        return cls(
+            request.incident_id,
+            request.actor,
+            request.action_id,
+            request.target_key,
+            request.status,
+            summary,
+        )
 
 
 @dataclass(frozen=True)

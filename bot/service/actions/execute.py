@@ -159,14 +159,7 @@ async def _settle(
         await after_outcome(uow, incident, request, svc)
         await checkpoint(store, svc.signer, incident.id)
         await uow.commit()
-    return ActionSettled(
-        incident_id=request.incident_id,
-        actor=request.actor,
-        action_id=request.action_id,
-        target_key=request.target_key,
-        status=request.status,
-        summary=outcome.summary,
-    )
+    return ActionSettled.of(request, outcome.summary)
 
 
 async def after_outcome(

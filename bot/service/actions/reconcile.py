@@ -94,14 +94,7 @@ async def _settle(
         await after_outcome(uow, incident, current, svc)
         await checkpoint(uow.incidents, svc.signer, current.incident_id)
         await uow.commit()
-    return ActionSettled(
-        current.incident_id,
-        current.actor,
-        current.action_id,
-        current.target_key,
-        current.status,
-        outcome.summary,
-    )
+    return ActionSettled.of(current, outcome.summary)
 
 
 def _reconciled(current: ActionRequest, outcome: ActionOutcome, svc: Services) -> EvidenceRecord:

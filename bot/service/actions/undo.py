@@ -146,14 +146,7 @@ async def _settle(
         )
         await checkpoint(uow.incidents, svc.signer, undo.incident_id)
         await uow.commit()
-    return ActionSettled(
-        undo.incident_id,
-        undo.actor,
-        undo.action_id,
-        undo.target_key,
-        undo.status,
-        f"undo: {outcome.summary}",
-    )
+    return ActionSettled.of(undo, f"undo: {outcome.summary}")
 
 
 def _entry(
