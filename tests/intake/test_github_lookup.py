@@ -117,3 +117,15 @@ async def test_a_webhook_with_the_value_reads_nothing(rig: Rig) -> None:
     assert entry["after"]["identities"][0]["external_id"] == KEY_ID
     assert rig.github.alert_reads == []
     assert "secret_lookup" not in entry["details"]["alert"]
+
+
+async def test_resolved_reads_the_value_too_and_lands_on_the_open_incident(rig: Rig) -> None:
+    rig.github.add_secret_alert(REPO, NUMBER, "aws_access_key_id", KEY_ID)
+    first = rig.intake.github(without_secret(rig.configured)).json()["accepted"][0]
+    hook = without_secret(rig.configured, resolution="revoked")
+    hook["action"] = "resolved"
+    resolved = rig.intake.github(hook)
+    assert resolved.status_code == 202, resolved.text
+    assert resolved.json()["accepted"][0]["incident"] == first["incident"]
+    whats = [e["what"] for e in await rig.intake.evidence(first["incident"])]
+    assert whats.count("alert resolved at source") == 1
