@@ -35,7 +35,7 @@ from bot.adapters.http.openapi_answers import document_generic_answers
 from bot.adapters.http.outage import install_one_line_outages, install_outage_handling
 from bot.adapters.http.request_guards import RequestGuards
 from bot.config import Settings
-from bot.core.ports import Connector, Notifier
+from bot.core.ports import Connector, Notifier, SecretAlertLookup
 from bot.core.redaction import Redactor
 from bot.evidence.anchoring import Anchoring
 from bot.evidence.export import Exported, ExportError, export_incident
@@ -82,6 +82,7 @@ class Wired:
     session_secret: str
     public_pem: bytes
     anchoring: Anchoring
+    github_alerts: SecretAlertLookup | None = None
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
@@ -132,6 +133,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         hashlib.sha256(b"console-session" + secret).hexdigest(),
         public_key_pem(key),
         Anchoring(database.uow, services, timestamper),
+        registry.secret_alert_lookup(env),
     )
 
 
@@ -276,6 +278,7 @@ def _intake(wired: Wired) -> IntakeConfig:
         token=token.get_secret_value() if token else None,
         github_secret=hook.get_secret_value() if hook else None,
         keys=Keys(seal=wired.sealer.seal, fingerprint=wired.redactor.fingerprint),
+        github_alerts=wired.github_alerts,
     )
 
 

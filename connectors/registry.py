@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.actions import ActionSpec
-from bot.core.ports import Connector
+from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
 from connectors.github import specs as github
 from connectors.vault import specs as vault
@@ -87,6 +87,25 @@ def _github(wiring: Wiring) -> Connector | None:
         private_key_pem=Path(key_file).read_text(),
         installation_id=env.get("BLASTWALL_GITHUB_INSTALLATION_ID"),
         unseal=wiring.unseal,
+    )
+
+
+def secret_alert_lookup(environ: Mapping[str, str]) -> SecretAlertLookup | None:
+    """Reads secret scanning alerts as the GitHub App, for the webhook door (which is
+    not given the leaked value); None when the App is not configured."""
+    from connectors.github.alerts import SecretAlerts
+
+    app_id, key_file = (
+        environ.get("BLASTWALL_GITHUB_APP_ID"),
+        environ.get("BLASTWALL_GITHUB_APP_PRIVATE_KEY"),
+    )
+    if not app_id or not key_file:
+        return None
+    return SecretAlerts(
+        api_url=environ.get("BLASTWALL_GITHUB_API_URL") or "https://api.github.com",
+        app_id=app_id,
+        private_key_pem=Path(key_file).read_text(),
+        installation_id=environ.get("BLASTWALL_GITHUB_INSTALLATION_ID"),
     )
 
 

@@ -271,3 +271,17 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
+
+
+class SecretAlertLookup(Protocol):
+    """Reads one secret scanning alert from its source (GitHub's REST API), because the
+    webhook does not carry the leaked value. Returns the alert's JSON object, or raises
+    ``AlertLookupFailed`` saying why it could not."""
+
+    async def __call__(
+        self, repository: str, number: int, installation_id: int | None
+    ) -> dict[str, object]: ...
+
+
+class AlertLookupFailed(Exception):
+    """The alert could not be read (not found, refused, unavailable, timed out)."""

@@ -27,8 +27,12 @@ The secret type names the identity:
 Only the AWS key id is a name; for every other type the id is the keyed hash
 of the value (``sha:<hash>``), since the value itself is the only handle. The
 value (``alert.secret``, present when GitHub or a relay includes it) is sealed
-at once and hashed for matching; it is never stored in the clear. Without it,
-the id is the alert (``<repo>#<number>``).
+at once and hashed for matching; it is never stored in the clear. GitHub's
+webhook does not carry it, so when the GitHub App is configured the door reads
+the alert from the REST API (``GET /repos/{owner}/{repo}/secret-scanning/alerts/
+{number}``, as the webhook's installation) and takes its ``secret`` and
+``secret_type``. Without a value (no App, or that read failed: the details say
+which), the id is the alert (``<repo>#<number>``).
 
 GitHub grades nothing, so an alert is SEV2 (high), SEV1 when GitHub says the
 secret was publicly leaked.
@@ -36,6 +40,7 @@ secret was publicly leaked.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -45,11 +50,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.identities import IdentityKind
 from bot.core.incidents import Severity
+from bot.core.ports import AlertLookupFailed, SecretAlertLookup
 from bot.intake.alert import Alert, AlertIdentity, Keys
 
 SOURCE = "github-secret-scanning"
 DECLARING = frozenset({"created", "reopened"})
 RESOLVED = "resolved"
+LOOKUP_TIMEOUT_S = 8.0  # GitHub gives up on a webhook after 10 s
 _PREFIXES: tuple[tuple[str, str, IdentityKind], ...] = (
     ("aws_access_key_id", "aws", IdentityKind.ACCESS_KEY),
     ("aws_temporary_access_key_id", "aws", IdentityKind.ACCESS_KEY),
@@ -117,7 +124,44 @@ def identity_for(secret_type: str, provider: str | None) -> tuple[str, IdentityK
     return re.sub(r"[^a-z0-9_.-]", "-", name.lower()) or "unknown", IdentityKind.SECRET
 
 
-def to_alert(hook: SecretScanningWebhook, keys: Keys, delivery: str | None) -> Alert:
+async def with_secret(
+    hook: SecretScanningWebhook, lookup: SecretAlertLookup | None
+) -> tuple[SecretScanningWebhook, dict[str, str] | None]:
+    """The webhook completed with the alert's value read from the REST API, and what
+    that read did (None: not attempted). A failed read leaves the webhook as it was:
+    the alert is still taken, identified by its number."""
+    if hook.alert.secret or lookup is None:
+        return hook, None
+    repo, number = hook.repository.full_name, hook.alert.number
+    try:
+        async with asyncio.timeout(LOOKUP_TIMEOUT_S):
+            fetched = await lookup(repo, number, _installation(hook))
+        secret, secret_type = fetched.get("secret"), fetched.get("secret_type")
+        if not isinstance(secret, str) or not 0 < len(secret) <= 10_000:
+            raise AlertLookupFailed("the REST answer carries no secret")
+    except Exception as exc:  # whatever happened, GitHub gets its 202
+        reason = str(exc) if isinstance(exc, AlertLookupFailed) else type(exc).__name__
+        return hook, {"outcome": "failed", "reason": reason[:300], "identified_by": "alert"}
+    update: dict[str, str] = {"secret": secret}
+    if isinstance(secret_type, str) and 0 < len(secret_type) <= 200:
+        update["secret_type"] = secret_type
+    alert = hook.alert.model_copy(update=update)
+    read = f"GET /repos/{repo}/secret-scanning/alerts/{number}"
+    return hook.model_copy(update={"alert": alert}), {"outcome": "read", "from": read}
+
+
+def _installation(hook: SecretScanningWebhook) -> int | None:
+    installation = (hook.model_extra or {}).get("installation")
+    found = installation.get("id") if isinstance(installation, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
+
+
+def to_alert(
+    hook: SecretScanningWebhook,
+    keys: Keys,
+    delivery: str | None,
+    lookup: dict[str, str] | None = None,
+) -> Alert:
     found = hook.alert
     extra = found.model_extra or {}
     provider = extra.get("provider_slug") if isinstance(extra.get("provider_slug"), str) else None
@@ -141,14 +185,20 @@ def to_alert(hook: SecretScanningWebhook, keys: Keys, delivery: str | None) -> A
             system=system, kind=kind, id=external_id[:200], attributes=attributes
         ),
         title=f"{name} leaked in {repo}"[:200],
-        details=_details(hook, delivery),
+        details=_details(hook, delivery, lookup),
     )
 
 
-def _details(hook: SecretScanningWebhook, delivery: str | None) -> dict[str, object]:
-    """Everything GitHub sent, but the secret, and the repository's URL templates."""
+def _details(
+    hook: SecretScanningWebhook, delivery: str | None, lookup: dict[str, str] | None
+) -> dict[str, object]:
+    """Everything GitHub sent, but the secret and the repository's URL templates, and
+    how the secret was read from the REST API when the webhook lacked it."""
     body: dict[str, Any] = hook.model_dump(mode="json", exclude={"alert": {"secret"}})
     for name, fields in _KEEP.items():
         if isinstance(body.get(name), dict):
             body[name] = {k: body[name][k] for k in fields if k in body[name]}
-    return {"github": body, "delivery": delivery}
+    details: dict[str, object] = {"github": body, "delivery": delivery}
+    if lookup is not None:
+        details["secret_lookup"] = lookup
+    return details

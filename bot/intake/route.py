@@ -28,6 +28,7 @@ from bot.core.actors import Actor
 from bot.core.commands import DeclareIncident
 from bot.core.events import AlertCoalesced, DeclarationRefused, IncidentDeclared
 from bot.core.evidence import What
+from bot.core.ports import SecretAlertLookup
 from bot.intake import eventbridge, github, ocsf
 from bot.intake.alert import Alert, Keys
 from bot.intake.eventbridge import EventBridgeEvent, NamesNoIdentity
@@ -70,6 +71,7 @@ class IntakeConfig:
     token: str | None
     github_secret: str | None
     keys: Keys
+    github_alerts: SecretAlertLookup | None = None  # reads the value the webhook lacks
 
 
 def _answers(auth: str) -> dict[int | str, dict[str, Any]]:
@@ -239,7 +241,7 @@ def _github_router(bus: CommandSink, config: IntakeConfig) -> APIRouter:
             return Received(accepted=[], ignored=f"event {x_github_event!r} is not read")
         if x_github_delivery in recent:
             return Received(accepted=[], ignored="delivery already received")
-        received = await _github_action(bus, _parse_github(body), config.keys, x_github_delivery)
+        received = await _github_action(bus, _parse_github(body), config, x_github_delivery)
         recent.remember(x_github_delivery)
         return received
 
@@ -268,11 +270,13 @@ def _parse_github(body: bytes) -> github.SecretScanningWebhook:
 
 
 async def _github_action(
-    bus: CommandSink, hook: github.SecretScanningWebhook, keys: Keys, delivery: str | None
+    bus: CommandSink, hook: github.SecretScanningWebhook, config: IntakeConfig, delivery: str | None
 ) -> Received:
     if hook.action not in github.DECLARING and hook.action != github.RESOLVED:
         return Received(accepted=[], ignored=f"action {hook.action!r} changes nothing here")
-    alert = _translate(lambda: [github.to_alert(hook, keys, delivery)], ("alert",))[0]
+    keys = config.keys
+    hook, read = await github.with_secret(hook, config.github_alerts)
+    alert = _translate(lambda: [github.to_alert(hook, keys, delivery, read)], ("alert",))[0]
     if hook.action == github.RESOLVED:
         noted = await declare(bus, alert, keys, note_as=What.ALERT_RESOLVED_AT_SOURCE)
         if noted is None:

@@ -45,6 +45,9 @@ class GitHubStandIn:
         self.tokens: dict[str, bool] = {}
         self.installations: dict[str, dict[str, Any]] = {}
         self.org_pats: dict[str, list[dict[str, Any]]] = {}
+        self.secret_alerts: dict[tuple[str, int], dict[str, Any]] = {}
+        self._issued_for: dict[str, str] = {}  # installation token -> installation id
+        self.alert_reads: list[str] = []  # the installation each alert read was made as
         self.calls: list[tuple[str, str]] = []
         self._issued: set[str] = set()
         self._faults: list[tuple[int, int]] = []  # (status, retry_after)
@@ -82,6 +85,36 @@ class GitHubStandIn:
             {"id": int(pat_id), "owner": {"login": owner}, "token_expired": False}
         )
         return pat_id
+
+    def add_secret_alert(
+        self, repository: str, number: int, secret_type: str, secret: str
+    ) -> dict[str, Any]:
+        """An alert as ``GET /repos/{owner}/{repo}/secret-scanning/alerts/{n}`` answers it."""
+        base = f"https://api.github.com/repos/{repository}/secret-scanning/alerts/{number}"
+        alert = {
+            "number": number,
+            "created_at": "2026-11-30T15:42:05Z",
+            "updated_at": "2026-11-30T15:42:05Z",
+            "url": base,
+            "html_url": f"https://github.com/{repository}/security/secret-scanning/{number}",
+            "locations_url": f"{base}/locations",
+            "state": "open",
+            "resolution": None,
+            "resolved_at": None,
+            "resolved_by": None,
+            "resolution_comment": None,
+            "secret_type": secret_type,
+            "secret_type_display_name": secret_type,
+            "secret": secret,
+            "validity": "active",
+            "publicly_leaked": False,
+            "multi_repo": False,
+            "push_protection_bypassed": False,
+            "push_protection_bypassed_by": None,
+            "push_protection_bypassed_at": None,
+        }
+        self.secret_alerts[(repository, number)] = alert
+        return alert
 
     def fail_next(self, times: int, status: int, retry_after: int = 0) -> None:
         self._faults += [(status, retry_after)] * times
@@ -169,6 +202,7 @@ class GitHubStandIn:
                 return refused
             token = f"ghs_{next(self._ids):036d}"
             self._issued.add(token)
+            self._issued_for[token] = installation_id
             return JSONResponse(
                 {"token": token, "expires_at": "2099-01-01T00:00:00Z"}, status_code=201
             )
@@ -197,6 +231,18 @@ class GitHubStandIn:
                 return _error(404, "Not Found")
             self.org_pats[org] = [p for p in pats if str(p["id"]) != pat_id]
             return Response(status_code=204)
+
+        @app.get("/repos/{owner}/{repo}/secret-scanning/alerts/{number}")
+        async def secret_alert(owner: str, repo: str, number: int, request: Request) -> Response:
+            token = _bearer(request) or ""
+            if token not in self._issued:
+                return _error(401, "Bad credentials")
+            self.alert_reads.append(self._issued_for[token])
+            alert = self.secret_alerts.get((f"{owner}/{repo}", number))
+            if alert is None:
+                return _error(404, "Not Found")
+            hidden = request.query_params.get("hide_secret") == "true"
+            return JSONResponse({k: v for k, v in alert.items() if not (hidden and k == "secret")})
 
         return app
 
