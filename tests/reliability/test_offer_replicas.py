@@ -15,11 +15,12 @@ from bot.core.escalation import StallKind, Step, StepEnd
 from bot.core.events import Event, HandoffProposed
 from tests.reliability import conftest
 from tests.reliability.conftest import Cluster, declare
+from tests.service.conftest import PLAYBOOK
 
 pytestmark = pytest.mark.db
 OFFERING = replace(
-    conftest.PLAYBOOK,
-    groups={**conftest.PLAYBOOK.groups, "directors": frozenset({"slack:UDIR"})},
+    PLAYBOOK,
+    groups={**PLAYBOOK.groups, "directors": frozenset({"slack:UDIR"})},
     escalation={
         StallKind.COMMANDER_NOT_ACKNOWLEDGED: (
             Step(5, end=StepEnd.REASK),
