@@ -4,7 +4,7 @@ Each command has exactly one handler; each event any number. The handlers
 themselves live in modules named for their concept, and never call one another:
 a handler whose work continues elsewhere returns the follow-up command
 (``RequestBulkAction``, ``RunBulk``, ``RunApproved``, and from the escalation
-timers ``ExpireApproval`` and ``OfferCommand``) and the bus runs it.
+timers ``ExpireApproval``) and the bus runs it.
 """
 
 from __future__ import annotations

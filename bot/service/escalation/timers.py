@@ -6,11 +6,13 @@ pending (it fires after restart) or fired with its record: never lost, never
 twice. Whether it is due, and its lateness, are the store's to say: on
 PostgreSQL they are read on the database's clock, not this replica's.
 
-A step that ends something (the approval deadline's denial, the offer of
-command to a manager) returns that as a follow-up command (``ExpireApproval``,
-``OfferCommand``) for the bus to run once the timer's pass has committed; it
-never calls another handler. The final deadline stays armed until the denial
-cancels it, so a denial lost to a crash is made on the next pass.
+The approval deadline's denial is a follow-up command (``ExpireApproval``) for
+the bus to run once the timer's pass has committed; this never calls another
+handler. The final deadline stays armed until the denial cancels it, so a
+denial lost to a crash is made on the next pass. The offer of command to a
+manager has nothing to retry it, so it is recorded in the timer's own
+transaction instead: it commits with the claim (once, whichever replica claims)
+or not at all (the timer stays pending and the next pass offers).
 """
 
 from __future__ import annotations
@@ -28,17 +30,17 @@ from bot.core.commands import (
     DeliverNotices,
     ExpireApproval,
     FireDueTimers,
-    OfferCommand,
 )
 from bot.core.escalation import StallKind, Step, StepEnd, step_due
-from bot.core.events import Escalated, Event, IncidentDeclared
+from bot.core.events import Escalated, Event, HandoffProposed, IncidentDeclared
 from bot.core.evidence import EvidenceRecord, What
-from bot.core.incidents import Incident
+from bot.core.incidents import Handoff, Incident
 from bot.core.playbooks import Playbook
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
 from bot.core.timers import Timer
 from bot.service.context import Services
+from bot.service.incidents.handoff import offer
 from bot.service.notify.room_opening import is_room_notice
 
 ASKS = {
@@ -94,7 +96,7 @@ async def _fire(
     )
     if not stalled:
         return []
-    endings = _ending(incident, timer, step, notify)
+    endings = await _ending(uow, incident, timer, step, notify, svc)
     await _arm_next(uow, incident, timer, ladder)
     notice = Escalated(
         incident.id,
@@ -197,12 +199,22 @@ def _audience(playbook: Playbook, incident: Incident, timer: Timer, step: Step) 
             assert_never(kind)
 
 
-def _ending(incident: Incident, timer: Timer, step: Step, notify: frozenset[str]) -> list[Command]:
-    """The step's ending, as the follow-up command the bus runs after this commits."""
+async def _ending(
+    uow: UnitOfWork,
+    incident: Incident,
+    timer: Timer,
+    step: Step,
+    notify: frozenset[str],
+    svc: Services,
+) -> list[Event | Command]:
+    """The step's ending: the denial as a follow-up command the bus runs after this
+    commits; the offer of command made here, in the timer's own transaction."""
     if step.end is StepEnd.DENY and timer.kind is StallKind.APPROVAL_PENDING:
         return [ExpireApproval(timer.subject, "no decision before the deadline")]
     if step.end is StepEnd.OFFER_COMMAND and notify and incident.pending_handoff is None:
-        return [OfferCommand(incident.id, Actor.parse(sorted(notify)[0]))]
+        to = Actor.parse(sorted(notify)[0])
+        await offer(uow, incident, Handoff(to, SYSTEM, svc.clock.now(), True), svc)
+        return [HandoffProposed(incident.id, to=to, by_escalation=True)]
     return []
 
 

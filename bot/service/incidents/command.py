@@ -18,7 +18,7 @@ from bot.core.commands import (
     ProposeHandoff,
     Snooze,
 )
-from bot.core.escalation import StallKind, step_due
+from bot.core.escalation import StallKind
 from bot.core.events import (
     CommandAcknowledged,
     CommandChanged,
@@ -30,8 +30,8 @@ from bot.core.events import (
 )
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Handoff, Incident
-from bot.core.ports import UnitOfWork
 from bot.service.context import Services
+from bot.service.incidents.handoff import offer
 from bot.service.incidents.lookup import locked_incident
 
 NOT_FOUND = "no incident here: use this in the incident's channel"
@@ -86,33 +86,6 @@ def _handoff_refusal(incident: Incident, cmd: ProposeHandoff) -> str | None:
     if not incident.is_open:
         return f"{incident.id} is {incident.status.value}"
     return None
-
-
-async def offer(uow: UnitOfWork, incident: Incident, handoff: Handoff, svc: Services) -> None:
-    """Record the offer and start the not-accepted ladder; command does not move yet."""
-    incident.pending_handoff = handoff
-    await uow.incidents.save(incident)
-    await uow.incidents.append_evidence(
-        EvidenceRecord(
-            incident_id=incident.id,
-            what=What.HANDOFF_PROPOSED,
-            actor=handoff.proposed_by,
-            at=svc.clock.now(),
-            why="escalation: commander unresponsive" if handoff.by_escalation else "",
-            before={"commander": incident.commander.principal if incident.commander else None},
-            after={"proposed": handoff.to.principal},
-        )
-    )
-    if not handoff.by_escalation:
-        first = svc.playbooks[incident.playbook].ladder(StallKind.HANDOFF_NOT_ACCEPTED)[0]
-        now = svc.clock.now()
-        await uow.timers.arm(
-            incident.id,
-            StallKind.HANDOFF_NOT_ACCEPTED,
-            handoff.to.principal,
-            now,
-            step_due(now, first),
-        )
 
 
 async def accept(cmd: AcceptCommand, svc: Services) -> Sequence[Event]:
