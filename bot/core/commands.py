@@ -201,15 +201,6 @@ class ExpireApproval(Command):
 
 
 @dataclass(frozen=True)
-class OfferCommand(Command):
-    """An escalation offers command to ``to`` (the commander did not respond); the
-    offer stands until they accept it, like any proposed handoff."""
-
-    incident_id: str
-    to: Actor
-
-
-@dataclass(frozen=True)
 class RecordDoorRefusal(Command):
     """A door (Slack: a request from another workspace) refused someone who named an
     incident: the attempt is part of that incident's story."""

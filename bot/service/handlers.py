@@ -25,7 +25,6 @@ from bot.core.commands import (
     ExpireApproval,
     ExportEvidence,
     FireDueTimers,
-    OfferCommand,
     ProposeHandoff,
     ReconcileIntents,
     RecordDoorRefusal,
@@ -73,7 +72,6 @@ from bot.service.escalation.timers import deliver_notices, fire_due
 from bot.service.incidents.command import (
     accept,
     acknowledge,
-    offer_command,
     propose_handoff,
     snooze,
 )
@@ -116,7 +114,6 @@ def build_bus(svc: Services) -> MessageBus:
         RunApproved: partial(run_approved, svc=svc),
         DecideApproval: partial(decide_approval, svc=svc),
         ExpireApproval: partial(expire_approval, svc=svc),
-        OfferCommand: partial(offer_command, svc=svc),
         ChangeStatus: partial(change_status, svc=svc),
         ChangeSeverity: partial(change_severity, svc=svc),
         AddIdentity: partial(add_identity, svc=svc),

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.core.actors import SYSTEM, Actor
+from bot.core.actors import Actor
 from bot.core.commands import (
     AcceptCommand,
     AcknowledgeCommand,
-    OfferCommand,
     ProposeHandoff,
     Snooze,
 )
@@ -65,17 +64,6 @@ async def propose_handoff(cmd: ProposeHandoff, svc: Services) -> Sequence[Event]
         await offer(uow, incident, Handoff(cmd.to, cmd.actor, svc.clock.now()), svc)
         await uow.commit()
     return [HandoffProposed(incident.id, to=cmd.to)]
-
-
-async def offer_command(cmd: OfferCommand, svc: Services) -> Sequence[Event]:
-    """The escalation's offer to a manager; none while another handoff is pending."""
-    async with svc.uow() as uow:
-        incident = await uow.incidents.get(cmd.incident_id, for_update=True)
-        if incident is None or not incident.is_open or incident.pending_handoff is not None:
-            return []
-        await offer(uow, incident, Handoff(cmd.to, SYSTEM, svc.clock.now(), True), svc)
-        await uow.commit()
-    return [HandoffProposed(incident.id, to=cmd.to, by_escalation=True)]
 
 
 def _handoff_refusal(incident: Incident, cmd: ProposeHandoff) -> str | None:
