@@ -94,20 +94,24 @@ class Anchoring:
         return len(incident_ids)
 
     async def anchor(self, incident_id: str) -> None:
-        notes = await self._sign(incident_id)
-        if notes is None:
+        signed = await self._sign(incident_id)
+        if signed is None:
             return
+        incident, notes = signed
         async with self._uow() as uow:
             anchors = await uow.anchors.of(incident_id)
-            incident = await uow.incidents.get(incident_id)
         if self._tsa is not None:
             await self._stamp(incident_id, notes, anchors, self._tsa)
-        if incident is not None:
-            await self._witness(incident, notes, anchors)
+        await self._witness(incident, notes, anchors)
 
-    async def _sign(self, incident_id: str) -> list[tuple[int, str]] | None:
+    async def _sign(self, incident_id: str) -> tuple[Incident, list[tuple[int, str]]] | None:
+        """Sign, and read the incident under the same lock as its checkpoints: a closed
+        incident read here is sealed, so these notes include its final checkpoint and
+        the room may be archived once they are posted (a later read could see a close
+        whose final checkpoint these notes lack)."""
         async with self._uow() as uow:
-            if await uow.incidents.get(incident_id, for_update=True) is None:
+            incident = await uow.incidents.get(incident_id, for_update=True)
+            if incident is None:
                 return None
             try:
                 await sign_checkpoint(uow.incidents, self._svc.signer, incident_id)
@@ -120,7 +124,7 @@ class Anchoring:
                 return None
             notes = list(await uow.incidents.checkpoints(incident_id))
             await uow.commit()
-        return notes
+        return incident, notes
 
     async def _alarm(self, incident: Incident, exc: HistoryRewritten) -> None:
         notifier = self._svc.notifier_for(incident)
