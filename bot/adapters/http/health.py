@@ -18,10 +18,9 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.adapters.http.outage import RETRY_AFTER_S
 from bot.service.checkpoints import REFUSALS
 from bot.timers.system_clock import ClockReport
-
-RETRY_AFTER_S = 5
 
 
 class Probe(Protocol):
