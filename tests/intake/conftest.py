@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.storage.database import make_engine
 from bot.storage.models import EvidenceEntryRow, IncidentRow
 from tests.fakes.servers import ServedApp
+from tests.scenarios.harness import stored_evidence
 
 PAYLOADS = Path(__file__).parent / "payloads"
 TOKEN = "intake-token-for-tests"
@@ -89,17 +90,7 @@ class Intake:
             await engine.dispose()
 
     async def evidence(self, incident_id: str) -> list[dict[str, Any]]:
-        engine = make_engine(self.database_url)
-        try:
-            async with engine.connect() as conn:
-                rows = await conn.execute(
-                    select(EvidenceEntryRow.line)
-                    .where(EvidenceEntryRow.incident_id == incident_id)
-                    .order_by(EvidenceEntryRow.seq)
-                )
-                return [json.loads(line) for line in rows.scalars()]
-        finally:
-            await engine.dispose()
+        return await stored_evidence(self.database_url, incident_id)
 
     async def stored_text(self) -> str:
         """Every incident, identity and evidence row, as one string to search."""

@@ -137,21 +137,26 @@ class Blastwall:
         return key_status(self.iam, user, key_id)
 
     async def evidence(self, incident_id: str) -> list[dict[str, Any]]:
-        engine = make_engine(self.database_url)
-        try:
-            async with engine.connect() as conn:
-                rows = await conn.execute(
-                    select(EvidenceEntryRow.line)
-                    .where(EvidenceEntryRow.incident_id == incident_id)
-                    .order_by(EvidenceEntryRow.seq)
-                )
-                return [json.loads(line) for line in rows.scalars()]
-        finally:
-            await engine.dispose()
+        return await stored_evidence(self.database_url, incident_id)
 
     async def evidence_whats(self, incident_id: str, waiting_for: str) -> list[str] | None:
         whats = [e["what"] for e in await self.evidence(incident_id)]
         return whats if waiting_for in whats else None
+
+
+async def stored_evidence(database_url: str, incident_id: str) -> list[dict[str, Any]]:
+    """An incident's ledger entries as stored, in order, read straight from the database."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(EvidenceEntryRow.line)
+                .where(EvidenceEntryRow.incident_id == incident_id)
+                .order_by(EvidenceEntryRow.seq)
+            )
+            return [json.loads(line) for line in rows.scalars()]
+    finally:
+        await engine.dispose()
 
 
 def base_env(**extra: str) -> dict[str, str]:
