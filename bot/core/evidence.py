@@ -58,6 +58,14 @@ class What(StrEnum):
     IDENTITY_ADD_REFUSED = "identity add refused"
     VENDOR_STEP_REQUESTED = "vendor step requested"
     VENDOR_STEP_CONFIRMED = "vendor step confirmed"
+    CHANNEL_MESSAGE = "channel message"
+    CHANNEL_MESSAGE_EDITED = "channel message edited"
+    CHANNEL_MESSAGE_DELETED = "channel message deleted"
+    ACTIVITY_COLLECTED = "identity activity collected"
+    IDENTITY_ACTIVITY = "identity activity"
+    REVIEW_WRITTEN = "post-incident review written"
+    AUTOMATIC_ACTION_TRIGGERED = "automatic action triggered"
+    AUTOMATIC_ACTION_WITHHELD = "automatic action withheld"
 
 
 @dataclass(frozen=True)
