@@ -68,6 +68,7 @@ from connectors import registry
 
 log = logging.getLogger(__name__)
 CONSOLE_STATIC = Path(__file__).parent / "adapters" / "console" / "static"
+OFF_WORDS = ("off", "false", "0", "no")
 
 
 @dataclass
@@ -111,6 +112,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         default_platform=_default_platform(settings),
         signer=NoteSigner(key, origin=settings.deployment_origin()),
         call_lease_s=settings.call_lease,
+        automatic_on=partial(automatic_on, env),
     )
     timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)
@@ -135,6 +137,12 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         Anchoring(database.uow, services, timestamper),
         registry.secret_alert_lookup(env),
     )
+
+
+def automatic_on(environ: Mapping[str, str]) -> bool:
+    """The kill switch: ``BLASTWALL_AUTOMATIC=off`` stops automatic containment. Read
+    at each decision (not once at start), so setting it takes effect without a restart."""
+    return environ.get("BLASTWALL_AUTOMATIC", "on").strip().lower() not in OFF_WORDS
 
 
 def database_url(settings: Settings) -> str:
@@ -234,6 +242,7 @@ def create_app(
         with contextlib.suppress(asyncio.CancelledError):
             await anchoring
         clock.shutdown()
+        await wired.bus.drain()  # automatic containment still under way finishes first
         await wired.database.dispose()
 
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)

@@ -33,3 +33,6 @@ class Actor:
 
 
 SYSTEM = Actor(platform="blastwall", user_id="system", display="Blastwall")
+AUTOMATIC = Actor(platform="blastwall", user_id="automatic", display="Blastwall (automatic)")
+"""Who runs a playbook's automatic containment: never a person, so no door can claim it
+(doors name ``slack:``, ``teams:``, ``console:`` or ``alert:`` actors only)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
@@ -255,3 +256,21 @@ class RunApproved(Command):
 
     request_key: str
     approvals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContainAutomatically(Command):
+    """An alert declared or joined ``incident_id``: run its playbook's automatic actions
+    on the identities it named, within the guard rails.
+
+    Issued only by the declaration handler, once its transaction committed; the bus
+    runs it detached, so the alert's answer never waits on a connector call.
+    ``alert_at`` is when the alert was taken in, for the alert-to-contained time.
+    """
+
+    incident_id: str
+    identity_keys: tuple[str, ...]
+    source: str
+    alert_at: datetime
+    severity: Severity | None = None
+    environment: Environment | None = None

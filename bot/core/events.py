@@ -225,3 +225,26 @@ class DoorRefused(Event):
 
     actor: Actor
     reason: str
+
+
+@dataclass(frozen=True)
+class AutomaticActionRan(Event):
+    """A playbook's rule ran an action without a click: said in the room (the card
+    carries the Undo button when undo is safe)."""
+
+    rule: str
+    action_id: str
+    target_key: str
+    status: RequestStatus
+    summary: str
+    undoable: bool = False
+
+
+@dataclass(frozen=True)
+class AutomaticActionWithheld(Event):
+    """A rule fired but a guard rail held it back: said in the room, so a person decides."""
+
+    rule: str
+    action_id: str
+    target_key: str
+    reason: str

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.actions import ActionSpec, Reversibility
-from bot.core.actors import Actor
+from bot.core.actors import AUTOMATIC, Actor
 from bot.core.escalation import DEFAULT_LADDERS, StallKind, Step
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Environment, Severity
@@ -112,12 +112,43 @@ class ApprovalRule:
 
 
 @dataclass(frozen=True)
+class AlertCondition:
+    """A rule's ``when``: which alerts it fires on. Empty sets mean "any"."""
+
+    severity_at_least: Severity = Severity.SEV4
+    sources: frozenset[str] = frozenset()
+    identity_kinds: frozenset[IdentityKind] = frozenset()
+    systems: frozenset[str] = frozenset()
+
+    def holds(self, source: str, severity: Severity, identity: AffectedIdentity) -> bool:
+        return (
+            severity.at_least(self.severity_at_least)
+            and (not self.sources or source in self.sources)
+            and (not self.identity_kinds or identity.kind in self.identity_kinds)
+            and (not self.systems or identity.system in self.systems)
+        )
+
+
+@dataclass(frozen=True)
+class AutomaticRule:
+    """An offered action that runs without a click, within guard rails: at most
+    ``max_targets`` identities per incident, only in ``environments``, and (unless told
+    otherwise) never on an identity people share."""
+
+    when: AlertCondition
+    max_targets: int
+    environments: frozenset[Environment]
+    unless_shared_with_humans: bool = True
+
+
+@dataclass(frozen=True)
 class OfferedAction:
     action_id: str
     label: str
-    automatic: bool = False
+    automatic: AutomaticRule | None = None
     frameworks: FrameworkRefs = FrameworkRefs()
     approval: ApprovalPolicy | None = None
+    approval_waived: bool = False  # ``approval: {required: false}``: the playbook rule skips it
 
 
 @dataclass(frozen=True)
@@ -137,6 +168,7 @@ class Playbook:
     room: RoomSettings = RoomSettings()
     vendor: Vendor | None = None
     known_users: dict[str, tuple[str, ...]] = field(default_factory=dict)  # identity key: people
+    automatic_enabled: bool = True  # the playbook's kill switch for its automatic rules
 
     def approval_for(
         self, spec: ActionSpec, identity: AffectedIdentity | None, environment: Environment
@@ -145,6 +177,8 @@ class Playbook:
         offered = self.offered(spec.id)
         if offered is not None and offered.approval is not None:
             return offered.approval
+        if offered is not None and offered.approval_waived:
+            return None
         rule = self.approval_rule
         if rule is not None and rule.applies(spec, identity, environment):
             return rule.policy
@@ -184,3 +218,20 @@ class Playbook:
 
     def offered(self, action_id: str) -> OfferedAction | None:
         return next((a for a in self.actions if a.action_id == action_id), None)
+
+    def automatic_rules(self) -> tuple[tuple[OfferedAction, AutomaticRule], ...]:
+        """The offered actions that run by themselves, with their rules."""
+        return tuple((a, a.automatic) for a in self.actions if a.automatic is not None)
+
+    def authorizes(self, actor: Actor, right: Right, action_id: str) -> bool:
+        """A holder of ``right``; or Blastwall's automatic actor, for an action this
+        playbook runs automatically (its authority is the playbook's rule)."""
+        if self.holds(actor, right):
+            return True
+        offered = self.offered(action_id)
+        return (
+            actor == AUTOMATIC
+            and self.automatic_enabled
+            and offered is not None
+            and offered.automatic is not None
+        )

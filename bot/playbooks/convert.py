@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.core.escalation import Step
 from bot.core.playbooks import (
+    AlertCondition,
     ApprovalPolicy,
     ApprovalRule,
+    AutomaticRule,
     FrameworkRefs,
     OfferedAction,
     Playbook,
@@ -17,6 +19,7 @@ from bot.core.playbooks import (
 from bot.playbooks.schema import (
     ActionModel,
     ApprovalRuleModel,
+    AutomaticModel,
     Frameworks,
     PlaybookModel,
     VendorModel,
@@ -49,6 +52,7 @@ def to_core(model: PlaybookModel) -> Playbook:
         room=RoomSettings(model.room.private, model.room.archive_on_close),
         vendor=_vendor(model.vendor),
         known_users={key: tuple(people) for key, people in model.known_users.items()},
+        automatic_enabled=model.automatic_enabled,
         escalation={
             kind: tuple(Step(s.after_minutes, tuple(s.notify), s.end) for s in steps)
             for kind, steps in model.escalation.items()
@@ -86,6 +90,25 @@ def _offered(action: ActionModel) -> OfferedAction:
             if approval and approval.required
             else None
         ),
+        approval_waived=approval is not None and not approval.required,
+        automatic=_automatic(action.automatic),
+    )
+
+
+def _automatic(automatic: AutomaticModel | None) -> AutomaticRule | None:
+    if automatic is None:
+        return None
+    when = automatic.when
+    return AutomaticRule(
+        when=AlertCondition(
+            severity_at_least=when.severity_at_least,
+            sources=frozenset(when.sources),
+            identity_kinds=frozenset(when.identity_kinds),
+            systems=frozenset(when.systems),
+        ),
+        max_targets=automatic.max_targets,
+        environments=frozenset(automatic.environments),
+        unless_shared_with_humans=automatic.unless_shared_with_humans,
     )
 
 

@@ -11,11 +11,11 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from bot.core.actions import ActionSpec
+from bot.core.actions import ActionSpec, Reversibility
 from bot.core.escalation import StallKind, StepEnd
 from bot.core.playbooks import Playbook
 from bot.playbooks.convert import to_core
-from bot.playbooks.schema import PlaybookModel
+from bot.playbooks.schema import ActionModel, PlaybookModel
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,23 @@ def _semantic(
             found.append(
                 (("actions", i, "action"), f"unknown action {offered.action!r} (known: {known})")
             )
+        elif offered.automatic is not None:
+            problem = _automatic_problem(offered, catalogue[offered.action])
+            if problem is not None:
+                found.append((("actions", i, "automatic"), problem))
     return found
+
+
+def _automatic_problem(offered: ActionModel, spec: ActionSpec) -> str | None:
+    """What no guard rail at run time could make safe to run without a person."""
+    if spec.reversibility is Reversibility.IRREVERSIBLE:
+        return f"{spec.id} is irreversible: it never runs automatically"
+    if offered.approval is not None and offered.approval.required:
+        return f"{spec.id} needs approval: an action a person must approve never runs automatically"
+    needed = [p.name for p in spec.params if p.required]
+    if needed:
+        return f"{spec.id} needs {', '.join(needed)} from a person: it cannot run automatically"
+    return None
 
 
 ENDS_ALLOWED = {

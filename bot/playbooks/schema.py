@@ -76,11 +76,45 @@ class ApprovalModel(Strict):
     ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 
+CONDITIONS = ("severity_at_least", "sources", "identity_kinds", "systems")
+
+
+class WhenModel(Strict):
+    """An automatic rule's condition over the alert: every key given must hold."""
+
+    severity_at_least: Severity = Severity.SEV4
+    sources: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = []
+    identity_kinds: list[IdentityKind] = []
+    systems: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_conditions(cls, data: object) -> object:
+        if isinstance(data, dict):
+            odd = [str(k) for k in data if k not in CONDITIONS]
+            if odd:
+                raise ValueError(
+                    f"unknown condition {', '.join(map(repr, odd))} "
+                    f"(known: {', '.join(CONDITIONS)})"
+                )
+        return data
+
+
+class AutomaticModel(Strict):
+    """Run the action without a click when ``when`` holds, within the guard rails."""
+
+    when: WhenModel
+    max_targets: int = Field(ge=1, le=100)
+    environments: list[Environment] = Field(min_length=1)
+    unless_shared_with_humans: bool = True
+
+
 class ActionModel(Strict):
     action: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     label: Annotated[str, StringConstraints(min_length=1, max_length=75)]
     approval: ApprovalModel | None = None
     frameworks: Frameworks = Frameworks()
+    automatic: AutomaticModel | None = None
 
 
 class ApprovalRuleModel(Strict):
@@ -143,6 +177,7 @@ class PlaybookModel(Strict):
     room: RoomModel = RoomModel()
     vendor: VendorModel | None = None
     known_users: dict[IdentityKey, list[Person]] = {}
+    automatic_enabled: bool = True
 
     @model_validator(mode="after")
     def _known_kinds(self) -> Self:

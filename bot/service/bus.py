@@ -9,6 +9,11 @@ next (an approval that completes a request returns the command that runs it). So
 every step's events reach the people who react to them: nothing a handler raises
 is lost inside another handler.
 
+A follow-up of a ``detached`` type (automatic containment) runs as its own chain
+in the background once the command that returned it has committed: the door that
+took the first command (an alert) is answered without waiting on a connector.
+``drain`` waits for those chains (at shutdown, and in tests).
+
 The bus is also the one place outside text enters: every command passes the
 ``screen`` (the secret redactor, wired in ``bot.app``) before its handler runs,
 so no door (alert, slash command, modal, button, console form) can store, log
@@ -17,9 +22,10 @@ or send a secret it was given, and a new door is covered without code of its own
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.core.commands import Command
@@ -44,10 +50,13 @@ class MessageBus:
         command_handlers: Mapping[type[Command], CommandHandler],
         event_handlers: Mapping[type[Event], Sequence[EventHandler]],
         screen: Screen | None = None,
+        detached: Collection[type[Command]] = (),
     ) -> None:
         self._commands = dict(command_handlers)
         self._events = {k: list(v) for k, v in event_handlers.items()}
         self._screen = screen
+        self._detached = frozenset(detached)
+        self._running: set[asyncio.Task[None]] = set()
 
     def screen_with(self, screen: Screen) -> None:
         """Pass every command through ``screen`` first (``Redactor.redact_command``)."""
@@ -70,10 +79,29 @@ class MessageBus:
                 await self._publish(message)
                 continue
             commands += 1
+            if commands > 1 and type(message) in self._detached:
+                self._detach(message)
+                continue
             if commands > MAX_FOLLOW_UPS:
                 raise RuntimeError(f"more than {MAX_FOLLOW_UPS} follow-up commands")
             queue.extend(await self._run(message))
         return raised
+
+    async def drain(self) -> None:
+        """Wait until every detached chain has ended (including any they started)."""
+        while self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    def _detach(self, command: Command) -> None:
+        task = asyncio.create_task(self._in_background(command), name=type(command).__name__)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _in_background(self, command: Command) -> None:
+        try:
+            await self.handle(command)
+        except Exception:
+            log.exception("detached %s failed", type(command).__name__)
 
     async def _run(self, command: Command) -> Sequence[Message]:
         handler = self._commands.get(type(command))

@@ -13,6 +13,10 @@ from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitOfW
 CHATS = ("slack", "teams")
 
 
+def _always_on() -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Services:
     uow: Callable[[], UnitOfWork]
@@ -24,6 +28,7 @@ class Services:
     default_platform: str
     signer: CheckpointSigner
     call_lease_s: float = 30.0  # how long a call's lease lasts unless renewed (actions/leases.py)
+    automatic_on: Callable[[], bool] = _always_on  # the kill switch, asked at each decision
 
     def notifier_for(self, incident: Incident) -> Notifier | None:
         """The room's platform; before there is a room, the chat it was declared from

@@ -3,8 +3,9 @@
 Each command has exactly one handler; each event any number. The handlers
 themselves live in modules named for their concept, and never call one another:
 a handler whose work continues elsewhere returns the follow-up command
-(``RequestBulkAction``, ``RunBulk``, ``RunApproved``, and from the escalation
-timers ``ExpireApproval``) and the bus runs it.
+(``RequestBulkAction``, ``RunBulk``, ``RunApproved``, from the escalation
+timers ``ExpireApproval``, and from a declaration ``ContainAutomatically``, which
+the bus runs detached) and the bus runs it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.core.commands import (
     ChangeSeverity,
     ChangeStatus,
     Command,
+    ContainAutomatically,
     DecideApproval,
     DeclareIncident,
     DeliverNotices,
@@ -43,6 +45,8 @@ from bot.core.events import (
     AlertCoalesced,
     ApprovalRecorded,
     ApprovalRequested,
+    AutomaticActionRan,
+    AutomaticActionWithheld,
     BulkSettled,
     CommandAcknowledged,
     CommandChanged,
@@ -61,6 +65,7 @@ from bot.core.events import (
     VendorStepRecorded,
 )
 from bot.service.actions.approvals import decide_approval, expire_approval
+from bot.service.actions.automatic import contain_automatically
 from bot.service.actions.bulk import request_bulk, run_bulk
 from bot.service.actions.reconcile import reconcile
 from bot.service.actions.request import request_action, run_approved
@@ -80,6 +85,7 @@ from bot.service.incidents.identities import add_identity
 from bot.service.incidents.lifecycle import change_status
 from bot.service.incidents.severity import change_severity
 from bot.service.incidents.vendor import update_vendor_step
+from bot.service.notify.automatic import announce_automatic, announce_withheld
 from bot.service.notify.room_opening import open_room
 from bot.service.notify.rooms import (
     announce_commander,
@@ -128,6 +134,7 @@ def build_bus(svc: Services) -> MessageBus:
         ReconcileIntents: partial(reconcile, svc=svc),
         ExportEvidence: partial(export_evidence, svc=svc),
         RecordDoorRefusal: partial(record_door_refusal, svc=svc),
+        ContainAutomatically: partial(contain_automatically, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],
@@ -151,5 +158,7 @@ def build_bus(svc: Services) -> MessageBus:
         TurnedAway: [on(report_turned_away)],
         Told: [on(report_told)],
         BulkSettled: [on(refresh_card), on(report_bulk)],
+        AutomaticActionRan: [on(announce_automatic)],
+        AutomaticActionWithheld: [on(announce_withheld)],
     }
-    return MessageBus(commands, events)
+    return MessageBus(commands, events, detached={ContainAutomatically})

@@ -3,6 +3,7 @@ event of the chain; a handler never has to call another one."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,6 +55,30 @@ async def test_follow_ups_run_after_the_events_before_them() -> None:
     events = await bus.handle(First())
     assert [e.step for e in events if isinstance(e, Happened)] == ["first", "second"]
     assert seen == ["first", "second"]
+
+
+async def test_a_detached_follow_up_runs_after_the_answer_and_drain_waits_for_it() -> None:
+    """Automatic containment's shape: the door is answered before the follow-up runs."""
+    release = asyncio.Event()
+    seen: list[str] = []
+
+    async def first(cmd: First) -> Sequence[Message]:
+        return [Happened("i", "first"), Second()]
+
+    async def second(cmd: Second) -> Sequence[Message]:
+        await release.wait()
+        return [Happened("i", "second")]
+
+    async def react(event: Happened) -> None:
+        seen.append(event.step)
+
+    bus = MessageBus({First: first, Second: second}, {Happened: [react]}, detached={Second})
+    events = await bus.handle(First())
+    assert [e.step for e in events if isinstance(e, Happened)] == ["first"]
+    release.set()
+    await asyncio.wait_for(bus.drain(), 5)
+    assert seen == ["first", "second"]
+    assert [e.step for e in await bus.handle(Second()) if isinstance(e, Happened)] == ["second"]
 
 
 async def test_an_endless_chain_is_stopped() -> None:

@@ -19,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.adapters.http.outage import RETRY_AFTER_S
+from bot.service.actions.containment_time import ALERT_TO_CONTAINED
 from bot.service.checkpoints import REFUSALS
 from bot.timers.system_clock import ClockReport
 
@@ -69,6 +70,7 @@ def health_router(
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_Snapshot(await probe.counts()))
         registry.register(REFUSALS)  # checkpoints refused over a rewritten ledger
+        registry.register(ALERT_TO_CONTAINED)  # automatic containment, alert to contained
         return Response(generate_latest(registry), media_type="text/plain; version=0.0.4")
 
     return router

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.actions import (
     ActionOutcome,
@@ -29,6 +30,7 @@ from bot.core.evidence import EvidenceRecord, What
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
 from bot.core.ports import IncidentStore, UnitOfWork
+from bot.service.actions.containment_time import ALERT_TO_CONTAINED, seconds_between
 from bot.service.actions.leases import held
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
@@ -43,6 +45,7 @@ class Cleared:
     request: ActionRequest
     spec: ActionSpec
     target: AffectedIdentity
+    alert_at: datetime | None = None  # automatic containment: when its alert came in
 
 
 async def execute(cleared: Cleared, svc: Services, approvals: Sequence[str] = ()) -> Event:
@@ -153,13 +156,28 @@ async def _settle(
                 "request %s was settled elsewhere before its call ended", request.idempotency_key
             )
             return await _already(cleared, svc)
-        await store.append_evidence(_settled(request, cleared.spec, outcome, svc, approvals))
+        settled = _settled(request, cleared.spec, outcome, svc, approvals)
+        contained_in = _contained_in(cleared, outcome, settled)
+        await store.append_evidence(settled)
         if verification is not None:
             await store.append_evidence(_verified(request, verification, svc))
         await after_outcome(uow, incident, request, svc)
         await checkpoint(store, svc.signer, incident.id)
         await uow.commit()
+    if contained_in is not None:
+        ALERT_TO_CONTAINED.observe(contained_in)
     return ActionSettled.of(request, outcome.summary)
+
+
+def _contained_in(
+    cleared: Cleared, outcome: ActionOutcome, settled: EvidenceRecord
+) -> float | None:
+    """An automatic action's alert-to-contained time, put on its settled entry."""
+    if not outcome.ok or cleared.alert_at is None:
+        return None
+    seconds = seconds_between(cleared.alert_at, settled.at)
+    settled.details["alert_to_contained_s"] = seconds
+    return seconds
 
 
 async def after_outcome(

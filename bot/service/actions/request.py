@@ -84,6 +84,14 @@ async def clear(
     return incident, verdict
 
 
+async def clear_locked(
+    uow: UnitOfWork, incident: Incident, cmd: RequestAction, svc: Services
+) -> Cleared | Event:
+    """``clear`` inside a caller's transaction that already holds the incident's lock:
+    automatic containment commits why it ran together with the intent."""
+    return await _clear(uow, incident, cmd, svc, None)
+
+
 async def run_approved(cmd: RunApproved, svc: Services) -> Sequence[Event | Command]:
     """Run the request its approvals just completed: one target now, or the whole bulk set.
 
@@ -200,7 +208,7 @@ def refusal(
     playbook = svc.playbooks.get(incident.playbook)
     if spec is None or playbook is None or playbook.offered(action_id) is None:
         return f"{action_id} is not offered for {incident.id}"
-    if not playbook.holds(actor, spec.right):
+    if not playbook.authorizes(actor, spec.right, action_id):
         return f"authorization denied: {spec.right.value} is required"
     if incident.status is Status.CLOSED:
         return f"{incident.id} is closed"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.actors import Actor
-from bot.core.commands import DeclareIncident
+from bot.core.commands import Command, DeclareIncident
 from bot.core.escalation import SUBJECTS, StallKind, step_due
 from bot.core.events import (
     AlertCoalesced,
@@ -28,6 +28,7 @@ from bot.core.incidents import Environment, Incident, Severity, incident_id
 from bot.core.playbooks import Playbook
 from bot.core.ports import IncidentStore, UnitOfWork
 from bot.playbooks.selection import manual_playbook, select_playbook
+from bot.service.actions.automatic import follow_up
 from bot.service.context import Services
 from bot.service.notify.room_opening import room_notice
 
@@ -70,7 +71,9 @@ def _allowed(cmd: DeclareIncident, playbook: Playbook) -> Playbook | str:
     return playbook
 
 
-async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Event]:
+async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Event | Command]:
+    """Declared or joined, an alert hands on automatic containment (run detached)."""
+    taken_in = svc.clock.now()
     playbook = None if cmd.note_as else choose_playbook(cmd, svc)
     if isinstance(playbook, str):
         return [DeclarationRefused("", cmd.declared_by, playbook)]
@@ -80,12 +83,14 @@ async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Even
         joined = await _coalesce(uow.incidents, cmd, svc)
         if joined or playbook is None:
             await uow.commit()
-            return joined
+            after = follow_up(cmd, joined[0].incident_id, taken_in, svc) if joined else []
+            return [*joined, *after]
         incident = await _open(uow.incidents, cmd, playbook, svc)
         await _arm(uow, incident, playbook, incident.declared_at)
         notice_id = await uow.outbox.add(incident.id, room_notice(incident.id))
         await uow.commit()
-    return [IncidentDeclared(incident_id=incident.id, notice_id=notice_id)]
+    declared = IncidentDeclared(incident_id=incident.id, notice_id=notice_id)
+    return [declared, *follow_up(cmd, incident.id, taken_in, svc)]
 
 
 async def _open_incident_for(store: IncidentStore, cmd: DeclareIncident) -> Incident | None:
