@@ -27,6 +27,7 @@ from bot.core.commands import (
     FireDueTimers,
     ProposeHandoff,
     ReconcileIntents,
+    RecordChannelMessage,
     RecordDoorRefusal,
     RequestAction,
     RequestBulkAction,
@@ -79,6 +80,7 @@ from bot.service.incidents.declare import declare_incident
 from bot.service.incidents.identities import add_identity
 from bot.service.incidents.lifecycle import change_status
 from bot.service.incidents.severity import change_severity
+from bot.service.incidents.transcript import record_channel_message
 from bot.service.incidents.vendor import update_vendor_step
 from bot.service.notify.room_opening import open_room
 from bot.service.notify.rooms import (
@@ -128,6 +130,7 @@ def build_bus(svc: Services) -> MessageBus:
         ReconcileIntents: partial(reconcile, svc=svc),
         ExportEvidence: partial(export_evidence, svc=svc),
         RecordDoorRefusal: partial(record_door_refusal, svc=svc),
+        RecordChannelMessage: partial(record_channel_message, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],
