@@ -8,6 +8,7 @@ import asyncio
 import subprocess
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,7 @@ async def test_what_was_said_while_down_is_read_back_once_by_two_replicas(
     missed = _while_down(slack, room, before)
     await asyncio.gather(asyncio.to_thread(first.start), asyncio.to_thread(second.start))
     for replica in replicas:
-        await eventually(lambda r=replica: "caught up on" in r.log.read_text())  # type: ignore[misc]
+        await eventually(partial(_caught_up, replica))
 
     entries = await _transcript(first, incident, 2 + len(missed) + 1)
     said = [(e["what"], e["details"]["message"]) for e in entries]
@@ -217,6 +218,10 @@ async def test_what_was_said_while_down_is_read_back_once_by_two_replicas(
     thread = {e["details"]["message"]: e["details"]["thread"] for e in entries}
     assert thread[missed[1].ts] == before.ts and thread[missed[3].ts] == missed[2].ts
     assert all(e["details"]["through"] == "backfill" for e in entries[2:])
+
+
+def _caught_up(replica: Blastwall) -> bool:
+    return "caught up on" in replica.log.read_text()
 
 
 def _while_down(slack: SlackStandIn, room: Channel, before: Message) -> list[Message]:
