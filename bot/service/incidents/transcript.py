@@ -11,7 +11,7 @@ retries, a second replica or the catch-up on start never record a message twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.commands import RecordChannelMessage
 from bot.core.events import Event
@@ -33,7 +33,9 @@ async def record_channel_message(cmd: RecordChannelMessage, svc: Services) -> Se
         if cmd.key.kind is not What.CHANNEL_MESSAGE:
             said = MessageKey(cmd.key.message_id, What.CHANNEL_MESSAGE)
             original = await uow.transcript.find(incident.id, said)
-        seq = await uow.incidents.append_evidence(_entry(incident.id, cmd, original))
+        entry = _entry(incident.id, cmd, original)
+        entry = replace(entry, at=min(entry.at, svc.clock.now()))  # Slack's clock may run ahead
+        seq = await uow.incidents.append_evidence(entry)
         if not await uow.transcript.add(incident.id, cmd.key, seq, cmd.thread_id):
             await uow.rollback()  # another writer recorded it first: keep theirs
             return []
