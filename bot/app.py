@@ -235,12 +235,16 @@ def create_app(
         clock.start()
         log.info("escalation clock started as %s", clock.claimer)
         anchoring = asyncio.create_task(_anchor_forever(wired.anchoring, settings.anchor_interval))
+        catching_up = asyncio.create_task(_catch_up_transcripts(wired))
         if on_started is not None:
             await on_started(wired)
         yield
         anchoring.cancel()
+        catching_up.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await anchoring
+        with contextlib.suppress(asyncio.CancelledError):
+            await catching_up
         clock.shutdown()
         await wired.bus.drain()  # automatic containment still under way finishes first
         await wired.database.dispose()
@@ -311,6 +315,26 @@ async def _warn_on_skew(wired: Wired) -> None:
             report.skew_s,
             report.tolerance_s,
         )
+
+
+async def _catch_up_transcripts(wired: Wired) -> None:
+    """Read back what incident rooms said while no replica was listening (issue 13).
+    In the background: a slow or unreachable Slack never holds up the start."""
+    if not wired.settings.slack_enabled:
+        return
+    from bot.adapters.slack.backfill import catch_up
+    from bot.adapters.slack.notifier import SlackNotifier
+    from bot.service.incidents.transcript import rooms_to_catch_up
+
+    notifier = wired.services.notifiers["slack"]
+    assert isinstance(notifier, SlackNotifier)
+    try:
+        rooms = await rooms_to_catch_up(wired.services, "slack")
+        handed = await catch_up(notifier.client, wired.bus, rooms)
+    except Exception:
+        log.exception("could not catch up on the incident rooms' transcripts")
+        return
+    log.info("caught up on %d room(s): %d message(s) read back", len(rooms), handed)
 
 
 def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from bot.core.escalation import StallKind
 from bot.core.evidence import What
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Environment, Severity, Status
+from bot.core.transcript import MessageKey
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,24 @@ class RecordDoorRefusal(Command):
     actor: Actor
     reason: str
     door: str
+
+
+@dataclass(frozen=True)
+class RecordChannelMessage(Command):
+    """A person said something in an incident's room, edited it or deleted it.
+
+    ``actor`` is the author the platform verified (Slack does not say who deleted a
+    message: a deletion carries the deleted message's author). ``sent_at`` is the
+    platform's time for it; ``text`` passes the bus's redactor like all command text.
+    """
+
+    actor: Actor
+    room: tuple[str, str]  # (platform, room id)
+    key: MessageKey
+    sent_at: datetime
+    text: str = ""
+    thread_id: str = ""
+    through: str = "event"  # or "backfill": fetched on start after downtime
 
 
 @dataclass(frozen=True)

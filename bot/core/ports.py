@@ -23,6 +23,7 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, MessageRef, RoomRef
 from bot.core.timers import Timer
+from bot.core.transcript import MessageKey, TranscriptPosition
 
 
 class Clock(Protocol):
@@ -247,6 +248,20 @@ class Outbox(Protocol):
     async def mark_sent(self, notice_id: int, at: datetime) -> None: ...
 
 
+class TranscriptStore(Protocol):
+    """Which room messages are in the ledger already, by key (issue 13)."""
+
+    async def find(self, incident_id: str, key: MessageKey) -> int | None:
+        """The sequence number of the entry recorded under ``key``, if any."""
+        ...
+
+    async def add(self, incident_id: str, key: MessageKey, seq: int, thread_id: str) -> bool:
+        """Remember ``key`` as entry ``seq``; False (nothing written) when it is taken."""
+        ...
+
+    async def position(self, incident_id: str) -> TranscriptPosition: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: a state change and its evidence commit together or not at all."""
 
@@ -258,6 +273,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def transcript(self) -> TranscriptStore: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -29,6 +29,7 @@ from bot.core.commands import (
     FireDueTimers,
     ProposeHandoff,
     ReconcileIntents,
+    RecordChannelMessage,
     RecordDoorRefusal,
     RequestAction,
     RequestBulkAction,
@@ -84,6 +85,7 @@ from bot.service.incidents.declare import declare_incident
 from bot.service.incidents.identities import add_identity
 from bot.service.incidents.lifecycle import change_status
 from bot.service.incidents.severity import change_severity
+from bot.service.incidents.transcript import record_channel_message
 from bot.service.incidents.vendor import update_vendor_step
 from bot.service.notify.automatic import announce_automatic, announce_withheld
 from bot.service.notify.room_opening import open_room
@@ -135,6 +137,7 @@ def build_bus(svc: Services) -> MessageBus:
         ExportEvidence: partial(export_evidence, svc=svc),
         RecordDoorRefusal: partial(record_door_refusal, svc=svc),
         ContainAutomatically: partial(contain_automatically, svc=svc),
+        RecordChannelMessage: partial(record_channel_message, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],

@@ -235,3 +235,24 @@ class AnchorRow(Base):
     token: Mapped[bytes | None] = mapped_column(LargeBinary)
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+
+
+class TranscriptMessageRow(Base):
+    """A room message (or its edit or deletion) already in the ledger, and the entry it
+    became: the unique key makes a retry, a replica or a backfill record it only once.
+    Insert-only, like the ledger it indexes."""
+
+    __tablename__ = "transcript_messages"
+    __table_args__ = (
+        UniqueConstraint(
+            "incident_id", "message_id", "kind", "change_id", name="uq_transcript_message"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    message_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    change_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)

@@ -18,7 +18,8 @@ from sqlalchemy.engine import make_url
 from bot.storage.database import make_engine
 from bot.storage.models import Base
 
-EVIDENCE = ("evidence_entries", "checkpoints", "checkpoint_anchors")
+# transcript_messages: which room messages the ledger holds; insert-only like the ledger
+EVIDENCE = ("evidence_entries", "checkpoints", "checkpoint_anchors", "transcript_messages")
 READ_ONLY = ("alembic_version",)
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

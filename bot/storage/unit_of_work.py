@@ -15,6 +15,7 @@ from bot.storage.incidents import Redact, SqlIncidentStore
 from bot.storage.models import ActionRequestRow, IncidentRow
 from bot.storage.outbox import SqlOutbox
 from bot.storage.timers import SqlTimerStore
+from bot.storage.transcript import SqlTranscript
 from bot.timers.system_clock import SystemClock
 
 
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     timers: SqlTimerStore
     outbox: SqlOutbox
     anchors: SqlAnchors
+    transcript: SqlTranscript
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], redact: Redact, clock: Clock
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
         self.timers = SqlTimerStore(self._session)
         self.outbox = SqlOutbox(self._session, self._clock)
         self.anchors = SqlAnchors(self._session, self._clock)
+        self.transcript = SqlTranscript(self._session)
         return self
 
     async def __aexit__(

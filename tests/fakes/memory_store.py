@@ -16,9 +16,10 @@ from types import TracebackType
 from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval
 from bot.core.escalation import StallKind
-from bot.core.evidence import EvidenceRecord
+from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.timers import Timer, TimerState
+from bot.core.transcript import MessageKey, TranscriptPosition
 from bot.evidence.chain import GENESIS, seal
 
 
@@ -37,6 +38,7 @@ class _State:
     notices_sent: dict[int, datetime] = field(default_factory=dict)
     notices_claimed: dict[int, datetime] = field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # key: (owner, until)
+    transcript: dict[tuple[str, MessageKey], tuple[int, str]] = field(default_factory=dict)
 
 
 Redact = Callable[[dict[str, object]], dict[str, object]]
@@ -311,6 +313,29 @@ class MemoryOutbox:
         self.state.notices_sent[notice_id] = at
 
 
+class MemoryTranscript:
+    """Room messages in the ledger, by (incident, key): (entry seq, thread id)."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    async def find(self, incident_id: str, key: MessageKey) -> int | None:
+        found = self.state.transcript.get((incident_id, key))
+        return found[0] if found else None
+
+    async def add(self, incident_id: str, key: MessageKey, seq: int, thread_id: str) -> bool:
+        if (incident_id, key) in self.state.transcript:
+            return False
+        self.state.transcript[(incident_id, key)] = (seq, thread_id)
+        return True
+
+    async def position(self, incident_id: str) -> TranscriptPosition:
+        mine = [(k, v) for (i, k), v in self.state.transcript.items() if i == incident_id]
+        said = [k.message_id for k, _ in mine if k.kind is What.CHANNEL_MESSAGE]
+        threads = sorted({thread for _, (_, thread) in mine if thread})
+        return TranscriptPosition(max(said, default=None), tuple(threads))
+
+
 class MemoryDatabase:
     """Hands out units of work over one committed state."""
 
@@ -328,11 +353,13 @@ class MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(database.committed), database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
+        self.transcript = MemoryTranscript(self.incidents.state)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed), self._database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
+        self.transcript = MemoryTranscript(self.incidents.state)
         return self
 
     async def __aexit__(
@@ -350,3 +377,4 @@ class MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed), self._database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
+        self.transcript = MemoryTranscript(self.incidents.state)

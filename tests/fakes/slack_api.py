@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from tests.fakes import slack_history
+
 TRIGGER_TTL_S = 3.0
 _NAME = re.compile(r"^[a-z0-9_-]+$")
 
@@ -55,6 +57,10 @@ class Message:
     text: str
     blocks: list[dict[str, Any]]
     updates: list[list[dict[str, Any]]] = field(default_factory=list)
+    user: str = ""
+    bot_id: str = ""  # set on what a bot posted (Blastwall's chat.postMessage)
+    thread_ts: str = ""
+    edited_ts: str = ""
 
     def buttons(self) -> list[Button]:
         return [
@@ -162,6 +168,29 @@ class SlackStandIn:
             )
         ]
 
+    def say(self, channel_id: str, user: str, text: str, thread_ts: str = "") -> Message:
+        """A person posts in a channel (Slack's client, not the Web API): the message
+        ``conversations.history`` shows, and a test's driver may deliver as an event."""
+        with self._lock:
+            message = Message(channel_id, self._ts(), text, [], user=user, thread_ts=thread_ts)
+            self.messages.append(message)
+        return message
+
+    def edit(self, message: Message, text: str) -> str:
+        """A person edits their message; returns the edit's ``ts`` (``edited.ts``)."""
+        with self._lock:
+            message.text, message.edited_ts = text, self._ts()
+        return message.edited_ts
+
+    def delete(self, message: Message) -> str:
+        """A person deletes a message; returns the deletion event's ``ts``."""
+        with self._lock:
+            self.messages.remove(message)
+            return self._ts()
+
+    def _ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):06d}"
+
     def join(self, channel_id: str, user: str) -> None:
         self.channels[channel_id].members.append(user)
 
@@ -193,9 +222,11 @@ class SlackStandIn:
             "chat.postEphemeral": self._ephemeral,
             "views.open": self._views_open,
             "users.info": self._users_info,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
         }
 
-        @app.post("/api/{method}")
+        @app.api_route("/api/{method}", methods=["GET", "POST"])
         async def call(method: str, request: Request) -> JSONResponse:
             args = await _arguments(request)
             with self._lock:
@@ -330,6 +361,9 @@ class SlackStandIn:
             f"{int(time.time())}.{next(self._ids):06d}",
             str(args.get("text", "")),
             _blocks(args.get("blocks")),
+            user=self.bot_user,
+            bot_id="BBLASTWALL",
+            thread_ts=str(args.get("thread_ts") or ""),
         )
         self.messages.append(message)
         return {"channel": channel.id, "ts": message.ts}
@@ -370,6 +404,21 @@ class SlackStandIn:
         if user not in self.users:
             raise SlackError("user_not_found")
         return {"user": {"id": user, "name": user.lower()}}
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._read(slack_history.history, args)
+
+    def _replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._read(slack_history.replies, args)
+
+    def _read(self, read: Callable[..., dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        if self.bot_user not in channel.members:
+            raise SlackError("not_in_channel")
+        try:
+            return read(channel, self.messages, args)
+        except slack_history.HistoryError as err:
+            raise SlackError(err.code) from err
 
 
 def _blocks(raw: Any) -> list[dict[str, Any]]:

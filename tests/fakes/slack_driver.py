@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from tests.fakes.slack_api import Message
+
 
 class SlackDriver:
     def __init__(
@@ -166,6 +168,79 @@ class SlackDriver:
             },
         }
         return await self.post(json.dumps(body).encode(), "application/json", **options)
+
+    async def event(
+        self, event: dict[str, Any], event_id: str | None = None, **options: Any
+    ) -> httpx.Response:
+        """Any Events API event, wrapped as Slack wraps it (``event_callback``)."""
+        body = {
+            "type": "event_callback",
+            "team_id": self.team_id,
+            "api_app_id": "A0BLASTWALL",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
+            "event_time": int(time.time()),
+            "event": {"team": self.team_id, **event},
+        }
+        return await self.post(json.dumps(body).encode(), "application/json", **options)
+
+    async def message(
+        self, said: Message, channel_type: str = "group", **options: Any
+    ) -> httpx.Response:
+        """A person's message (``message.groups`` for a private channel), a reply
+        when it is in a thread."""
+        event = {
+            "type": "message",
+            "channel": said.channel,
+            "user": said.user,
+            "text": said.text,
+            "ts": said.ts,
+            "event_ts": said.ts,
+            "channel_type": channel_type,
+            "client_msg_id": str(uuid.uuid4()),
+        }
+        if said.thread_ts:
+            event |= {"thread_ts": said.thread_ts, "parent_user_id": said.user}
+        return await self.event(event, **options)
+
+    async def message_changed(
+        self, said: Message, previous_text: str, channel_type: str = "group", **options: Any
+    ) -> httpx.Response:
+        """An edit (``said`` as it is now, ``edited_ts`` set by the stand-in)."""
+        now = {"type": "message", "user": said.user, "text": said.text, "ts": said.ts}
+        if said.thread_ts:
+            now["thread_ts"] = said.thread_ts
+        event = {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "channel": said.channel,
+            "ts": said.edited_ts,
+            "event_ts": said.edited_ts,
+            "channel_type": channel_type,
+            "message": {**now, "edited": {"user": said.user, "ts": said.edited_ts}},
+            "previous_message": {**now, "text": previous_text},
+        }
+        return await self.event(event, **options)
+
+    async def message_deleted(
+        self, said: Message, deleted_at: str, channel_type: str = "group", **options: Any
+    ) -> httpx.Response:
+        """A deletion: Slack sends the deleted message, not who deleted it."""
+        previous = {"type": "message", "user": said.user, "text": said.text, "ts": said.ts}
+        if said.thread_ts:
+            previous["thread_ts"] = said.thread_ts
+        event = {
+            "type": "message",
+            "subtype": "message_deleted",
+            "hidden": True,
+            "channel": said.channel,
+            "ts": deleted_at,
+            "deleted_ts": said.ts,
+            "event_ts": deleted_at,
+            "channel_type": channel_type,
+            "previous_message": previous,
+        }
+        return await self.event(event, **options)
 
     async def _payload(self, payload: dict[str, Any], **options: Any) -> httpx.Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()

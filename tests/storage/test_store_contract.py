@@ -19,6 +19,7 @@ from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Environment, Incident, RoomRef, Severity, Status
+from bot.core.transcript import MessageKey, TranscriptPosition
 from bot.evidence.chain import GENESIS, RESERVED, seal
 from tests.fakes.memory_store import MemoryDatabase
 from tests.fixtures_db import REDACTOR
@@ -269,3 +270,26 @@ async def test_an_outbox_notice_is_claimed_until_sent_and_retried_when_stale(uow
         await u.commit()
     async with uow() as u:
         assert await u.outbox.claim_unsent(later, later, 10) == []
+
+
+async def test_a_transcript_key_is_taken_once_and_tells_where_the_room_stands(uow: Uow) -> None:
+    incident = _incident()
+    await _declared(uow, incident)
+    said = MessageKey("1733600000.000001", What.CHANNEL_MESSAGE)
+    reply = MessageKey("1733600000.000002", What.CHANNEL_MESSAGE)
+    edit = MessageKey(said.message_id, What.CHANNEL_MESSAGE_EDITED, "1733600009.000000")
+    async with uow() as u:
+        assert await u.transcript.position(incident.id) == TranscriptPosition(None)
+        assert await u.transcript.add(incident.id, said, 1, "")
+        assert await u.transcript.add(incident.id, reply, 2, said.message_id)
+        assert await u.transcript.add(incident.id, edit, 3, "")
+        assert not await u.transcript.add(incident.id, said, 4, "")
+        await u.commit()
+    async with uow() as u:
+        assert await u.transcript.find(incident.id, said) == 1
+        assert await u.transcript.find(incident.id, edit) == 3
+        assert await u.transcript.find("INC-20261201-0099", said) is None
+        where = await u.transcript.position(incident.id)
+    assert where == TranscriptPosition(reply.message_id, (said.message_id,))
+    with pytest.raises(ValueError, match="not a transcript kind"):
+        MessageKey("1", What.ROOM_OPENED)

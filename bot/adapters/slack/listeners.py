@@ -7,10 +7,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import slash
+from bot.adapters.slack import slash, transcript
 from bot.adapters.slack.blocks import (
     ACTION_PREFIX,
     ASK_PREFIX,
@@ -66,6 +66,7 @@ def register(app: AsyncApp, bus: CommandSink, playbooks: Mapping[str, Playbook])
     app.action(re.compile(rf"^{re.escape(UNDO_PREFIX)}"))(_undo_clicked(bus))
     app.action(CARD_HANDOFF)(_handoff_clicked)
     app.event("app_mention")(_mentioned(bus))
+    app.event("message")(_said_in_channel(bus))
 
 
 def _user(body: dict[str, Any]) -> Actor:
@@ -263,3 +264,16 @@ def _mentioned(bus: CommandSink) -> Any:
 
 
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*")
+
+
+def _said_in_channel(bus: CommandSink) -> Any:
+    """A message, edit or deletion in a channel Blastwall is in. Whether the channel
+    is an incident's room is the handler's to say; bots and Slack's own notices
+    translate to nothing here."""
+
+    async def handle(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        command = transcript.from_event(body.get("event") or {}, context.bot_user_id)
+        if command is not None:
+            await bus.handle(command)
+
+    return handle
