@@ -118,6 +118,7 @@ class OfferedAction:
     automatic: bool = False
     frameworks: FrameworkRefs = FrameworkRefs()
     approval: ApprovalPolicy | None = None
+    params: tuple[tuple[str, str], ...] = ()  # fixed by the playbook, not by who clicks
 
 
 @dataclass(frozen=True)
@@ -184,3 +185,17 @@ class Playbook:
 
     def offered(self, action_id: str) -> OfferedAction | None:
         return next((a for a in self.actions if a.action_id == action_id), None)
+
+    def params_for(self, action_id: str, given: dict[str, str]) -> dict[str, str]:
+        """The parameters a run uses: what was given, with the playbook's fixed ones."""
+        offered = self.offered(action_id)
+        return {**given, **dict(offered.params if offered else ())}
+
+    def param_conflict(self, action_id: str, given: dict[str, str]) -> str | None:
+        """Why ``given`` may not be used: it sets a parameter the playbook fixes otherwise
+        (where a new secret is delivered is the playbook's choice, not the clicker's)."""
+        offered = self.offered(action_id)
+        for name, value in offered.params if offered else ():
+            if name in given and given[name] != value:
+                return f"parameter {name!r} of {action_id} is fixed by the playbook"
+        return None

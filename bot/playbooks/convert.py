@@ -86,6 +86,7 @@ def _offered(action: ActionModel) -> OfferedAction:
             if approval and approval.required
             else None
         ),
+        params=tuple(sorted(action.params.items())),
     )
 
 

@@ -109,7 +109,21 @@ def _semantic(
             found.append(
                 (("actions", i, "action"), f"unknown action {offered.action!r} (known: {known})")
             )
+        else:
+            found += _param_problems(i, offered.params, catalogue[offered.action])
     return found
+
+
+def _param_problems(
+    i: int, params: Mapping[str, str], spec: ActionSpec
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """The fixed parameters must fit the action (known names, patterns, path templates),
+    and whatever it requires must be fixed here: a button click brings none."""
+    problem = spec.param_problem(dict(params))
+    if problem is None:
+        return []
+    named = next((n for n in params if f"{n!r}" in problem), None)
+    return [(("actions", i, "params", named) if named else ("actions", i), problem)]
 
 
 ENDS_ALLOWED = {

@@ -81,6 +81,12 @@ class ActionModel(Strict):
     label: Annotated[str, StringConstraints(min_length=1, max_length=75)]
     approval: ApprovalModel | None = None
     frameworks: Frameworks = Frameworks()
+    # Parameters the playbook fixes for every run (a rotation's kv_path); checked
+    # against the action's own parameters when the playbook loads.
+    params: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")],
+        Annotated[str, StringConstraints(max_length=200)],
+    ] = {}
 
 
 class ApprovalRuleModel(Strict):
