@@ -13,6 +13,7 @@ import pytest
 from bot.core.identities import AffectedIdentity, IdentityKind
 from connectors.aws_iam.connector import AwsIamConnector
 from connectors.aws_iam.specs import DELETE_INACTIVE_ACCESS_KEY, ROTATE_ACCESS_KEY
+from connectors.base import ConnectorFailure
 from connectors.vault.client import VaultClient
 from connectors.vault.connector import VaultConnector
 from connectors.vault.kv import KvStore
@@ -87,7 +88,7 @@ async def test_at_the_two_key_limit_the_plan_refuses_and_offers_the_inactive_key
 ) -> None:
     user, old = _leaked(iam_admin)
     spare = iam_admin.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
-    with pytest.raises(Exception, match="two access keys.*Active, so Blastwall will not"):
+    with pytest.raises(ConnectorFailure, match=r"two access keys.*Active, so Blastwall will not"):
         await aws.plan(ROTATE_ACCESS_KEY.id, old, TEMPLATE)
     refused = await aws.apply(DELETE_INACTIVE_ACCESS_KEY.id, old, {})
     assert refused.error_code == "unsafe" and key_status(iam_admin, user, spare) == "Active"
@@ -120,17 +121,14 @@ async def test_a_failed_delivery_leaves_no_new_key(aws: AwsIamConnector, iam_adm
 async def test_without_a_secret_store_rotation_says_what_to_configure(
     moto_endpoint: str, iam_admin: Any
 ) -> None:
-    bare = AwsIamConnector(endpoint_url=moto_endpoint, **_credentials())
+    bare = AwsIamConnector(
+        endpoint_url=moto_endpoint,
+        access_key_id=CREDENTIALS["aws_access_key_id"],
+        secret_access_key=CREDENTIALS["aws_secret_access_key"],
+    )
     _, old = _leaked(iam_admin)
     refused = await bare.apply(ROTATE_ACCESS_KEY.id, old, TEMPLATE)
     assert refused.error_code == "unavailable" and "BLASTWALL_VAULT_ADDR" in refused.summary
-
-
-def _credentials() -> dict[str, str]:
-    return {
-        "access_key_id": CREDENTIALS["aws_access_key_id"],
-        "secret_access_key": CREDENTIALS["aws_secret_access_key"],
-    }
 
 
 async def test_an_approle_secret_id_is_rotated(openbao: str, bao: Bao) -> None:
