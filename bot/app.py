@@ -101,7 +101,9 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         notifiers["slack"] = _slack_notifier(settings)
     if settings.teams_enabled:
         notifiers["teams"] = _teams_notifier(settings, database)
-    connectors: dict[str, Connector] = registry.build_connectors(env, sealer.unseal)
+    connectors: dict[str, Connector] = registry.build_connectors(
+        env, sealer.unseal, redactor.fingerprint
+    )
     services = Services(
         uow=database.uow,
         clock=clock,

@@ -23,10 +23,11 @@ class ConnectorFailure(Exception):
     """An outcome, not a bug. ``code``: not_found, access_denied, throttled, timeout,
     unreachable, unavailable, unsafe, irreversible, invalid_target, or the system's own."""
 
-    def __init__(self, code: str, summary: str) -> None:
+    def __init__(self, code: str, summary: str, after: dict[str, object] | None = None) -> None:
         super().__init__(summary)
         self.code = code
         self.summary = summary
+        self.after = after or {}  # what a half-done change left behind, for the record
 
 
 @dataclass(frozen=True)
@@ -183,4 +184,6 @@ def _already(target: AffectedIdentity, state: State) -> ActionOutcome:
 
 
 def _failed(failed: ConnectorFailure) -> ActionOutcome:
-    return ActionOutcome(ok=False, summary=failed.summary, error_code=failed.code)
+    return ActionOutcome(
+        ok=False, summary=failed.summary, error_code=failed.code, after=dict(failed.after)
+    )

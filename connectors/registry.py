@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
 from connectors.github import specs as github
 from connectors.vault import specs as vault
+
+if TYPE_CHECKING:
+    from connectors.vault.kv import KvStore
 
 # The builders import their connector when called, so listing the catalogue (playbook
 # validation) loads neither boto3 nor an HTTP client.
@@ -31,6 +35,8 @@ class Wiring:
 
     environ: Mapping[str, str]
     unseal: Callable[[str], str]
+    # The redaction key's keyed hash: a rotation records its new secret by it, never as is.
+    fingerprint: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,22 @@ def _aws_iam(wiring: Wiring) -> Connector:
         secret_access_key=env.get("BLASTWALL_AWS_SECRET_ACCESS_KEY") or None,
         max_attempts=int(env.get("BLASTWALL_AWS_MAX_ATTEMPTS") or 5),
         rate_per_s=float(env.get("BLASTWALL_AWS_RATE_PER_S") or 10.0),
+        secret_store=_secret_store(env),
+        fingerprint=wiring.fingerprint,
     )
+
+
+def _secret_store(env: Mapping[str, str]) -> KvStore | None:
+    """Where a rotated AWS key's new secret goes: the Vault/OpenBao of BLASTWALL_VAULT_*
+    (its KV v2 engine), when configured."""
+    from connectors.vault.client import VaultClient
+    from connectors.vault.kv import KvStore
+
+    addr, token = env.get("BLASTWALL_VAULT_ADDR"), env.get("BLASTWALL_VAULT_TOKEN")
+    if not addr or not token:
+        return None
+    client = VaultClient(addr=addr, token=token, namespace=env.get("BLASTWALL_VAULT_NAMESPACE"))
+    return KvStore(client)
 
 
 def _vault(wiring: Wiring) -> Connector | None:
@@ -67,7 +88,12 @@ def _vault(wiring: Wiring) -> Connector | None:
     addr, token = env.get("BLASTWALL_VAULT_ADDR"), env.get("BLASTWALL_VAULT_TOKEN")
     if not addr or not token:
         return None
-    return VaultConnector(addr=addr, token=token, namespace=env.get("BLASTWALL_VAULT_NAMESPACE"))
+    return VaultConnector(
+        addr=addr,
+        token=token,
+        namespace=env.get("BLASTWALL_VAULT_NAMESPACE"),
+        fingerprint=wiring.fingerprint,
+    )
 
 
 def _github(wiring: Wiring) -> Connector | None:
@@ -122,10 +148,12 @@ def catalogue() -> dict[str, ActionSpec]:
 
 
 def build_connectors(
-    environ: Mapping[str, str], unseal: Callable[[str], str]
+    environ: Mapping[str, str],
+    unseal: Callable[[str], str],
+    fingerprint: Callable[[str], str] | None = None,
 ) -> dict[str, Connector]:
     """The connectors configured in ``environ``, by system name."""
-    wiring = Wiring(environ, unseal)
+    wiring = Wiring(environ, unseal, fingerprint)
     built: dict[str, Connector] = {}
     for system in SYSTEMS:
         connector = system.build(wiring)

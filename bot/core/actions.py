@@ -12,6 +12,7 @@ from enum import StrEnum
 from bot.core.actors import Actor
 from bot.core.identities import IdentityKind
 from bot.core.roles import Right
+from bot.core.secret_paths import template_problem
 
 
 class Reversibility(StrEnum):
@@ -40,6 +41,7 @@ class ParamSpec:
     description: str
     required: bool = False
     pattern: str = r"[^\x00-\x1f]{0,200}"
+    template: bool = False  # a secret store path template (``bot.core.secret_paths``)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,12 @@ class ActionSpec:
     reversibility: Reversibility
     risk: RiskTier
     params: tuple[ParamSpec, ...] = ()
+    # The identity's state once this succeeds ("rotated"): shown on the card, recorded
+    # on the success entry, and it makes undoing an earlier toggle of the identity unsafe.
+    identity_state: str = ""
+    # What a person must still do by hand once this succeeds (a vendor step no API
+    # offers): posted in the room and recorded with the outcome.
+    follow_up: str = ""
 
     def applies_to(self, kind: IdentityKind) -> bool:
         return kind in self.target_kinds
@@ -68,6 +76,8 @@ class ActionSpec:
                 return f"unknown parameter {name!r} for {self.id}"
             if re.fullmatch(spec.pattern, value) is None:
                 return f"parameter {name!r} does not match {spec.pattern}"
+            if spec.template and (problem := template_problem(value)) is not None:
+                return f"parameter {name!r}: {problem}"
         missing = [p.name for p in self.params if p.required and p.name not in params]
         return f"missing parameter(s) {', '.join(missing)} for {self.id}" if missing else None
 

@@ -77,6 +77,10 @@ class Card:
     acknowledged: bool = True
     handoff_to: str | None = None
     notes: tuple[str, ...] = ()  # read before approving: lock-outs, vendor steps
+    states: tuple[tuple[str, str], ...] = ()  # (identity key, state): ("…", "rotated")
+
+    def state_of(self, identity_key: str) -> str:
+        return dict(self.states).get(identity_key, "")
 
 
 def build_card(
@@ -117,7 +121,20 @@ def build_card(
         acknowledged=incident.commander_acknowledged,
         handoff_to=incident.pending_handoff.to.principal if incident.pending_handoff else None,
         notes=notes,
+        states=identity_states(outcomes, catalogue),
     )
+
+
+def identity_states(
+    outcomes: Iterable[CardOutcome], catalogue: Mapping[str, ActionSpec]
+) -> tuple[tuple[str, str], ...]:
+    """Each identity an action left in a named state (a rotated key), by its key."""
+    states: dict[str, str] = {}
+    for outcome in outcomes:
+        spec = catalogue.get(outcome.action_id)
+        if spec is not None and spec.identity_state and outcome.status is RequestStatus.SUCCEEDED:
+            states[outcome.target_key] = spec.identity_state
+    return tuple(sorted(states.items()))
 
 
 def target_text(target_key: str, targets: int = 0) -> str:

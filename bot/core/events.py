@@ -99,6 +99,7 @@ class ActionSettled(Event):
     target_key: str
     status: RequestStatus
     summary: str
+    follow_up: str = ""  # a task left to a person, posted in the room
 
     @classmethod
     def of(cls, request: ActionRequest, summary: str) -> ActionSettled:

@@ -149,6 +149,7 @@ class OfferedAction:
     frameworks: FrameworkRefs = FrameworkRefs()
     approval: ApprovalPolicy | None = None
     approval_waived: bool = False  # ``approval: {required: false}``: the playbook rule skips it
+    params: tuple[tuple[str, str], ...] = ()  # fixed by the playbook, not by who clicks
 
 
 @dataclass(frozen=True)
@@ -235,3 +236,17 @@ class Playbook:
             and offered is not None
             and offered.automatic is not None
         )
+
+    def params_for(self, action_id: str, given: dict[str, str]) -> dict[str, str]:
+        """The parameters a run uses: what was given, with the playbook's fixed ones."""
+        offered = self.offered(action_id)
+        return {**given, **dict(offered.params if offered else ())}
+
+    def param_conflict(self, action_id: str, given: dict[str, str]) -> str | None:
+        """Why ``given`` may not be used: it sets a parameter the playbook fixes otherwise
+        (where a new secret is delivered is the playbook's choice, not the clicker's)."""
+        offered = self.offered(action_id)
+        for name, value in offered.params if offered else ():
+            if name in given and given[name] != value:
+                return f"parameter {name!r} of {action_id} is fixed by the playbook"
+        return None

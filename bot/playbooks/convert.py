@@ -91,6 +91,7 @@ def _offered(action: ActionModel) -> OfferedAction:
             else None
         ),
         approval_waived=approval is not None and not approval.required,
+        params=tuple(sorted(action.params.items())),
         automatic=_automatic(action.automatic),
     )
 

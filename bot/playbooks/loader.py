@@ -109,8 +109,10 @@ def _semantic(
             found.append(
                 (("actions", i, "action"), f"unknown action {offered.action!r} (known: {known})")
             )
-        elif offered.automatic is not None:
-            problem = _automatic_problem(offered, catalogue[offered.action])
+        else:
+            spec = catalogue[offered.action]
+            found += _param_problems(i, offered.params, spec)
+            problem = _automatic_problem(offered, spec) if offered.automatic else None
             if problem is not None:
                 found.append((("actions", i, "automatic"), problem))
     return found
@@ -126,6 +128,18 @@ def _automatic_problem(offered: ActionModel, spec: ActionSpec) -> str | None:
     if needed:
         return f"{spec.id} needs {', '.join(needed)} from a person: it cannot run automatically"
     return None
+
+
+def _param_problems(
+    i: int, params: Mapping[str, str], spec: ActionSpec
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """The fixed parameters must fit the action (known names, patterns, path templates),
+    and whatever it requires must be fixed here: a button click brings none."""
+    problem = spec.param_problem(dict(params))
+    if problem is None:
+        return []
+    named = next((n for n in params if f"{n!r}" in problem), None)
+    return [(("actions", i, "params", named) if named else ("actions", i), problem)]
 
 
 ENDS_ALLOWED = {

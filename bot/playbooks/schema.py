@@ -115,6 +115,12 @@ class ActionModel(Strict):
     approval: ApprovalModel | None = None
     frameworks: Frameworks = Frameworks()
     automatic: AutomaticModel | None = None
+    # Parameters the playbook fixes for every run (a rotation's kv_path); checked
+    # against the action's own parameters when the playbook loads.
+    params: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")],
+        Annotated[str, StringConstraints(max_length=200)],
+    ] = {}
 
 
 class ApprovalRuleModel(Strict):

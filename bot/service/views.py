@@ -92,7 +92,9 @@ async def preview(svc: Services, incident_id: str, action: str, target: str) -> 
     text = "applies to every affected identity it fits" if identity is None else None
     if identity is not None and spec.connector in svc.connectors:
         try:
-            dry = await svc.connectors[spec.connector].plan(action, identity, {})
+            playbook = svc.playbooks.get(incident.playbook)
+            params = playbook.params_for(action, {}) if playbook else {}
+            dry = await svc.connectors[spec.connector].plan(action, identity, params)
             text = (
                 json.dumps(dry.changes)
                 if dry.changes

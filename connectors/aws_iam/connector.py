@@ -13,9 +13,12 @@ from bot.core.identities import AffectedIdentity
 from connectors.aws_iam.calls import IamCalls
 from connectors.aws_iam.keys import DeactivateKey, DeleteKey
 from connectors.aws_iam.principals import BlockRoleAssumption, Quarantine, RemoveConsoleLogin
+from connectors.aws_iam.rotation import DeleteInactiveKey, RotateKey
 from connectors.aws_iam.sessions import RevokeSessions
 from connectors.aws_iam.specs import CONNECTOR
 from connectors.base import TableConnector
+from connectors.rotation import Fingerprint
+from connectors.vault.kv import KvStore
 
 VERIFY_TIMEOUT_S = 20.0
 
@@ -35,6 +38,8 @@ class AwsIamConnector(TableConnector[IamCalls]):
         timeout_s: float = 10.0,
         verify_timeout_s: float = VERIFY_TIMEOUT_S,
         rate_per_s: float = 10.0,
+        secret_store: KvStore | None = None,
+        fingerprint: Fingerprint | None = None,
     ) -> None:
         iam = IamCalls(
             endpoint_url=endpoint_url,
@@ -51,6 +56,8 @@ class AwsIamConnector(TableConnector[IamCalls]):
             RevokeSessions(),
             RemoveConsoleLogin(),
             BlockRoleAssumption(),
+            RotateKey(secret_store, fingerprint),
+            DeleteInactiveKey(),
         )
         super().__init__(CONNECTOR, iam, actions, verify_timeout_s)
         self.rate_per_s = rate_per_s  # bulk runs stay under IAM's mutation throttle

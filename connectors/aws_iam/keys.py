@@ -9,7 +9,8 @@ from connectors.base import ConnectorFailure, Irreversible, State
 
 REENABLE_UNSAFE = (
     "re-enabling a leaked key hands access back to whoever holds it: rotate instead "
-    "(create a new key, move the workload, delete this one); undo with "
+    "(aws.iam.rotate_access_key delivers a new key to the secret store; then delete "
+    "this one); undo with "
     "confirm_false_positive=true only when the key was never exposed"
 )
 

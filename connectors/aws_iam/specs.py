@@ -41,6 +41,38 @@ DELETE_ACCESS_KEY = ActionSpec(
     risk=RiskTier.CRITICAL,
 )
 
+KV_PATH = ParamSpec(
+    "kv_path",
+    "KV v2 path template the new secret is delivered to, e.g. secret/nhi/{owner}/{key}",
+    required=True,
+    pattern=r"[A-Za-z0-9_./{}-]{1,200}",
+    template=True,
+)
+
+ROTATE_ACCESS_KEY = ActionSpec(
+    id="aws.iam.rotate_access_key",
+    connector=CONNECTOR,
+    operation="CreateAccessKey, KV v2 write + read-back, UpdateAccessKey(old, Inactive)",
+    title="Rotate access key",
+    target_kinds=frozenset({IdentityKind.ACCESS_KEY}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.HIGH,
+    params=(KV_PATH,),
+    identity_state="rotated",
+)
+
+DELETE_INACTIVE_ACCESS_KEY = ActionSpec(
+    id="aws.iam.delete_inactive_access_key",
+    connector=CONNECTOR,
+    operation="DeleteAccessKey(the owner's other, inactive key)",
+    title="Delete the owner's inactive access key",
+    target_kinds=frozenset({IdentityKind.ACCESS_KEY}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.MEDIUM,
+)
+
 REMOVE_CONSOLE_LOGIN = ActionSpec(
     id="aws.iam.remove_console_login",
     connector=CONNECTOR,
@@ -101,4 +133,6 @@ SPECS: tuple[ActionSpec, ...] = (
     REVOKE_ROLE_SESSIONS,
     REMOVE_CONSOLE_LOGIN,
     BLOCK_ROLE_ASSUMPTION,
+    ROTATE_ACCESS_KEY,
+    DELETE_INACTIVE_ACCESS_KEY,
 )

@@ -17,6 +17,10 @@ REVOKE_CREDENTIAL = ActionSpec(
     right=Right.NHI_CREDENTIAL_LIFECYCLE,
     reversibility=Reversibility.IRREVERSIBLE,
     risk=RiskTier.HIGH,
+    follow_up=(
+        "GitHub issues no replacement through its API: the token's owner creates a new "
+        "one, stores it in the secret store and moves the workload to it"
+    ),
 )
 
 SUSPEND_INSTALLATION = ActionSpec(
@@ -28,6 +32,11 @@ SUSPEND_INSTALLATION = ActionSpec(
     right=Right.IR_CONTAINMENT,
     reversibility=Reversibility.TOGGLE,
     risk=RiskTier.HIGH,
+    follow_up=(
+        "rotate the GitHub App's private key by hand (GitHub offers no API for it): "
+        "the app's settings, Private keys, Generate a private key; deploy the new key, "
+        "then delete the old one there"
+    ),
 )
 
 REVOKE_PAT_ORG_ACCESS = ActionSpec(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from connectors.base import TableConnector
+from connectors.rotation import Fingerprint
 from connectors.vault.actions import DestroySecretId, DisableEntity, RevokeLeases, RevokeToken
 from connectors.vault.client import VaultClient
+from connectors.vault.rotation import RotateSecretId
 from connectors.vault.specs import CONNECTOR
 
 
@@ -19,11 +21,18 @@ class VaultConnector(TableConnector[VaultClient]):
         namespace: str | None = None,
         attempts: int = 5,
         verify_timeout_s: float = 10.0,
+        fingerprint: Fingerprint | None = None,
     ) -> None:
         client = VaultClient(addr=addr, token=token, namespace=namespace, attempts=attempts)
         super().__init__(
             CONNECTOR,
             client,
-            (RevokeToken(), RevokeLeases(), DisableEntity(), DestroySecretId()),
+            (
+                RevokeToken(),
+                RevokeLeases(),
+                DisableEntity(),
+                DestroySecretId(),
+                RotateSecretId(fingerprint),
+            ),
             verify_timeout_s,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.actions import ActionSpec, Reversibility, RiskTier
+from bot.core.actions import ActionSpec, ParamSpec, Reversibility, RiskTier
 from bot.core.identities import IdentityKind
 from bot.core.roles import Right
 
@@ -54,4 +54,31 @@ DESTROY_SECRET_ID = ActionSpec(
     risk=RiskTier.HIGH,
 )
 
-SPECS: tuple[ActionSpec, ...] = (REVOKE_TOKEN, REVOKE_LEASES, DISABLE_ENTITY, DESTROY_SECRET_ID)
+ROTATE_SECRET_ID = ActionSpec(
+    id="vault.rotate_approle_secret_id",
+    connector=CONNECTOR,
+    operation="auth/approle/role/:role/secret-id, KV v2 write + read-back, destroy old by accessor",
+    title="Rotate AppRole secret-id",
+    target_kinds=frozenset({IdentityKind.SECRET}),
+    right=Right.NHI_CREDENTIAL_LIFECYCLE,
+    reversibility=Reversibility.IRREVERSIBLE,
+    risk=RiskTier.HIGH,
+    params=(
+        ParamSpec(
+            "kv_path",
+            "KV v2 path template the new secret-id is delivered to, e.g. secret/nhi/{owner}/{key}",
+            required=True,
+            pattern=r"[A-Za-z0-9_./{}-]{1,200}",
+            template=True,
+        ),
+    ),
+    identity_state="rotated",
+)
+
+SPECS: tuple[ActionSpec, ...] = (
+    REVOKE_TOKEN,
+    REVOKE_LEASES,
+    DISABLE_ENTITY,
+    DESTROY_SECRET_ID,
+    ROTATE_SECRET_ID,
+)

@@ -191,3 +191,36 @@ def test_the_cli_validates(tmp_path: Path) -> None:
     )
     assert bad.returncode == 1
     assert "y.yaml:2: bogus: Extra inputs are not permitted" in bad.stderr
+
+
+ROTATION = """\
+  - action: aws.iam.rotate_access_key
+    label: Rotate key
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ("", "actions[1]: missing parameter(s) kv_path"),
+        ('    params: {kv_path: "secret/nhi/{team}/{key}"}', "unknown field {team}"),
+        ('    params: {kv_path: "secret/../{key}"}', "without empty, . or .. segments"),
+        ('    params: {kv_path: "secret/nhi/{owner!r}"}', "'kv_path' does not match"),
+        ('    params: {kv_path: "secret/nhi/{}"}', "unknown field {}"),
+        ('    params: {kv_path: "secret/nhi/{owner}", colour: red}', "unknown parameter 'colour'"),
+        ("    params: {kv_path: nhi}", "a path template is MOUNT/PATH"),
+    ],
+    ids=["missing", "unknown-field", "dot-dot", "conversion", "empty", "unknown-param", "no-mount"],
+)
+def test_a_rotation_must_name_a_valid_delivery_path(
+    tmp_path: Path, params: str, expected: str
+) -> None:
+    text = VALID + ROTATION + (params + "\n" if params else "")
+    problems = _problems(tmp_path, text)
+    assert any(expected in p and "book.yaml:" in p for p in problems), problems
+
+
+def test_a_rotation_path_template_loads() -> None:
+    playbooks = load_playbooks(SHIPPED, CATALOGUE)
+    rotate = playbooks["leaked-cloud-access-key"].offered("aws.iam.rotate_access_key")
+    assert rotate is not None and dict(rotate.params)["kv_path"] == "secret/nhi/{owner}/{key}"

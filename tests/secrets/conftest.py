@@ -16,6 +16,9 @@ from tests.scenarios.conftest import GATED_PLAYBOOK, PLAYBOOK, SLACK_SECRET, SLA
 from tests.scenarios.harness import Blastwall, base_env
 
 __all__ = ["iam_admin", "moto_endpoint", "moto_server", "slack"]
+from tests.fakes.openbao import bao, openbao
+
+__all__ += ["bao", "openbao"]
 INTAKE = "intake-token-for-tests"
 
 

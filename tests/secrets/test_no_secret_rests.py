@@ -13,6 +13,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -154,11 +155,13 @@ def _sign_in_token_logged(blastwall: Blastwall) -> int:
     return log.count(token.group(1))
 
 
-def _leaks(where: str, data: bytes) -> list[str]:
-    return [f"{where}: {n[:24]}…" for n in NEEDLES if n.encode() in data]
+def _leaks(where: str, data: bytes, needles: Sequence[str] = NEEDLES) -> list[str]:
+    return [f"{where}: {n[:24]}…" for n in needles if n.encode() in data]
 
 
-def _exported(blastwall: Blastwall, incidents: list[str], tmp_path: Path) -> list[str]:
+def _exported(
+    blastwall: Blastwall, incidents: list[str], tmp_path: Path, needles: Sequence[str] = NEEDLES
+) -> list[str]:
     leaks = []
     for incident in incidents:
         out = tmp_path / f"{incident}.zip"
@@ -166,7 +169,7 @@ def _exported(blastwall: Blastwall, incidents: list[str], tmp_path: Path) -> lis
         assert done.returncode == 0, done.stderr
         with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as bundle:
             for name in bundle.namelist():
-                leaks += _leaks(f"{incident}.zip/{name}", bundle.read(name))
+                leaks += _leaks(f"{incident}.zip/{name}", bundle.read(name), needles)
     return leaks
 
 
@@ -182,10 +185,10 @@ def _slack_saw(slack: SlackStandIn) -> bytes:
     return json.dumps(seen, default=str, ensure_ascii=False).encode()
 
 
-def _database_files(sqlite_file: Path) -> list[str]:
+def _database_files(sqlite_file: Path, needles: Sequence[str] = NEEDLES) -> list[str]:
     leaks = []
     for path in sqlite_file.parent.glob(f"{sqlite_file.name}*"):
-        leaks += _leaks(path.name, path.read_bytes())
+        leaks += _leaks(path.name, path.read_bytes(), needles)
     return leaks
 
 

@@ -186,7 +186,10 @@ def _command_buttons(card: Card) -> dict[str, Any]:
 
 
 def _identities(card: Card) -> str:
-    listed = "\n".join(f"• `{escape(key)}`" for key in card.identities[:20])
+    listed = "\n".join(
+        f"• `{escape(key)}`" + (f" ({escape(card.state_of(key))})" if card.state_of(key) else "")
+        for key in card.identities[:20]
+    )
     more = len(card.identities) - 20
     return (
         "*Affected identities*\n"

@@ -75,7 +75,10 @@ def incident_card(card: Card, names: Mapping[str, str], note: str = "") -> dict[
     ]
     if card.handoff_to:
         body.append(_text(f"Handoff offered to {escape(card.handoff_to)}"))
-    body += [_text(f"Identity: {escape(i)}") for i in card.identities]
+    body += [
+        _text(f"Identity: {escape(i)}" + (f" ({escape(s)})" if (s := card.state_of(i)) else ""))
+        for i in card.identities
+    ]
     body += [
         _text(
             f"{escape(o.action_id)} on {escape(target_text(o.target_key))}: "

@@ -43,7 +43,15 @@ from bot.core.incidents import Incident
 from bot.core.playbooks import ApprovalPolicy
 from bot.core.ports import UnitOfWork
 from bot.service.actions.execute import Cleared, execute
-from bot.service.actions.request import Grant, arm, clear, denied, refusal, reserve
+from bot.service.actions.request import (
+    Grant,
+    arm,
+    clear,
+    denied,
+    refusal,
+    reserve,
+    with_fixed_params,
+)
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
 from bot.service.notify.rooms import refresh_card_of
@@ -60,6 +68,7 @@ async def request_bulk(cmd: RequestBulkAction, svc: Services) -> Sequence[Event 
         incident = await uow.incidents.get(cmd.incident_id, for_update=True)
         if incident is None:
             return [ActionRefused(cmd.incident_id, cmd.actor, cmd.action_id, "no such incident")]
+        cmd = with_fixed_params(incident, cmd, svc)
         as_one = RequestAction(incident.id, cmd.action_id, ALL, cmd.actor, dict(cmd.params))
         why = refusal(incident, cmd.action_id, cmd.actor, cmd.params, svc)
         spec = svc.catalogue.get(cmd.action_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.actions import (
@@ -63,10 +63,7 @@ async def _call(cleared: Cleared, svc: Services, approvals: Sequence[str]) -> Ev
     try:
         plan = await connector.plan(request.action_id, cleared.target, request.params)
     except Exception as exc:
-        failed = ActionOutcome(
-            ok=False, summary=f"could not read the target: {exc}", error_code="error"
-        )
-        return await _settle(cleared, failed, None, svc, approvals)
+        return await _settle(cleared, _unplanned(exc), None, svc, approvals)
     if not await _record_plan(cleared, plan, svc):
         return await _already(cleared, svc)  # settled elsewhere: do not make the change
     outcome = await _run(cleared, svc)
@@ -74,6 +71,15 @@ async def _call(cleared: Cleared, svc: Services, approvals: Sequence[str]) -> Ev
     if outcome.ok and not outcome.already:
         verification = await _verify(cleared, svc)
     return await _settle(cleared, outcome, verification, svc, approvals)
+
+
+def _unplanned(exc: Exception) -> ActionOutcome:
+    """The dry run failed, so nothing was changed. A connector's refusal carries a code
+    (a rotation at AWS's two-key limit says so, and what to do) and is reported as one."""
+    code = getattr(exc, "code", None)
+    if isinstance(code, str):
+        return ActionOutcome(ok=False, summary=f"nothing was changed: {exc}", error_code=code)
+    return ActionOutcome(ok=False, summary=f"could not read the target: {exc}", error_code="error")
 
 
 async def _already(cleared: Cleared, svc: Services) -> Event:
@@ -166,7 +172,14 @@ async def _settle(
         await uow.commit()
     if contained_in is not None:
         ALERT_TO_CONTAINED.observe(contained_in)
-    return ActionSettled.of(request, outcome.summary)
+    return replace(
+        ActionSettled.of(request, outcome.summary),
+        follow_up=_follow_up(cleared.spec, outcome),
+    )
+
+
+def _follow_up(spec: ActionSpec, outcome: ActionOutcome) -> str:
+    return spec.follow_up if outcome.ok and not outcome.already else ""
 
 
 def _contained_in(
@@ -251,8 +264,20 @@ def _settled(
             "error_code": outcome.error_code,
             "approvals": list(approvals),
             "response_sha256": outcome.response_hash,
+            **_state_details(spec, outcome),
         },
     )
+
+
+def _state_details(spec: ActionSpec, outcome: ActionOutcome) -> dict[str, object]:
+    """What a review reads off the success entry: the identity's new state ("rotated")
+    and the task left to a person (a GitHub key no API rotates)."""
+    details: dict[str, object] = {}
+    if outcome.ok and spec.identity_state:
+        details["identity_state"] = spec.identity_state
+    if follow_up := _follow_up(spec, outcome):
+        details["follow_up"] = follow_up
+    return details
 
 
 def _verified(request: ActionRequest, verification: Verification, svc: Services) -> EvidenceRecord:

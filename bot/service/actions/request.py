@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TypeVar
 
 from bot.core.actions import (
     ActionRequest,
@@ -79,7 +80,7 @@ async def clear(
         if incident is None:
             refused = ActionRefused(cmd.incident_id, cmd.actor, cmd.action_id, "no such incident")
             return None, refused
-        verdict = await _clear(uow, incident, cmd, svc, grant)
+        verdict = await _clear(uow, incident, with_fixed_params(incident, cmd, svc), svc, grant)
         await uow.commit()
     return incident, verdict
 
@@ -132,8 +133,9 @@ async def _with_preview(
     spec = svc.catalogue[cmd.action_id]
     target = incident.identity(cmd.target_key)
     assert target is not None
+    params = with_fixed_params(incident, cmd, svc).params
     try:
-        plan = await svc.connectors[spec.connector].plan(cmd.action_id, target, cmd.params)
+        plan = await svc.connectors[spec.connector].plan(cmd.action_id, target, params)
     except Exception as exc:
         return replace(asked, preview=f"could not read the target: {exc}")
     if plan.no_op:
@@ -216,12 +218,24 @@ def refusal(
         target = incident.identity(target_key)
         if target is None or not spec.applies_to(target.kind):
             return f"{target_key} is not a target of {action_id} here"
-    problem = spec.param_problem(params)
+    problem = playbook.param_conflict(action_id, params) or spec.param_problem(params)
     if problem is not None:
         return problem
     if spec.connector not in svc.connectors:
         return f"the {spec.connector} connector is not configured"
     return None
+
+
+Fixable = TypeVar("Fixable", RequestAction, RequestBulkAction)
+
+
+def with_fixed_params(incident: Incident, cmd: Fixable, svc: Services) -> Fixable:
+    """The command with the parameters its playbook fixes (a rotation's delivery path);
+    as given when it contradicts them, so ``refusal`` names the conflict."""
+    playbook = svc.playbooks.get(incident.playbook)
+    if playbook is None or playbook.param_conflict(cmd.action_id, cmd.params):
+        return cmd
+    return replace(cmd, params=playbook.params_for(cmd.action_id, cmd.params))
 
 
 async def _reserve(

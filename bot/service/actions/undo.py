@@ -13,6 +13,7 @@ from bot.core.actions import (
     ActionRequest,
     Operation,
     RequestStatus,
+    Reversibility,
     idempotency_key,
 )
 from bot.core.approvals import BULK_TARGET
@@ -33,7 +34,7 @@ async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:
         )
         if original is None or incident is None:
             return [TurnedAway("", cmd.actor, "no such action to undo")]
-        reason = _refusal(incident, original, cmd, svc)
+        reason = _refusal(incident, original, cmd, svc) or await _rotated(uow, original, svc)
         undo = None if reason else await _reserve(uow, incident, original, cmd, svc)
         if undo is None:
             reason = reason or "this undo was already requested"
@@ -70,6 +71,29 @@ def _refusal(
     if original.snapshot is None:
         return "no snapshot of the prior state was taken"
     return spec.param_problem(cmd.params)
+
+
+async def _rotated(uow: UnitOfWork, original: ActionRequest, svc: Services) -> str | None:
+    """Once an identity is rotated, toggling its old credential back on is pointless (the
+    workload has the new one) and unsafe (whoever holds the old one gets in again)."""
+    spec = svc.catalogue.get(original.action_id)
+    if spec is None or spec.reversibility is not Reversibility.TOGGLE:
+        return None
+    for request in await uow.incidents.requests_for(original.incident_id):
+        done = svc.catalogue.get(request.action_id)
+        if (
+            done is not None
+            and done.identity_state
+            and request.target_key == original.target_key
+            and request.operation is Operation.APPLY
+            and request.status is RequestStatus.SUCCEEDED
+        ):
+            return (
+                f"{original.target_key} was {done.identity_state} ({request.action_id}): "
+                "re-enabling the old credential is pointless and would hand access back "
+                "to whoever holds it"
+            )
+    return None
 
 
 async def _reserve(

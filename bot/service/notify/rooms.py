@@ -102,6 +102,15 @@ async def report_settled(event: ActionSettled, svc: Services) -> None:
     )
 
 
+async def post_follow_up(event: ActionSettled, svc: Services) -> None:
+    """A task no API can do (rotating a GitHub App's private key), posted in the room
+    for everyone; its outcome entry already records it."""
+    found = await _room(event.incident_id, svc) if event.follow_up else None
+    if found is not None:
+        text = f"Follow-up for {event.target_key} (after {event.action_id}): {event.follow_up}"
+        await found[1].announce(found[0], text)
+
+
 async def report_status(event: StatusChanged, svc: Services) -> None:
     async with svc.uow() as uow:
         incident = await uow.incidents.get(event.incident_id)
