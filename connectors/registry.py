@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
 from connectors.github import specs as github
 from connectors.vault import specs as vault
+
+if TYPE_CHECKING:
+    from connectors.aws_iam.cloudtrail import CloudTrailActivity
 
 # The builders import their connector when called, so listing the catalogue (playbook
 # validation) loads neither boto3 nor an HTTP client.
@@ -50,12 +54,35 @@ def _aws_iam(wiring: Wiring) -> Connector:
 
     env = wiring.environ
     return AwsIamConnector(
+        cloudtrail=_cloudtrail(env),
         endpoint_url=env.get("BLASTWALL_AWS_ENDPOINT_URL") or None,
         region=env.get("BLASTWALL_AWS_REGION") or "us-east-1",
         access_key_id=env.get("BLASTWALL_AWS_ACCESS_KEY_ID") or None,
         secret_access_key=env.get("BLASTWALL_AWS_SECRET_ACCESS_KEY") or None,
         max_attempts=int(env.get("BLASTWALL_AWS_MAX_ATTEMPTS") or 5),
         rate_per_s=float(env.get("BLASTWALL_AWS_RATE_PER_S") or 10.0),
+    )
+
+
+def _cloudtrail(env: Mapping[str, str]) -> CloudTrailActivity | None:
+    """CloudTrail activity (issue 13): on when BLASTWALL_AWS_CLOUDTRAIL=on, or, unless it
+    is off, when AWS is configured explicitly (an endpoint or an access key id). Its
+    endpoint is BLASTWALL_AWS_CLOUDTRAIL_ENDPOINT_URL, else BLASTWALL_AWS_ENDPOINT_URL."""
+    from connectors.aws_iam.cloudtrail import CloudTrailActivity
+
+    switch = (env.get("BLASTWALL_AWS_CLOUDTRAIL") or "").strip().lower()
+    endpoint = env.get("BLASTWALL_AWS_CLOUDTRAIL_ENDPOINT_URL") or env.get(
+        "BLASTWALL_AWS_ENDPOINT_URL"
+    )
+    configured = bool(endpoint or env.get("BLASTWALL_AWS_ACCESS_KEY_ID"))
+    if switch in ("off", "false", "0") or (switch not in ("on", "true", "1") and not configured):
+        return None
+    return CloudTrailActivity(
+        endpoint_url=endpoint or None,
+        region=env.get("BLASTWALL_AWS_REGION") or "us-east-1",
+        access_key_id=env.get("BLASTWALL_AWS_ACCESS_KEY_ID") or None,
+        secret_access_key=env.get("BLASTWALL_AWS_SECRET_ACCESS_KEY") or None,
+        max_attempts=int(env.get("BLASTWALL_AWS_MAX_ATTEMPTS") or 5),
     )
 
 

@@ -255,3 +255,12 @@ class RunApproved(Command):
 
     request_key: str
     approvals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectActivity(Command):
+    """Wake-up from the scheduler: read the identity activity that declarations and
+    closes queued, each collection once across retries and replicas."""
+
+    claimer: str
+    limit: int = 20

@@ -18,6 +18,7 @@ from bot.core.commands import (
     AddIdentity,
     ChangeSeverity,
     ChangeStatus,
+    CollectActivity,
     Command,
     DecideApproval,
     DeclareIncident,
@@ -65,6 +66,7 @@ from bot.service.actions.bulk import request_bulk, run_bulk
 from bot.service.actions.reconcile import reconcile
 from bot.service.actions.request import request_action, run_approved
 from bot.service.actions.undo import undo_action
+from bot.service.activity.collection import collect_activity
 from bot.service.audit import export_evidence, record_door_refusal
 from bot.service.bus import CommandHandler, EventHandler, MessageBus
 from bot.service.context import Services
@@ -128,6 +130,7 @@ def build_bus(svc: Services) -> MessageBus:
         ReconcileIntents: partial(reconcile, svc=svc),
         ExportEvidence: partial(export_evidence, svc=svc),
         RecordDoorRefusal: partial(record_door_refusal, svc=svc),
+        CollectActivity: partial(collect_activity, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.ports import Clock
+from bot.storage.activity import SqlActivityQueue
 from bot.storage.anchors import SqlAnchors
 from bot.storage.database import make_engine, session_factory
 from bot.storage.incidents import Redact, SqlIncidentStore
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     timers: SqlTimerStore
     outbox: SqlOutbox
     anchors: SqlAnchors
+    activity: SqlActivityQueue
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], redact: Redact, clock: Clock
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
         self.timers = SqlTimerStore(self._session)
         self.outbox = SqlOutbox(self._session, self._clock)
         self.anchors = SqlAnchors(self._session, self._clock)
+        self.activity = SqlActivityQueue(self._session)
         return self
 
     async def __aexit__(

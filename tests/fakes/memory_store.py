@@ -20,6 +20,7 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident
 from bot.core.timers import Timer, TimerState
 from bot.evidence.chain import GENESIS, seal
+from tests.fakes.memory_activity import Key, MemoryActivityQueue, Queued
 
 
 @dataclass
@@ -37,6 +38,7 @@ class _State:
     notices_sent: dict[int, datetime] = field(default_factory=dict)
     notices_claimed: dict[int, datetime] = field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # key: (owner, until)
+    activity: dict[Key, Queued] = field(default_factory=dict)
 
 
 Redact = Callable[[dict[str, object]], dict[str, object]]
@@ -328,11 +330,13 @@ class MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(database.committed), database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
+        self.activity = MemoryActivityQueue(self.incidents.state.activity)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed), self._database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
+        self.activity = MemoryActivityQueue(self.incidents.state.activity)
         return self
 
     async def __aexit__(
@@ -350,3 +354,4 @@ class MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed), self._database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
+        self.activity = MemoryActivityQueue(self.incidents.state.activity)
