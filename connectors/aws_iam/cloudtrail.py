@@ -117,10 +117,16 @@ class CloudTrailActivity:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             reason = f"CloudTrail refused: {error.get('Code', 'error')} {error.get('Message', '')}"
-            raise ActivityUnavailable(SOURCE, query, reason.strip()) from exc
+            raise ActivityUnavailable(SOURCE, query, _line(reason)) from exc
         except BotoCoreError as exc:
-            raise ActivityUnavailable(SOURCE, query, f"CloudTrail did not answer: {exc}") from exc
+            reason = f"CloudTrail did not answer: {exc}"
+            raise ActivityUnavailable(SOURCE, query, _line(reason)) from exc
         return answer
+
+
+def _line(text: str) -> str:
+    """One short line: a vendor's error page is not evidence."""
+    return " ".join(text.split())[:300]
 
 
 def _value(identity: AffectedIdentity) -> str:

@@ -3,6 +3,7 @@ every window it was asked for."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from bot.core.activity import ActivityEvent, ActivityReport, ActivityUnavailable, ActivityWindow
@@ -18,6 +19,8 @@ class FakeActivitySource:
     events: dict[str, list[ActivityEvent]] = field(default_factory=dict)
     asked: list[tuple[str, ActivityWindow]] = field(default_factory=list)
     fail_with: str | None = None
+    hold_next: asyncio.Event | None = None  # the next read waits for it (one read only)
+    holding: asyncio.Event = field(default_factory=asyncio.Event)  # set while one is held
 
     def specs(self) -> tuple[()]:
         return ()
@@ -27,6 +30,10 @@ class FakeActivitySource:
 
     async def activity(self, identity: AffectedIdentity, window: ActivityWindow) -> ActivityReport:
         self.asked.append((identity.key, window))
+        hold, self.hold_next = self.hold_next, None
+        if hold is not None:
+            self.holding.set()
+            await hold.wait()
         query: dict[str, object] = {"identity": identity.external_id}
         if self.fail_with:
             raise ActivityUnavailable("fake", query, self.fail_with)

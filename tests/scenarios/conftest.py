@@ -156,7 +156,14 @@ def slack() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture
+def scenario_env() -> dict[str, str]:
+    """More settings for the ``blastwall`` process; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
 def blastwall(
+    scenario_env: dict[str, str],
     tmp_path: Path,
     slack: SlackStandIn,
     github: GitHubStandIn,
@@ -190,6 +197,7 @@ def blastwall(
         SLACK_BOT_TOKEN=SLACK_TOKEN,
         SLACK_SIGNING_SECRET=SLACK_SECRET,
         SLACK_API_URL=f"{slack.url}/api/",  # type: ignore[attr-defined]
+        **scenario_env,
     )
     service = Blastwall(
         workdir=tmp_path,
