@@ -76,9 +76,7 @@ class TrailEvent:
 
 
 def _error(kind: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"__type": kind, "message": message}, status_code=400, media_type=JSON_11
-    )
+    return JSONResponse({"__type": kind, "message": message}, status_code=400, media_type=JSON_11)
 
 
 class CloudTrailStandIn:

@@ -134,9 +134,8 @@ async def test_the_close_collects_since_the_last_window_once(world: World) -> No
     assert summaries[1]["details"]["count"] == 1
     windows = [(w.since, w.until) for _, w in world.source.asked]
     assert windows[1] == (declared_at, resolved_at)  # from where the declared window ended
-    assert [e["details"]["event"]["name"] for e in world.entries(incident_id, "identity activity")] == [
-        "DeleteBucket"
-    ]
+    events = world.entries(incident_id, "identity activity")
+    assert [e["details"]["event"]["name"] for e in events] == ["DeleteBucket"]
 
 
 async def test_a_vendor_failure_is_recorded_and_the_incident_stands(world: World) -> None:

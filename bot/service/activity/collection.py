@@ -137,7 +137,6 @@ def _summary(
     )
 
 
-
 def _result(report: ActivityReport | ActivityUnavailable) -> dict[str, object]:
     if isinstance(report, ActivityUnavailable):
         return {"count": 0, "truncated": False, "error": report.reason}

@@ -21,9 +21,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "activity_collections",
-        sa.Column(
-            "incident_id", sa.String(32), sa.ForeignKey("incidents.id"), primary_key=True
-        ),
+        sa.Column("incident_id", sa.String(32), sa.ForeignKey("incidents.id"), primary_key=True),
         sa.Column("identity_key", sa.String(512), primary_key=True),
         sa.Column("phase", sa.String(16), primary_key=True),
         sa.Column("identity", sa.JSON, nullable=False),
