@@ -56,7 +56,7 @@ from bot.secrets.logs import install_redaction
 from bot.secrets.sealing import Sealer
 from bot.service import views
 from bot.service.bus import MessageBus
-from bot.service.context import Services
+from bot.service.context import ActivitySettings, Services
 from bot.service.handlers import build_bus
 from bot.storage.clock import check_clock
 from bot.storage.console_sessions import SqlConsoleSignIns
@@ -115,6 +115,12 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         signer=NoteSigner(key, origin=settings.deployment_origin()),
         call_lease_s=settings.call_lease,
         automatic_on=partial(automatic_on, env),
+        activity=ActivitySettings(
+            enabled=settings.activity,
+            lookback_s=settings.activity_lookback,
+            max_events=settings.activity_max_events,
+        ),
+        redact=redactor.redact_body,
     )
     timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)

@@ -92,6 +92,18 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=3600, validation_alias=AliasChoices("BLASTWALL_ANCHOR_INTERVAL")
     )
 
+    # identity activity (issue 13): read from the vendor at declaration and at close
+    activity: bool = Field(default=True, validation_alias=AliasChoices("BLASTWALL_ACTIVITY"))
+    activity_lookback: float = Field(
+        default=86400.0,
+        gt=0,
+        le=90 * 86400,
+        validation_alias=AliasChoices("BLASTWALL_ACTIVITY_LOOKBACK"),
+    )
+    activity_max_events: int = Field(
+        default=100, ge=1, le=1000, validation_alias=AliasChoices("BLASTWALL_ACTIVITY_MAX_EVENTS")
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

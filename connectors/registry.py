@@ -22,6 +22,7 @@ from connectors.github import specs as github
 from connectors.vault import specs as vault
 
 if TYPE_CHECKING:
+    from connectors.aws_iam.cloudtrail import CloudTrailActivity
     from connectors.vault.kv import KvStore
 
 # The builders import their connector when called, so listing the catalogue (playbook
@@ -56,6 +57,7 @@ def _aws_iam(wiring: Wiring) -> Connector:
 
     env = wiring.environ
     return AwsIamConnector(
+        cloudtrail=_cloudtrail(env),
         endpoint_url=env.get("BLASTWALL_AWS_ENDPOINT_URL") or None,
         region=env.get("BLASTWALL_AWS_REGION") or "us-east-1",
         access_key_id=env.get("BLASTWALL_AWS_ACCESS_KEY_ID") or None,
@@ -78,6 +80,28 @@ def _secret_store(env: Mapping[str, str]) -> KvStore | None:
         return None
     client = VaultClient(addr=addr, token=token, namespace=env.get("BLASTWALL_VAULT_NAMESPACE"))
     return KvStore(client)
+
+
+def _cloudtrail(env: Mapping[str, str]) -> CloudTrailActivity | None:
+    """CloudTrail activity (issue 13): on when BLASTWALL_AWS_CLOUDTRAIL=on, or, unless it
+    is off, when AWS is configured explicitly (an endpoint or an access key id). Its
+    endpoint is BLASTWALL_AWS_CLOUDTRAIL_ENDPOINT_URL, else BLASTWALL_AWS_ENDPOINT_URL."""
+    from connectors.aws_iam.cloudtrail import CloudTrailActivity
+
+    switch = (env.get("BLASTWALL_AWS_CLOUDTRAIL") or "").strip().lower()
+    endpoint = env.get("BLASTWALL_AWS_CLOUDTRAIL_ENDPOINT_URL") or env.get(
+        "BLASTWALL_AWS_ENDPOINT_URL"
+    )
+    configured = bool(endpoint or env.get("BLASTWALL_AWS_ACCESS_KEY_ID"))
+    if switch in ("off", "false", "0") or (switch not in ("on", "true", "1") and not configured):
+        return None
+    return CloudTrailActivity(
+        endpoint_url=endpoint or None,
+        region=env.get("BLASTWALL_AWS_REGION") or "us-east-1",
+        access_key_id=env.get("BLASTWALL_AWS_ACCESS_KEY_ID") or None,
+        secret_access_key=env.get("BLASTWALL_AWS_SECRET_ACCESS_KEY") or None,
+        max_attempts=int(env.get("BLASTWALL_AWS_MAX_ATTEMPTS") or 5),
+    )
 
 
 def _vault(wiring: Wiring) -> Connector | None:

@@ -293,3 +293,12 @@ class ContainAutomatically(Command):
     alert_at: datetime
     severity: Severity | None = None
     environment: Environment | None = None
+
+
+@dataclass(frozen=True)
+class CollectActivity(Command):
+    """Wake-up from the scheduler: read the identity activity that declarations and
+    closes queued, each collection once across retries and replicas."""
+
+    claimer: str
+    limit: int = 20

@@ -15,6 +15,7 @@ from bot.core.actions import (
     RequestStatus,
     Verification,
 )
+from bot.core.activity import ActivityReport, ActivityWindow, Collection
 from bot.core.actors import Actor
 from bot.core.approvals import Approval
 from bot.core.cards import Card, Prompt
@@ -262,6 +263,47 @@ class TranscriptStore(Protocol):
     async def position(self, incident_id: str) -> TranscriptPosition: ...
 
 
+@runtime_checkable
+class ActivitySource(Protocol):
+    """A connector that can also say what an identity did (optional: a connector
+    without these methods simply has no activity to give)."""
+
+    def covers(self, identity: AffectedIdentity) -> bool:
+        """True when this source can read this identity's activity as configured."""
+        ...
+
+    async def activity(self, identity: AffectedIdentity, window: ActivityWindow) -> ActivityReport:
+        """The identity's events in the window, oldest first, at most ``max_events``
+        (``truncated`` when there were more). Reads only. Raises ``ActivityUnavailable``
+        when the vendor cannot answer."""
+        ...
+
+
+class ActivityQueue(Protocol):
+    """Collections of identity activity still to make, claimed so one process makes each."""
+
+    async def add(self, collection: Collection, now: datetime) -> bool:
+        """Queue it; False (nothing written) when this incident, identity and phase
+        already has one."""
+        ...
+
+    async def last_until(self, incident_id: str, identity_key: str) -> datetime | None:
+        """Where the identity's latest queued window for this incident ends."""
+        ...
+
+    async def claim(
+        self, owner: str, now: datetime, ttl_s: float, limit: int
+    ) -> Sequence[Collection]:
+        """Unfinished collections nobody holds (or whose holder's claim lapsed), now held
+        by ``owner`` until ``now + ttl_s``."""
+        ...
+
+    async def finish(self, collection: Collection, owner: str, now: datetime) -> bool:
+        """Mark it done if ``owner`` still holds it; False (nothing written) otherwise,
+        so a holder whose claim lapsed and was taken over records nothing."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: a state change and its evidence commit together or not at all."""
 
@@ -276,6 +318,9 @@ class UnitOfWork(Protocol):
 
     @property
     def transcript(self) -> TranscriptStore: ...
+
+    @property
+    def activity(self) -> ActivityQueue: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

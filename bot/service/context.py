@@ -11,6 +11,23 @@ from bot.core.playbooks import Playbook
 from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitOfWork
 
 CHATS = ("slack", "teams")
+Redact = Callable[[dict[str, object]], dict[str, object]]
+
+
+def _kept(body: dict[str, object]) -> dict[str, object]:
+    return body
+
+
+@dataclass(frozen=True)
+class ActivitySettings:
+    """How identity activity is collected (bot/service/activity): whether at all, how far
+    before the declaration to look, how many events one collection may record, and how
+    long one process holds a collection before another may take it over."""
+
+    enabled: bool = True
+    lookback_s: float = 86400.0
+    max_events: int = 100
+    claim_s: float = 300.0
 
 
 def _always_on() -> bool:
@@ -29,6 +46,8 @@ class Services:
     signer: CheckpointSigner
     call_lease_s: float = 30.0  # how long a call's lease lasts unless renewed (actions/leases.py)
     automatic_on: Callable[[], bool] = _always_on  # the kill switch, asked at each decision
+    activity: ActivitySettings = ActivitySettings()
+    redact: Redact = _kept  # the deployment's redactor, for what vendors send back
 
     def notifier_for(self, incident: Incident) -> Notifier | None:
         """The room's platform; before there is a room, the chat it was declared from

@@ -19,6 +19,7 @@ from bot.core.commands import (
     AddIdentity,
     ChangeSeverity,
     ChangeStatus,
+    CollectActivity,
     Command,
     ContainAutomatically,
     DecideApproval,
@@ -71,6 +72,7 @@ from bot.service.actions.bulk import request_bulk, run_bulk
 from bot.service.actions.reconcile import reconcile
 from bot.service.actions.request import request_action, run_approved
 from bot.service.actions.undo import undo_action
+from bot.service.activity.collection import collect_activity
 from bot.service.audit import export_evidence, record_door_refusal
 from bot.service.bus import CommandHandler, EventHandler, MessageBus
 from bot.service.context import Services
@@ -139,6 +141,7 @@ def build_bus(svc: Services) -> MessageBus:
         RecordDoorRefusal: partial(record_door_refusal, svc=svc),
         ContainAutomatically: partial(contain_automatically, svc=svc),
         RecordChannelMessage: partial(record_channel_message, svc=svc),
+        CollectActivity: partial(collect_activity, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],

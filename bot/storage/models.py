@@ -256,3 +256,23 @@ class TranscriptMessageRow(Base):
     change_id: Mapped[str] = mapped_column(String(64))
     thread_id: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)
+
+
+class ActivityCollectionRow(Base):
+    """Identity activity to collect (issue 13): the key makes each incident, identity
+    and phase collected once; the claim (holder, expiry) keeps replicas apart, and
+    ``done_at`` is set in the transaction that writes the entries."""
+
+    __tablename__ = "activity_collections"
+    __table_args__ = (Index("ix_activity_collections_pending", "done_at", "claim_expires_at"),)
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    identity_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(16), primary_key=True)
+    identity: Mapped[dict[str, Any]]
+    since: Mapped[datetime]
+    until: Mapped[datetime]
+    created_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]

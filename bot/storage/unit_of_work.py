@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.ports import Clock
+from bot.storage.activity import SqlActivityQueue
 from bot.storage.anchors import SqlAnchors
 from bot.storage.database import make_engine, session_factory
 from bot.storage.incidents import Redact, SqlIncidentStore
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     anchors: SqlAnchors
     transcript: SqlTranscript
+    activity: SqlActivityQueue
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], redact: Redact, clock: Clock
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self._session, self._clock)
         self.anchors = SqlAnchors(self._session, self._clock)
         self.transcript = SqlTranscript(self._session)
+        self.activity = SqlActivityQueue(self._session)
         return self
 
     async def __aexit__(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core.commands import DeliverNotices, FireDueTimers, ReconcileIntents
+from bot.core.commands import CollectActivity, DeliverNotices, FireDueTimers, ReconcileIntents
 from bot.core.events import Escalated
 from bot.service.bus import CommandSink
 
@@ -67,6 +67,13 @@ class EscalationClock:
             next_run_time=datetime.now(UTC),
             id="blastwall-reconcile",
         )
+        self._scheduler.add_job(
+            self.collect_activity,
+            "interval",
+            seconds=self._interval_s,
+            next_run_time=datetime.now(UTC),
+            id="blastwall-activity",
+        )
         self._scheduler.start()
 
     async def wake(self) -> int:
@@ -89,6 +96,14 @@ class EscalationClock:
             await self._bus.handle(DeliverNotices(self._notice_retry_s))
         except Exception:
             log.exception("reconciling intents or notices failed; retrying later")
+
+    async def collect_activity(self) -> None:
+        """Read the identity activity declarations and closes queued; its own job, so a
+        slow vendor never delays a timer."""
+        try:
+            await self._bus.handle(CollectActivity(self.claimer))
+        except Exception:
+            log.exception("collecting identity activity failed; retrying on the next wake-up")
 
     def shutdown(self) -> None:
         if self._scheduler.running:

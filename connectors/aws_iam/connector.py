@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.core.activity import ActivityReport, ActivityUnavailable, ActivityWindow
 from bot.core.identities import AffectedIdentity
 from connectors.aws_iam.calls import IamCalls
+from connectors.aws_iam.cloudtrail import SOURCE, CloudTrailActivity
 from connectors.aws_iam.keys import DeactivateKey, DeleteKey
 from connectors.aws_iam.principals import BlockRoleAssumption, Quarantine, RemoveConsoleLogin
 from connectors.aws_iam.rotation import DeleteInactiveKey, RotateKey
@@ -40,6 +42,7 @@ class AwsIamConnector(TableConnector[IamCalls]):
         rate_per_s: float = 10.0,
         secret_store: KvStore | None = None,
         fingerprint: Fingerprint | None = None,
+        cloudtrail: CloudTrailActivity | None = None,
     ) -> None:
         iam = IamCalls(
             endpoint_url=endpoint_url,
@@ -61,6 +64,16 @@ class AwsIamConnector(TableConnector[IamCalls]):
         )
         super().__init__(CONNECTOR, iam, actions, verify_timeout_s)
         self.rate_per_s = rate_per_s  # bulk runs stay under IAM's mutation throttle
+        self._cloudtrail = cloudtrail
+
+    def covers(self, identity: AffectedIdentity) -> bool:
+        """Activity comes from CloudTrail, when it is switched on (BLASTWALL_AWS_CLOUDTRAIL)."""
+        return self._cloudtrail is not None and self._cloudtrail.covers(identity)
+
+    async def activity(self, identity: AffectedIdentity, window: ActivityWindow) -> ActivityReport:
+        if self._cloudtrail is None:
+            raise ActivityUnavailable(SOURCE, {}, "CloudTrail is switched off")
+        return await self._cloudtrail.activity(identity, window)
 
     def done(self, target: AffectedIdentity, after: Mapping[str, object]) -> str:
         """Say what changed ("status Inactive"), not only that something did."""

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.core.activity import ActivityReport, ActivityWindow
+from bot.core.identities import AffectedIdentity
 from connectors.base import TableConnector
 from connectors.github.actions import RevokeCredential, RevokePatOrgAccess, SuspendInstallation
+from connectors.github.audit import GitHubAuditLog
 from connectors.github.client import GitHubClient
 from connectors.github.specs import CONNECTOR
 
@@ -38,3 +41,12 @@ class GitHubConnector(TableConnector[GitHubClient]):
         )
         actions = (RevokeCredential(unseal), SuspendInstallation(), RevokePatOrgAccess())
         super().__init__(CONNECTOR, client, actions, verify_timeout_s)
+        self._audit = GitHubAuditLog(client, unseal)
+
+    def covers(self, identity: AffectedIdentity) -> bool:
+        """Activity comes from the organisation audit log (an ``org`` attribute and a
+        token or actor to search for)."""
+        return self._audit.covers(identity)
+
+    async def activity(self, identity: AffectedIdentity, window: ActivityWindow) -> ActivityReport:
+        return await self._audit.activity(identity, window)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from bot.core.activity import ActivityReport, ActivityWindow
+from bot.core.identities import AffectedIdentity
 from connectors.base import TableConnector
 from connectors.rotation import Fingerprint
 from connectors.vault.actions import DestroySecretId, DisableEntity, RevokeLeases, RevokeToken
+from connectors.vault.activity import VaultActivity
 from connectors.vault.client import VaultClient
 from connectors.vault.rotation import RotateSecretId
 from connectors.vault.specs import CONNECTOR
@@ -36,3 +39,11 @@ class VaultConnector(TableConnector[VaultClient]):
             ),
             verify_timeout_s,
         )
+        self._activity = VaultActivity(client)
+
+    def covers(self, identity: AffectedIdentity) -> bool:
+        """A token (by accessor) or a lease prefix: its lookup data and leases."""
+        return self._activity.covers(identity)
+
+    async def activity(self, identity: AffectedIdentity, window: ActivityWindow) -> ActivityReport:
+        return await self._activity.activity(identity, window)

@@ -9,11 +9,13 @@ around it.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -46,6 +48,8 @@ class GitHubStandIn:
         self.installations: dict[str, dict[str, Any]] = {}
         self.org_pats: dict[str, list[dict[str, Any]]] = {}
         self.secret_alerts: dict[tuple[str, int], dict[str, Any]] = {}
+        self.audit_log: dict[str, list[dict[str, Any]]] = {}  # org -> events
+        self.audit_queries: list[dict[str, str]] = []  # the query of each audit log read
         self._issued_for: dict[str, str] = {}  # installation token -> installation id
         self.alert_reads: list[str] = []  # the installation each alert read was made as
         self.calls: list[tuple[str, str]] = []
@@ -115,6 +119,23 @@ class GitHubStandIn:
         }
         self.secret_alerts[(repository, number)] = alert
         return alert
+
+    def add_audit_event(
+        self, org: str, action: str, actor: str, at: datetime, **fields: Any
+    ) -> dict[str, Any]:
+        """An organisation audit log event as ``GET /orgs/{org}/audit-log`` answers it."""
+        stamp = int(at.timestamp() * 1000)
+        event = {
+            "@timestamp": stamp,
+            "created_at": stamp,
+            "_document_id": f"doc-{next(self._ids):06d}",
+            "action": action,
+            "actor": actor,
+            "org": org,
+            **fields,
+        }
+        self.audit_log.setdefault(org, []).append(event)
+        return event
 
     def fail_next(self, times: int, status: int, retry_after: int = 0) -> None:
         self._faults += [(status, retry_after)] * times
@@ -232,6 +253,16 @@ class GitHubStandIn:
             self.org_pats[org] = [p for p in pats if str(p["id"]) != pat_id]
             return Response(status_code=204)
 
+        @app.get("/orgs/{org}/audit-log")
+        async def audit_log(org: str, request: Request) -> Response:
+            if _bearer(request) not in self._issued:
+                return _error(401, "Bad credentials")
+            query = dict(request.query_params)
+            self.audit_queries.append(query)
+            if query.get("include", "web") not in ("web", "git", "all"):
+                return _error(422, "Validation Failed")
+            return self._audit_page(org, query, str(request.url))
+
         @app.get("/repos/{owner}/{repo}/secret-scanning/alerts/{number}")
         async def secret_alert(owner: str, repo: str, number: int, request: Request) -> Response:
             token = _bearer(request) or ""
@@ -245,6 +276,20 @@ class GitHubStandIn:
             return JSONResponse({k: v for k, v in alert.items() if not (hidden and k == "secret")})
 
         return app
+
+    def _audit_page(self, org: str, query: dict[str, str], url: str) -> Response:
+        """Search by the phrase's ``hashed_token:``, ``actor:`` and ``created:>=`` qualifiers;
+        pages of ``per_page`` (at most 100) linked by an ``after`` cursor, as GitHub does."""
+        found = [e for e in self.audit_log.get(org, []) if _phrase_matches(query, e)]
+        found.sort(key=lambda e: e["@timestamp"], reverse=query.get("order", "desc") == "desc")
+        size = min(int(query.get("per_page", "30")), 100)
+        start = int(query.get("after", "0"))
+        page = found[start : start + size]
+        response = JSONResponse(page)
+        if start + size < len(found):
+            nxt = httpx.URL(url).copy_merge_params({"after": str(start + size)})
+            response.headers["Link"] = f'<{nxt}>; rel="next"'
+        return response
 
     def _suspend(self, installation_id: str, at: str | None) -> None:
         self.installations[installation_id]["suspended_at"] = at
@@ -288,3 +333,18 @@ class GitHubStandIn:
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+
+
+_QUALIFIER = re.compile(r'(\w+):(>=)?("[^"]*"|\S+)')
+
+
+def _phrase_matches(query: dict[str, str], event: dict[str, Any]) -> bool:
+    for name, at_least, raw in _QUALIFIER.findall(query.get("phrase", "")):
+        value = raw.strip('"')
+        if name == "created":
+            day = datetime.fromtimestamp(event["@timestamp"] / 1000, UTC).strftime("%Y-%m-%d")
+            if (day < value) if at_least else (day != value):
+                return False
+        elif str(event.get(name, "")) != value:
+            return False
+    return True

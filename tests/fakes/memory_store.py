@@ -21,6 +21,7 @@ from bot.core.incidents import Incident
 from bot.core.timers import Timer, TimerState
 from bot.core.transcript import MessageKey, TranscriptPosition
 from bot.evidence.chain import GENESIS, seal
+from tests.fakes.memory_activity import Key, MemoryActivityQueue, Queued
 
 
 @dataclass
@@ -39,6 +40,7 @@ class _State:
     notices_claimed: dict[int, datetime] = field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # key: (owner, until)
     transcript: dict[tuple[str, MessageKey], tuple[int, str]] = field(default_factory=dict)
+    activity: dict[Key, Queued] = field(default_factory=dict)
 
 
 Redact = Callable[[dict[str, object]], dict[str, object]]
@@ -354,12 +356,14 @@ class MemoryUnitOfWork:
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
         self.transcript = MemoryTranscript(self.incidents.state)
+        self.activity = MemoryActivityQueue(self.incidents.state.activity)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         self.incidents = MemoryStore(copy.deepcopy(self._database.committed), self._database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
         self.transcript = MemoryTranscript(self.incidents.state)
+        self.activity = MemoryActivityQueue(self.incidents.state.activity)
         return self
 
     async def __aexit__(
@@ -378,3 +382,4 @@ class MemoryUnitOfWork:
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
         self.transcript = MemoryTranscript(self.incidents.state)
+        self.activity = MemoryActivityQueue(self.incidents.state.activity)

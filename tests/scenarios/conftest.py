@@ -155,8 +155,18 @@ def slack() -> Iterator[SlackStandIn]:
         yield stand_in
 
 
+def _scenario_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """More settings for the ``blastwall`` process, from a ``scenario_env`` fixture when
+    the test module defines one (looked up, so modules importing ``blastwall`` need none)."""
+    try:
+        return dict(request.getfixturevalue("scenario_env"))
+    except pytest.FixtureLookupError:
+        return {}
+
+
 @pytest.fixture
 def blastwall(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     slack: SlackStandIn,
     github: GitHubStandIn,
@@ -190,6 +200,7 @@ def blastwall(
         SLACK_BOT_TOKEN=SLACK_TOKEN,
         SLACK_SIGNING_SECRET=SLACK_SECRET,
         SLACK_API_URL=f"{slack.url}/api/",  # type: ignore[attr-defined]
+        **_scenario_env(request),
     )
     service = Blastwall(
         workdir=tmp_path,

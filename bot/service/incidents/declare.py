@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.activity import Phase
 from bot.core.actors import Actor
 from bot.core.commands import Command, DeclareIncident
 from bot.core.escalation import SUBJECTS, StallKind, step_due
@@ -29,6 +30,7 @@ from bot.core.playbooks import Playbook
 from bot.core.ports import IncidentStore, UnitOfWork
 from bot.playbooks.selection import manual_playbook, select_playbook
 from bot.service.actions.automatic import follow_up
+from bot.service.activity.queueing import queue_activity
 from bot.service.context import Services
 from bot.service.notify.room_opening import room_notice
 
@@ -88,6 +90,7 @@ async def declare_incident(cmd: DeclareIncident, svc: Services) -> Sequence[Even
         incident = await _open(uow.incidents, cmd, playbook, svc)
         await _arm(uow, incident, playbook, incident.declared_at)
         notice_id = await uow.outbox.add(incident.id, room_notice(incident.id))
+        await queue_activity(uow, incident, Phase.DECLARED, svc)
         await uow.commit()
     declared = IncidentDeclared(incident_id=incident.id, notice_id=notice_id)
     return [declared, *follow_up(cmd, incident.id, taken_in, svc)]

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.activity import Phase
 from bot.core.commands import ChangeStatus
 from bot.core.escalation import SUBJECTS, StallKind, step_due
 from bot.core.events import Event, StatusChanged, StatusRefused, TurnedAway
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import TRANSITIONS, IllegalTransition, Incident, Status
 from bot.core.ports import UnitOfWork
+from bot.service.activity.queueing import queue_activity
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
 from bot.service.incidents.lookup import locked_incident
@@ -36,6 +38,8 @@ async def change_status(cmd: ChangeStatus, svc: Services) -> Sequence[Event]:
             _record(incident, cmd, svc, What.STATUS_CHANGED, None, before)
         )
         await _rearm(uow, incident, svc)
+        if cmd.status in (Status.RESOLVED, Status.CLOSED):  # once: the queue's key
+            await queue_activity(uow, incident, Phase.CLOSED, svc)
         if cmd.status is Status.CLOSED:
             await checkpoint(uow.incidents, svc.signer, incident.id)
         await uow.commit()

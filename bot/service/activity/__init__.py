@@ -1,0 +1,1 @@
+"""Identity activity: queued with a declaration or a close, collected off the request path."""
