@@ -81,6 +81,16 @@ class FrameworkRefs:
     maestro_layer: str | None = None
     nist_ai_rmf: tuple[str, ...] = ()
 
+    def as_record(self) -> dict[str, object]:
+        """The refs as an evidence entry carries them (``details["frameworks"]``): every
+        framework present, each a list, so an auditor sums them without special cases."""
+        return {
+            "nist_csf": list(self.nist_csf),
+            "owasp_agentic": list(self.owasp_agentic),
+            "maestro_layer": [self.maestro_layer] if self.maestro_layer else [],
+            "nist_ai_rmf": list(self.nist_ai_rmf),
+        }
+
 
 @dataclass(frozen=True)
 class ApprovalPolicy:
@@ -184,3 +194,8 @@ class Playbook:
 
     def offered(self, action_id: str) -> OfferedAction | None:
         return next((a for a in self.actions if a.action_id == action_id), None)
+
+    def action_frameworks(self, action_id: str) -> FrameworkRefs:
+        """The offered action's references; none for an action this playbook does not offer."""
+        offered = self.offered(action_id)
+        return offered.frameworks if offered is not None else FrameworkRefs()

@@ -20,6 +20,7 @@ from bot.core.ports import CheckpointSigner, UnitOfWork
 from bot.evidence.bundle import TIMESTAMP_DIR, write_bundle
 from bot.evidence.notes import verify_checkpoint
 from bot.evidence.report import render_report
+from bot.evidence.review_check import ReviewMismatch, review_for_bundle
 from bot.evidence.signing import public_key_pem
 from bot.service.checkpoints import HistoryRewritten, check_history, raise_alarm, sign_checkpoint
 
@@ -88,6 +89,10 @@ async def _write(
     tokens = await _tokens(uow, incident_id, [s for s, _ in signed])
     report = render_report(incident_id, covered)
     members = {f"{TIMESTAMP_DIR}{i:06d}.tsr": token for i, token in tokens.items()}
+    try:
+        members |= review_for_bundle(incident_id, covered)
+    except ReviewMismatch as exc:
+        raise ExportError(f"the post-incident review cannot be rebuilt: {exc}") from exc
     notes = [n for _, n in signed]
     write_bundle(output, incident_id, covered, notes, pem, report, extra_files=members)
     return Exported(len(covered), len(signed), len(tokens), len(lines) - size)

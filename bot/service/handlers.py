@@ -52,6 +52,7 @@ from bot.core.events import (
     IncidentDeclared,
     Refused,
     RequestDenied,
+    ReviewWritten,
     SeverityChanged,
     SeverityRaised,
     StatusChanged,
@@ -80,6 +81,7 @@ from bot.service.incidents.identities import add_identity
 from bot.service.incidents.lifecycle import change_status
 from bot.service.incidents.severity import change_severity
 from bot.service.incidents.vendor import update_vendor_step
+from bot.service.notify.review_checklist import post_checklist
 from bot.service.notify.room_opening import open_room
 from bot.service.notify.rooms import (
     announce_commander,
@@ -151,5 +153,6 @@ def build_bus(svc: Services) -> MessageBus:
         TurnedAway: [on(report_turned_away)],
         Told: [on(report_told)],
         BulkSettled: [on(refresh_card), on(report_bulk)],
+        ReviewWritten: [on(post_checklist)],
     }
     return MessageBus(commands, events)

@@ -32,6 +32,7 @@ from bot.core.ports import IncidentStore, UnitOfWork
 from bot.service.actions.leases import held
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
+from bot.service.frameworks import FRAMEWORKS, action_frameworks, playbook_frameworks
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,10 @@ async def _record_plan(cleared: Cleared, plan: ActionPlan, svc: Services) -> boo
     request = cleared.request
     request.snapshot = dict(plan.before)
     async with svc.uow() as uow:
-        await uow.incidents.get(request.incident_id, for_update=True)
+        incident = await uow.incidents.get(request.incident_id, for_update=True)
         if not await uow.incidents.save_request(request, expect=RequestStatus.RUNNING):
             return False
+        refs = action_frameworks(svc, incident.playbook if incident else "", request.action_id)
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=request.incident_id,
@@ -106,6 +108,7 @@ async def _record_plan(cleared: Cleared, plan: ActionPlan, svc: Services) -> boo
                     "target": request.target_key,
                     "plan_hash": plan.plan_hash,
                     "request": request.idempotency_key,
+                    FRAMEWORKS: refs,
                 },
             )
         )
@@ -153,9 +156,10 @@ async def _settle(
                 "request %s was settled elsewhere before its call ended", request.idempotency_key
             )
             return await _already(cleared, svc)
-        await store.append_evidence(_settled(request, cleared.spec, outcome, svc, approvals))
+        refs = action_frameworks(svc, incident.playbook, request.action_id)
+        await store.append_evidence(_settled(request, cleared.spec, outcome, svc, approvals, refs))
         if verification is not None:
-            await store.append_evidence(_verified(request, verification, svc))
+            await store.append_evidence(_verified(request, verification, svc, refs))
         await after_outcome(uow, incident, request, svc)
         await checkpoint(store, svc.signer, incident.id)
         await uow.commit()
@@ -188,6 +192,7 @@ async def _contain(
             why=f"{request.action_id} succeeded on {request.target_key}",
             before={"status": previous.value},
             after={"status": incident.status.value},
+            details={FRAMEWORKS: playbook_frameworks(svc, incident.playbook)},
         )
     )
 
@@ -216,6 +221,7 @@ def _settled(
     outcome: ActionOutcome,
     svc: Services,
     approvals: Sequence[str],
+    refs: dict[str, object],
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=request.incident_id,
@@ -233,11 +239,14 @@ def _settled(
             "error_code": outcome.error_code,
             "approvals": list(approvals),
             "response_sha256": outcome.response_hash,
+            FRAMEWORKS: refs,
         },
     )
 
 
-def _verified(request: ActionRequest, verification: Verification, svc: Services) -> EvidenceRecord:
+def _verified(
+    request: ActionRequest, verification: Verification, svc: Services, refs: dict[str, object]
+) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=request.incident_id,
         what=What.ACTION_VERIFIED if verification.confirmed else What.VERIFICATION_FAILED,
@@ -249,6 +258,7 @@ def _verified(request: ActionRequest, verification: Verification, svc: Services)
             "action": request.action_id,
             "target": request.target_key,
             "request": request.idempotency_key,
+            FRAMEWORKS: refs,
         },
     )
 
