@@ -26,7 +26,7 @@ class Escalation:
     when: str
     stall: str
     why: str
-    step: str
+    step: int  # the ladder's step, counted from 1
     ending: str  # notify, reask, offer_command, deny
     notified: tuple[str, ...]
     late_seconds: int  # how late it fired, whole seconds (0: on time)
@@ -50,7 +50,7 @@ def escalations(entries: Sequence[Entry]) -> list[Escalation]:
             when=text(e, "when"),
             stall=text(e, "details", "kind"),
             why=WAITING.get(text(e, "details", "kind"), text(e, "details", "kind")),
-            step=text(e, "details", "step"),
+            step=_number(text(e, "details", "step")) + 1,
             ending=text(e, "outcome"),
             notified=texts(e, "details", "notified"),
             late_seconds=_late(text(e, "details", "lateness_seconds")),
@@ -65,6 +65,10 @@ def _late(recorded: str) -> int:
         return max(int(float(recorded)), 0)
     except (ValueError, OverflowError):
         return 0
+
+
+def _number(recorded: str) -> int:
+    return int(recorded) if recorded.isdigit() and len(recorded) < 6 else 0
 
 
 def command_changes(entries: Sequence[Entry]) -> list[CommandChange]:
