@@ -131,14 +131,7 @@ def _run(
         entry, "details", "request"
     )
     known = requests.get(key, _Request("", "", "", ""))
-    result = RESULTS[kind]
-    by, summary = who(entry), text(entry, "outcome")
-    if kind is What.ACTION_RECONCILED:
-        result = f"reconciled: {text(entry, 'details', 'status') or 'unknown'}"
-        by = text(entry, "details", "requested_by") or by
-    if kind is What.ACTION_DENIED:
-        deciders = ", ".join(denied.get(key, [])) or "the approval deadline"
-        summary = f"denied by {deciders}: {text(entry, 'why')}"
+    result, by, summary = _said(entry, kind, denied.get(key, []))
     approvals = texts(entry, "details", "approvals")
     return ActionRun(
         seq=seq(entry),
@@ -155,6 +148,18 @@ def _run(
         reversibility=text(entry, "details", "reversibility") or known.reversibility,
         error_code=text(entry, "details", "error_code"),
     )
+
+
+def _said(entry: Entry, kind: What, deciders: list[str]) -> tuple[str, str, str]:
+    """The result, who it is on, and its summary: a reconciled outcome is the
+    requester's, a denial is summed up with whoever denied it."""
+    if kind is What.ACTION_RECONCILED:
+        result = f"reconciled: {text(entry, 'details', 'status') or 'unknown'}"
+        return result, text(entry, "details", "requested_by") or who(entry), text(entry, "outcome")
+    if kind is What.ACTION_DENIED:
+        by = ", ".join(deciders) or "the approval deadline"
+        return RESULTS[kind], who(entry), f"denied by {by}: {text(entry, 'why')}"
+    return RESULTS[kind], who(entry), text(entry, "outcome")
 
 
 def identity_reviews(entries: Sequence[Entry], runs: Sequence[ActionRun]) -> list[IdentityReview]:

@@ -45,16 +45,8 @@ def check_review(incident: str, files: Mapping[str, bytes], lines: Sequence[byte
     if len(written) > MAX_REVIEWS:
         raise ReviewMismatch(f"the ledger records {len(written)} reviews: not one Blastwall wrote")
     rebuilt = [_rebuilt(incident, entry, entries) for entry in written]
-    latest, last_files = written[-1], rebuilt[-1]
-    for name, data in last_files.items():
-        if name not in files:
-            raise ReviewMismatch(
-                f"entry {seq(latest)} records a post-incident review but {name} is missing"
-            )
-        if files[name] != data:
-            raise ReviewMismatch(
-                f"{name} does not say what entries 1-{_covers(latest)} say: the review was changed"
-            )
+    latest = written[-1]
+    _compare(latest, rebuilt[-1], files)
     for entry, made in zip(written, rebuilt, strict=True):
         if mapping(field(entry, "details", "files")) != digests(made):
             raise ReviewMismatch(
@@ -66,6 +58,18 @@ def check_review(incident: str, files: Mapping[str, bytes], lines: Sequence[byte
         f"post-incident review (entry {seq(latest)}) rebuilt from entries "
         f"1-{_covers(latest)}: {REVIEW_MD} and {REVIEW_HTML} match"
     )
+
+
+def _compare(latest: Mapping[str, Any], made: dict[str, bytes], files: Mapping[str, bytes]) -> None:
+    for name, data in made.items():
+        if name not in files:
+            raise ReviewMismatch(
+                f"entry {seq(latest)} records a post-incident review but {name} is missing"
+            )
+        if files[name] != data:
+            raise ReviewMismatch(
+                f"{name} does not say what entries 1-{_covers(latest)} say: the review was changed"
+            )
 
 
 def review_for_bundle(incident: str, lines: Sequence[bytes]) -> dict[str, bytes]:
