@@ -373,18 +373,24 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
     return slack_router(slack_app, doorman)
 
 
-async def export_evidence(settings: Settings, incident_id: str, output: Path) -> Exported:
+async def export_evidence(
+    settings: Settings, incident_id: str, output: Path, fmt: str = "bundle"
+) -> Exported:
     """``blastwall evidence export``: the configured database and key, read-only.
-    Nothing is created: a missing database or key is an ``ExportError``."""
+    Nothing is created: a missing database or key is an ``ExportError``.
+    ``fmt``: the bundle, or a CSV or OCSF reading copy (redacted again on the way out)."""
     try:
         key = load_signing_key(settings.signing_key_path())
     except SigningKeyError as exc:
         raise ExportError(str(exc)) from exc
     url = database_url(settings)
     await _require_database(url)
-    database = Database(url, redact=build_redactor(redaction_key(key)).redact_body)
+    redactor = build_redactor(redaction_key(key))
+    database = Database(url, redact=redactor.redact_body)
     try:
-        return await export_incident(database.uow, key, incident_id, output)
+        return await export_incident(
+            database.uow, key, incident_id, output, fmt, redactor.redact_body
+        )
     finally:
         await database.dispose()
 

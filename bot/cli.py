@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     export = ev.add_parser("export", help="write the evidence bundle of one incident")
     export.add_argument("incident_id")
     export.add_argument("-o", "--output", required=True, type=Path)
+    export.add_argument(
+        "--format",
+        choices=("bundle", "csv", "ocsf"),
+        default="bundle",
+        help="bundle (default: the verifiable zip), csv, or ocsf (Incident Finding events, "
+        "JSON Lines)",
+    )
     export.set_defaults(run=_export)
     _audit_parsers(ev)
     public = ev.add_parser("public-key", help="print the signing public key (PEM)")
@@ -297,17 +304,22 @@ def _export(args: argparse.Namespace) -> int:
         print(f"blastwall: not an incident id: {args.incident_id!r}", file=sys.stderr)
         return 2
     try:
-        done = asyncio.run(export_evidence(load_settings(), args.incident_id, args.output))
+        done = asyncio.run(
+            export_evidence(load_settings(), args.incident_id, args.output, args.format)
+        )
     except ExportRefused as exc:
         print(f"blastwall: EVIDENCE ALARM: {exc}", file=sys.stderr)
         return 1
     except ExportError as exc:
         print(f"blastwall: {exc}", file=sys.stderr)
         return 2
-    print(
-        f"wrote {args.output}: {done.entries} entries of {args.incident_id}, "
-        f"{done.checkpoints} signed checkpoints, {done.timestamps} timestamped"
-    )
+    if args.format != "bundle":
+        print(f"wrote {args.output}: {done.entries} entries of {args.incident_id} as {args.format}")
+    else:
+        print(
+            f"wrote {args.output}: {done.entries} entries of {args.incident_id}, "
+            f"{done.checkpoints} signed checkpoints, {done.timestamps} timestamped"
+        )
     if done.unsigned:
         print(
             f"note: {done.unsigned} newer entries are not signed yet and are not in this bundle",

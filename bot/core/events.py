@@ -249,3 +249,13 @@ class AutomaticActionWithheld(Event):
     action_id: str
     target_key: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ReviewWritten(Event):
+    """The post-incident review is in the ledger (entry ``seq``): the commander gets its
+    follow-ups as a checklist in the room."""
+
+    seq: int
+    status: str
+    follow_ups: tuple[str, ...]

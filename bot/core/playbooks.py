@@ -81,6 +81,16 @@ class FrameworkRefs:
     maestro_layer: str | None = None
     nist_ai_rmf: tuple[str, ...] = ()
 
+    def as_record(self) -> dict[str, object]:
+        """The refs as an evidence entry carries them (``details["frameworks"]``): every
+        framework present, each a list, so an auditor sums them without special cases."""
+        return {
+            "nist_csf": list(self.nist_csf),
+            "owasp_agentic": list(self.owasp_agentic),
+            "maestro_layer": [self.maestro_layer] if self.maestro_layer else [],
+            "nist_ai_rmf": list(self.nist_ai_rmf),
+        }
+
 
 @dataclass(frozen=True)
 class ApprovalPolicy:
@@ -250,3 +260,8 @@ class Playbook:
             if name in given and given[name] != value:
                 return f"parameter {name!r} of {action_id} is fixed by the playbook"
         return None
+
+    def action_frameworks(self, action_id: str) -> FrameworkRefs:
+        """The offered action's references; none for an action this playbook does not offer."""
+        offered = self.offered(action_id)
+        return offered.frameworks if offered is not None else FrameworkRefs()

@@ -3,8 +3,10 @@
 ``entries.jsonl`` (one canonical JSON entry per line), ``checkpoints/NNNNNN.note``
 (signed notes, oldest first, numbered from 1 without gaps),
 ``proofs/NNNNNN.consistency`` (the RFC 6962 consistency proof from checkpoint
-NNNNNN-1 to checkpoint NNNNNN), ``public_key.pem``, ``report.md`` and
-``manifest.json`` (the counts and every other file's SHA-256). Written
+NNNNNN-1 to checkpoint NNNNNN), ``public_key.pem``, ``report.md``, once the
+incident is resolved ``review.md`` and ``review.html`` (the post-incident
+review, ``bot.evidence.review``), and ``manifest.json`` (the counts and every
+other file's SHA-256). Written
 deterministically, so the same ledger always gives the same bytes.
 
 A consistency file is ``old <size>`` followed by one base64 hash per line: the
@@ -34,7 +36,7 @@ CHECKPOINT_DIR = "checkpoints/"
 PROOF_DIR = "proofs/"
 TIMESTAMP_DIR = "timestamps/"
 MEMBER = re.compile(
-    r"manifest\.json|entries\.jsonl|public_key\.pem|report\.md"
+    r"manifest\.json|entries\.jsonl|public_key\.pem|report\.md|review\.md|review\.html"
     r"|checkpoints/[0-9]{6}\.note|proofs/[0-9]{6}\.consistency|timestamps/[0-9]{6}\.tsr"
 )
 _EPOCH = (1980, 1, 1, 0, 0, 0)

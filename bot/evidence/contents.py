@@ -36,6 +36,7 @@ from bot.evidence.canonical import canonical
 from bot.evidence.chain import GENESIS, entry_hash
 from bot.evidence.notes import Checkpoint, CheckpointError, verify_checkpoint
 from bot.evidence.report import render_report
+from bot.evidence.review_check import ReviewMismatch, check_review
 from bot.evidence.signing import SigningKeyError, load_public_key
 
 
@@ -53,6 +54,7 @@ class Bundle:
     checkpoints: list[Checkpoint]
     embedded_key: Ed25519PublicKey
     files: dict[str, bytes]
+    review: str = ""  # what the review check found (bot.evidence.review_check)
 
     @property
     def latest(self) -> Checkpoint:
@@ -84,7 +86,11 @@ def open_bundle(
     _check_proofs(files, checkpoints)
     if files[REPORT] != render_report(incident, lines).encode():
         raise Tampered(f"{REPORT} does not say what the entries say: the report was changed")
-    return Bundle(incident, lines, notes, checkpoints, embedded, files)
+    try:
+        review = check_review(incident, files, lines)
+    except ReviewMismatch as exc:
+        raise Tampered(str(exc)) from exc
+    return Bundle(incident, lines, notes, checkpoints, embedded, files, review)
 
 
 def load_json(data: bytes, what: str) -> Any:

@@ -6,10 +6,13 @@ fail rather than append a checkpoint signed by a stranger to the real ledger.
 The bundle holds the entries the last signed checkpoint covers (the running
 service signs new entries within ``BLASTWALL_ANCHOR_INTERVAL``), each
 checkpoint's RFC 3161 token where one was obtained, and the public key.
+The same entries, after the same check, can be written as CSV or as OCSF
+events instead (``FORMATS``): reading copies for other tools, not evidence.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +21,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from bot.core.ports import CheckpointSigner, UnitOfWork
 from bot.evidence.bundle import TIMESTAMP_DIR, write_bundle
+from bot.evidence.csv_export import entries_csv
 from bot.evidence.notes import verify_checkpoint
+from bot.evidence.ocsf_export import entries_ocsf
 from bot.evidence.report import render_report
+from bot.evidence.review_check import ReviewMismatch, review_for_bundle
 from bot.evidence.signing import public_key_pem
 from bot.service.checkpoints import HistoryRewritten, check_history, raise_alarm, sign_checkpoint
+
+FORMATS = ("bundle", "csv", "ocsf")
+Redact = Callable[[dict[str, object]], dict[str, object]]
 
 
 class ExportError(Exception):
@@ -50,17 +59,33 @@ class _KeyVerifier:
 
 
 async def export_incident(
-    uow_factory: Callable[[], UnitOfWork], key: Ed25519PrivateKey, incident_id: str, output: Path
+    uow_factory: Callable[[], UnitOfWork],
+    key: Ed25519PrivateKey,
+    incident_id: str,
+    output: Path,
+    fmt: str = "bundle",
+    redact: Redact | None = None,
 ) -> Exported:
     """The CLI's export, read-only: the database and key come from the composition
     root (``bot.app.export_evidence``); this builds nothing itself."""
+    if fmt not in FORMATS:
+        raise ExportError(f"no export format {fmt!r} (formats: {', '.join(FORMATS)})")
     async with uow_factory() as uow:
-        return await _export(uow, key, incident_id, output)
+        lines, signed = await _signed(uow, key, incident_id)
+        if fmt == "bundle":
+            return await _write(uow, public_key_pem(key), incident_id, lines, signed, output)
+    covered = lines[: signed[-1][0]]
+    shaped = (
+        entries_csv(covered, redact) if fmt == "csv" else entries_ocsf(incident_id, covered, redact)
+    )
+    await asyncio.to_thread(output.write_bytes, shaped.encode("utf-8"))
+    return Exported(len(covered), len(signed), 0, len(lines) - len(covered))
 
 
-async def _export(
-    uow: UnitOfWork, key: Ed25519PrivateKey, incident_id: str, output: Path
-) -> Exported:
+async def _signed(
+    uow: UnitOfWork, key: Ed25519PrivateKey, incident_id: str
+) -> tuple[list[bytes], list[tuple[int, str]]]:
+    """The stored entries and checkpoints, once the last checkpoint is shown to hold."""
     if await uow.incidents.get(incident_id) is None:
         raise ExportError(f"no incident {incident_id} in this database")
     lines = list(await uow.incidents.evidence_lines(incident_id))
@@ -72,7 +97,7 @@ async def _export(
     except HistoryRewritten as exc:
         raise_alarm(exc)
         raise ExportRefused(str(exc)) from exc
-    return await _write(uow, public_key_pem(key), incident_id, lines, signed, output)
+    return lines, signed
 
 
 async def _write(
@@ -88,6 +113,10 @@ async def _write(
     tokens = await _tokens(uow, incident_id, [s for s, _ in signed])
     report = render_report(incident_id, covered)
     members = {f"{TIMESTAMP_DIR}{i:06d}.tsr": token for i, token in tokens.items()}
+    try:
+        members |= review_for_bundle(incident_id, covered)
+    except ReviewMismatch as exc:
+        raise ExportError(f"the post-incident review cannot be rebuilt: {exc}") from exc
     notes = [n for _, n in signed]
     write_bundle(output, incident_id, covered, notes, pem, report, extra_files=members)
     return Exported(len(covered), len(signed), len(tokens), len(lines) - size)

@@ -76,7 +76,7 @@ def _anchors(
     witness_keys: Sequence[WitnessKey],
     witness_log: str | None,
 ) -> list[str]:
-    findings = [f"origin {bundle.latest.origin}"]
+    findings = [f"origin {bundle.latest.origin}", bundle.review]
     if prior is not None:
         findings.append(check_prior(bundle, prior, key))
     findings += check_cosignatures(bundle, witness_keys)

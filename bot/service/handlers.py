@@ -58,6 +58,7 @@ from bot.core.events import (
     IncidentDeclared,
     Refused,
     RequestDenied,
+    ReviewWritten,
     SeverityChanged,
     SeverityRaised,
     StatusChanged,
@@ -90,6 +91,7 @@ from bot.service.incidents.severity import change_severity
 from bot.service.incidents.transcript import record_channel_message
 from bot.service.incidents.vendor import update_vendor_step
 from bot.service.notify.automatic import announce_automatic, announce_withheld
+from bot.service.notify.review_checklist import post_checklist
 from bot.service.notify.room_opening import open_room
 from bot.service.notify.rooms import (
     announce_commander,
@@ -167,5 +169,6 @@ def build_bus(svc: Services) -> MessageBus:
         BulkSettled: [on(refresh_card), on(report_bulk)],
         AutomaticActionRan: [on(announce_automatic)],
         AutomaticActionWithheld: [on(announce_withheld)],
+        ReviewWritten: [on(post_checklist)],
     }
     return MessageBus(commands, events, detached={ContainAutomatically})

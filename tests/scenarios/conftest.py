@@ -112,6 +112,11 @@ actions:
     approval:
       approvers: 1
       ttl_minutes: 30
+    frameworks:
+      nist_csf: [RS.MI-01]
+      owasp_agentic: [ASI03]
+frameworks:
+  nist_csf: [RS.MA-01]
 """
 
 NON_PRODUCTION_PLAYBOOK = f"""\

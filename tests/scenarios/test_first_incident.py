@@ -95,7 +95,8 @@ async def test_alert_to_verified_evidence(
     await eventually(lambda: _closed(slack, channel.id))
 
     final = [e["what"] for e in await blastwall.evidence(incident_id)]
-    assert final.count("status change refused") == 1 and final[-1] == "status changed"
+    assert final.count("status change refused") == 1
+    assert final[-2:] == ["status changed", "post-incident review written"]
 
     bundle = tmp_path / "bundle.zip"
     assert blastwall.cli("evidence", "export", incident_id, "-o", str(bundle)).returncode == 0

@@ -150,7 +150,7 @@ async def test_chat_down_still_keeps_the_incident(world: World) -> None:
 
 async def test_only_the_commander_moves_the_lifecycle_and_close_seals(world: World) -> None:
     from bot.core.commands import ChangeStatus
-    from bot.core.events import StatusChanged, StatusRefused
+    from bot.core.events import ReviewWritten, StatusChanged, StatusRefused
 
     incident_id = await _declare(world)
     commander = Actor("slack", "UIC")
@@ -162,17 +162,18 @@ async def test_only_the_commander_moves_the_lifecycle_and_close_seals(world: Wor
     )
     room = world.database.committed.incidents[incident_id].room
     assert room is not None
-    (resolved,) = await world.bus.handle(
+    resolved, reviewed = await world.bus.handle(
         ChangeStatus(
             commander, Status.RESOLVED, room=(room.platform, room.room_id), reason="false positive"
         )
     )
     assert resolved == StatusChanged(incident_id, commander, "declared", "resolved")
+    assert isinstance(reviewed, ReviewWritten) and reviewed.status == "resolved"
     await world.bus.handle(ChangeStatus(commander, Status.CLOSED, incident_id))
     state = world.database.committed
     assert state.incidents[incident_id].status is Status.CLOSED
     assert state.checkpoints[incident_id][-1][0] == len(state.lines[incident_id])
-    assert _whats(world, incident_id)[-1] == "status changed"
+    assert _whats(world, incident_id)[-2:] == ["status changed", "post-incident review written"]
     (after_close,) = await world.bus.handle(
         RequestAction(incident_id, DEACTIVATE_ACCESS_KEY.id, KEY.key, IAM)
     )

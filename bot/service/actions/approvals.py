@@ -20,6 +20,7 @@ from bot.core.incidents import Incident
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
 from bot.service.context import Services
+from bot.service.frameworks import FRAMEWORKS, action_frameworks
 
 
 async def decide_approval(cmd: DecideApproval, svc: Services) -> Sequence[Event | Command]:
@@ -74,13 +75,14 @@ async def _decide(
     )
     if why_not is None and not await uow.incidents.add_approval(approval):
         why_not = "you have already decided on this request; one person counts once"
+    refs = action_frameworks(svc, incident.playbook, request.action_id)
     if why_not is not None:
         await uow.incidents.append_evidence(
-            _record(incident, approval, What.APPROVAL_REFUSED, why_not, svc)
+            _record(incident, approval, What.APPROVAL_REFUSED, why_not, svc, refs)
         )
         return [Refused(incident.id, cmd.actor, why_not)], []
     await uow.incidents.append_evidence(
-        _record(incident, approval, _decided(cmd.decision), None, svc)
+        _record(incident, approval, _decided(cmd.decision), None, svc, refs)
     )
     events: list[Event] = [
         ApprovalRecorded(incident.id, cmd.actor, request.idempotency_key, cmd.decision)
@@ -117,6 +119,7 @@ async def deny(
                 "action": request.action_id,
                 "target": request.target_key,
                 "plan_hash": request.plan_hash,
+                FRAMEWORKS: action_frameworks(svc, incident.playbook, request.action_id),
             },
         )
     )
@@ -124,7 +127,12 @@ async def deny(
 
 
 def _record(
-    incident: Incident, approval: Approval, what: What, refused: str | None, svc: Services
+    incident: Incident,
+    approval: Approval,
+    what: What,
+    refused: str | None,
+    svc: Services,
+    refs: dict[str, object],
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=incident.id,
@@ -139,6 +147,7 @@ def _record(
             "request": approval.request_key,
             "decision": approval.decision.value,
             "plan_hash": approval.plan_hash,
+            FRAMEWORKS: refs,
         },
     )
 
@@ -159,6 +168,7 @@ def _running(
             "target": request.target_key,
             "plan_hash": request.plan_hash,
             "approvals": [a.id for a in approvals if a.decision is Decision.APPROVE],
+            FRAMEWORKS: action_frameworks(svc, incident.playbook, request.action_id),
         },
     )
 

@@ -54,6 +54,7 @@ from bot.service.actions.request import (
 )
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
+from bot.service.frameworks import FRAMEWORKS, action_frameworks
 from bot.service.notify.rooms import refresh_card_of
 
 ALL = BULK_TARGET
@@ -169,6 +170,7 @@ def _asked_record(
             "plan_hash": request.plan_hash,
             "approvals_needed": request.approvals_needed,
             "expires_at": request.expires_at.isoformat() if request.expires_at else None,
+            FRAMEWORKS: action_frameworks(svc, incident.playbook, cmd.action_id),
         },
     )
 
@@ -298,13 +300,19 @@ async def _settle_bulk(cmd: RunBulk, summary: BulkSettled, svc: Services) -> Non
         request.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
         request.outcome = outcome
         await uow.incidents.save_request(request)
-        await uow.incidents.append_evidence(_settled_record(cmd, request, summary, text, svc))
+        refs = action_frameworks(svc, incident.playbook, cmd.action_id)
+        await uow.incidents.append_evidence(_settled_record(cmd, request, summary, text, svc, refs))
         await checkpoint(uow.incidents, svc.signer, incident.id)
         await uow.commit()
 
 
 def _settled_record(
-    cmd: RunBulk, request: ActionRequest, summary: BulkSettled, text: str, svc: Services
+    cmd: RunBulk,
+    request: ActionRequest,
+    summary: BulkSettled,
+    text: str,
+    svc: Services,
+    refs: dict[str, object],
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=cmd.incident_id,
@@ -321,5 +329,6 @@ def _settled_record(
             "succeeded": summary.succeeded,
             "failed": summary.failed,
             "skipped": summary.skipped,
+            FRAMEWORKS: refs,
         },
     )

@@ -34,6 +34,7 @@ from bot.service.actions.containment_time import ALERT_TO_CONTAINED, seconds_bet
 from bot.service.actions.leases import held
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
+from bot.service.frameworks import FRAMEWORKS, action_frameworks, playbook_frameworks
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,10 @@ async def _record_plan(cleared: Cleared, plan: ActionPlan, svc: Services) -> boo
     request = cleared.request
     request.snapshot = dict(plan.before)
     async with svc.uow() as uow:
-        await uow.incidents.get(request.incident_id, for_update=True)
+        incident = await uow.incidents.get(request.incident_id, for_update=True)
         if not await uow.incidents.save_request(request, expect=RequestStatus.RUNNING):
             return False
+        refs = action_frameworks(svc, incident.playbook if incident else "", request.action_id)
         await uow.incidents.append_evidence(
             EvidenceRecord(
                 incident_id=request.incident_id,
@@ -115,6 +117,7 @@ async def _record_plan(cleared: Cleared, plan: ActionPlan, svc: Services) -> boo
                     "target": request.target_key,
                     "plan_hash": plan.plan_hash,
                     "request": request.idempotency_key,
+                    FRAMEWORKS: refs,
                 },
             )
         )
@@ -162,11 +165,12 @@ async def _settle(
                 "request %s was settled elsewhere before its call ended", request.idempotency_key
             )
             return await _already(cleared, svc)
-        settled = _settled(request, cleared.spec, outcome, svc, approvals)
+        refs = action_frameworks(svc, incident.playbook, request.action_id)
+        settled = _settled(request, cleared.spec, outcome, svc, approvals, refs)
         contained_in = _contained_in(cleared, outcome, settled)
         await store.append_evidence(settled)
         if verification is not None:
-            await store.append_evidence(_verified(request, verification, svc))
+            await store.append_evidence(_verified(request, verification, svc, refs))
         await after_outcome(uow, incident, request, svc)
         await checkpoint(store, svc.signer, incident.id)
         await uow.commit()
@@ -219,6 +223,7 @@ async def _contain(
             why=f"{request.action_id} succeeded on {request.target_key}",
             before={"status": previous.value},
             after={"status": incident.status.value},
+            details={FRAMEWORKS: playbook_frameworks(svc, incident.playbook)},
         )
     )
 
@@ -247,6 +252,7 @@ def _settled(
     outcome: ActionOutcome,
     svc: Services,
     approvals: Sequence[str],
+    refs: dict[str, object],
 ) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=request.incident_id,
@@ -265,6 +271,7 @@ def _settled(
             "approvals": list(approvals),
             "response_sha256": outcome.response_hash,
             **_state_details(spec, outcome),
+            FRAMEWORKS: refs,
         },
     )
 
@@ -280,7 +287,9 @@ def _state_details(spec: ActionSpec, outcome: ActionOutcome) -> dict[str, object
     return details
 
 
-def _verified(request: ActionRequest, verification: Verification, svc: Services) -> EvidenceRecord:
+def _verified(
+    request: ActionRequest, verification: Verification, svc: Services, refs: dict[str, object]
+) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=request.incident_id,
         what=What.ACTION_VERIFIED if verification.confirmed else What.VERIFICATION_FAILED,
@@ -292,6 +301,7 @@ def _verified(request: ActionRequest, verification: Verification, svc: Services)
             "action": request.action_id,
             "target": request.target_key,
             "request": request.idempotency_key,
+            FRAMEWORKS: refs,
         },
     )
 

@@ -23,6 +23,7 @@ from bot.core.evidence import EvidenceRecord, What
 from bot.service.actions.execute import after_outcome
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
+from bot.service.frameworks import FRAMEWORKS, action_frameworks
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +91,17 @@ async def _settle(
         if not await uow.incidents.settle_abandoned(current, svc.clock.now(), older_than_s):
             log.info("request %s came back to life; left to its holder", current.idempotency_key)
             return None
-        await uow.incidents.append_evidence(_reconciled(current, outcome, svc))
+        refs = action_frameworks(svc, incident.playbook, current.action_id)
+        await uow.incidents.append_evidence(_reconciled(current, outcome, svc, refs))
         await after_outcome(uow, incident, current, svc)
         await checkpoint(uow.incidents, svc.signer, current.incident_id)
         await uow.commit()
     return ActionSettled.of(current, outcome.summary)
 
 
-def _reconciled(current: ActionRequest, outcome: ActionOutcome, svc: Services) -> EvidenceRecord:
+def _reconciled(
+    current: ActionRequest, outcome: ActionOutcome, svc: Services, refs: dict[str, object]
+) -> EvidenceRecord:
     return EvidenceRecord(
         incident_id=current.incident_id,
         what=What.ACTION_RECONCILED,
@@ -112,5 +116,6 @@ def _reconciled(current: ActionRequest, outcome: ActionOutcome, svc: Services) -
             "target": current.target_key,
             "requested_by": current.actor.principal,
             "status": current.status.value,
+            FRAMEWORKS: refs,
         },
     )

@@ -40,6 +40,7 @@ from bot.core.playbooks import ApprovalPolicy
 from bot.core.ports import IncidentStore, UnitOfWork
 from bot.service.actions.execute import Cleared, execute, request_details
 from bot.service.context import Services
+from bot.service.frameworks import FRAMEWORKS, action_frameworks
 
 MAX_ATTEMPTS = 20
 RETRYABLE = (RequestStatus.FAILED, RequestStatus.DENIED)
@@ -159,6 +160,7 @@ async def _clear(
     if isinstance(request, ActionDuplicate):
         return request
     details = request_details(request, spec)
+    details[FRAMEWORKS] = action_frameworks(svc, incident.playbook, cmd.action_id)
     if grant is not None:
         details |= {"bulk": grant.request_key, "approvals": list(grant.approvals)}
     await uow.incidents.append_evidence(

@@ -24,6 +24,7 @@ from bot.core.incidents import Incident, Status
 from bot.core.ports import UnitOfWork
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
+from bot.service.frameworks import FRAMEWORKS, action_frameworks
 
 
 async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:
@@ -48,7 +49,8 @@ async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:
         )
         await uow.commit()
     outcome = await _restore(original, incident, cmd, svc)
-    return [await _settle(undo, original, outcome, svc)]
+    refs = action_frameworks(svc, incident.playbook, original.action_id)
+    return [await _settle(undo, original, outcome, svc, refs)]
 
 
 def _refusal(
@@ -132,7 +134,11 @@ async def _restore(
 
 
 async def _settle(
-    undo: ActionRequest, original: ActionRequest, outcome: ActionOutcome, svc: Services
+    undo: ActionRequest,
+    original: ActionRequest,
+    outcome: ActionOutcome,
+    svc: Services,
+    refs: dict[str, object],
 ) -> Event:
     undo.status = RequestStatus.SUCCEEDED if outcome.ok else RequestStatus.FAILED
     undo.outcome = outcome
@@ -165,6 +171,7 @@ async def _settle(
                     "snapshot": original.snapshot,
                     "error_code": outcome.error_code,
                     "response_sha256": outcome.response_hash,
+                    FRAMEWORKS: refs,
                 },
             )
         )
@@ -193,5 +200,6 @@ def _entry(
             "action": original.action_id,
             "target": original.target_key,
             "params": dict(cmd.params),
+            FRAMEWORKS: action_frameworks(svc, incident.playbook, original.action_id),
         },
     )

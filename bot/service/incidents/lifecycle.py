@@ -1,6 +1,8 @@
 """Moving an incident along its lifecycle: only its commander may, and only legally.
 
-Closing seals the ledger: a final signed checkpoint commits with the change.
+Resolving and closing write the post-incident review into the ledger
+(``bot.service.incidents.review``). Closing seals the ledger: a final signed
+checkpoint, over the review too, commits with the change.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from bot.core.ports import UnitOfWork
 from bot.service.activity.queueing import queue_activity
 from bot.service.checkpoints import checkpoint
 from bot.service.context import Services
+from bot.service.frameworks import FRAMEWORKS, playbook_frameworks
 from bot.service.incidents.lookup import locked_incident
+from bot.service.incidents.review import write_review
+
+REVIEWED = (Status.RESOLVED, Status.CLOSED)
 
 
 async def change_status(cmd: ChangeStatus, svc: Services) -> Sequence[Event]:
@@ -32,18 +38,30 @@ async def change_status(cmd: ChangeStatus, svc: Services) -> Sequence[Event]:
             )
             await uow.commit()
             return [StatusRefused(incident.id, cmd.actor, refusal)]
-        before = incident.transition(cmd.status)
-        await uow.incidents.save(incident)
-        await uow.incidents.append_evidence(
-            _record(incident, cmd, svc, What.STATUS_CHANGED, None, before)
-        )
-        await _rearm(uow, incident, svc)
-        if cmd.status in (Status.RESOLVED, Status.CLOSED):  # once: the queue's key
-            await queue_activity(uow, incident, Phase.CLOSED, svc)
-        if cmd.status is Status.CLOSED:
-            await checkpoint(uow.incidents, svc.signer, incident.id)
+        events = await _change(uow, incident, cmd, svc)
         await uow.commit()
-    return [StatusChanged(incident.id, cmd.actor, before.value, cmd.status.value)]
+    return events
+
+
+async def _change(
+    uow: UnitOfWork, incident: Incident, cmd: ChangeStatus, svc: Services
+) -> list[Event]:
+    """The change, its entry, the clocks, and for a finished incident its review (and at
+    close the seal over all of it)."""
+    before = incident.transition(cmd.status)
+    await uow.incidents.save(incident)
+    await uow.incidents.append_evidence(
+        _record(incident, cmd, svc, What.STATUS_CHANGED, None, before)
+    )
+    await _rearm(uow, incident, svc)
+    if cmd.status in (Status.RESOLVED, Status.CLOSED):  # once: the queue's key
+        await queue_activity(uow, incident, Phase.CLOSED, svc)
+    events: list[Event] = [StatusChanged(incident.id, cmd.actor, before.value, cmd.status.value)]
+    if cmd.status in REVIEWED:
+        events.append(await write_review(uow.incidents, incident.id, svc))
+    if cmd.status is Status.CLOSED:
+        await checkpoint(uow.incidents, svc.signer, incident.id)
+    return events
 
 
 async def _rearm(uow: UnitOfWork, incident: Incident, svc: Services) -> None:
@@ -83,4 +101,5 @@ def _record(
         before={"status": (before or incident.status).value},
         after=None if refusal else {"status": cmd.status.value},
         outcome=refusal or ("sealed" if cmd.status is Status.CLOSED else None),
+        details={FRAMEWORKS: playbook_frameworks(svc, incident.playbook)},
     )
