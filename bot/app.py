@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from bot.adapters.http.health import health_router
 from bot.adapters.http.openapi_answers import document_generic_answers
 from bot.adapters.http.outage import install_one_line_outages, install_outage_handling
 from bot.adapters.http.request_guards import RequestGuards
+from bot.adapters.metrics.prometheus import OutboxGauges, PrometheusMetrics
 from bot.config import Settings
 from bot.core.ports import Connector, Notifier, SecretAlertLookup
 from bot.core.redaction import Redactor
@@ -56,11 +57,14 @@ from bot.secrets.logs import install_redaction
 from bot.secrets.sealing import Sealer
 from bot.service import views
 from bot.service.bus import MessageBus
+from bot.service.connector_timing import timed
 from bot.service.context import ActivitySettings, Services
 from bot.service.handlers import build_bus
 from bot.storage.clock import check_clock
 from bot.storage.console_sessions import SqlConsoleSignIns
 from bot.storage.migrate import MIGRATIONS, current_revision, upgrade
+from bot.storage.outbox_backlog import outbox_backlog
+from bot.storage.readiness import unready_reason
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
 from bot.timers.system_clock import ClockReport, SystemClock
@@ -84,6 +88,7 @@ class Wired:
     public_pem: bytes
     anchoring: Anchoring
     github_alerts: SecretAlertLookup | None = None
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
@@ -104,6 +109,8 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     connectors: dict[str, Connector] = registry.build_connectors(
         env, sealer.unseal, redactor.fingerprint
     )
+    metrics = PrometheusMetrics()
+    connectors = timed(connectors, metrics)  # connector call latency on /metrics
     services = Services(
         uow=database.uow,
         clock=clock,
@@ -121,6 +128,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
             max_events=settings.activity_max_events,
         ),
         redact=redactor.redact_body,
+        metrics=metrics,
     )
     timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)
@@ -144,6 +152,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         public_key_pem(key),
         Anchoring(database.uow, services, timestamper),
         registry.secret_alert_lookup(env),
+        metrics,
     )
 
 
@@ -277,7 +286,15 @@ def create_app(
         console_router(Console(wired.bus, wired.services, wired.directory, wired.public_pem))
     )
     app.include_router(alerts_router(wired.bus, _intake(wired)))
-    app.include_router(health_router(wired.database, lambda: _clock_check(wired)))
+    app.include_router(
+        health_router(
+            wired.database,
+            lambda: _clock_check(wired),
+            unready=lambda: unready_reason(wired.database.engine),
+            extra_metrics=wired.metrics,
+            outbox=lambda: _outbox_gauges(wired),
+        )
+    )
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
     if settings.teams_enabled:
@@ -289,6 +306,10 @@ def create_app(
     )
     document_generic_answers(app)
     return app
+
+
+async def _outbox_gauges(wired: Wired) -> OutboxGauges:
+    return OutboxGauges(*await outbox_backlog(wired.database.engine, wired.services.clock.now()))
 
 
 def _intake(wired: Wired) -> IntakeConfig:
