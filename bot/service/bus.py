@@ -37,6 +37,14 @@ MAX_FOLLOW_UPS = 64  # a chain longer than this is a bug, not a workload
 class CommandSink(Protocol):
     async def handle(self, command: Command) -> Sequence[Event]: ...
 
+    async def accept(self, command: Command) -> Sequence[Event]: ...
+
+
+class Deferral(Protocol):
+    """Where the rest of an accepted chain runs (``bot.service.backlog.Backlog``)."""
+
+    async def put(self, job: Callable[[], Awaitable[object]]) -> None: ...
+
 
 class MessageBus:
     def __init__(
@@ -44,10 +52,17 @@ class MessageBus:
         command_handlers: Mapping[type[Command], CommandHandler],
         event_handlers: Mapping[type[Event], Sequence[EventHandler]],
         screen: Screen | None = None,
+        after_ack: Callable[[Command], bool] | None = None,
     ) -> None:
         self._commands = dict(command_handlers)
         self._events = {k: list(v) for k, v in event_handlers.items()}
         self._screen = screen
+        self._after_ack = after_ack
+        self._deferral: Deferral | None = None
+
+    def defer_to(self, deferral: Deferral) -> None:
+        """Run what ``accept`` leaves for after the answer on ``deferral``."""
+        self._deferral = deferral
 
     def screen_with(self, screen: Screen) -> None:
         """Pass every command through ``screen`` first (``Redactor.redact_command``)."""
@@ -60,7 +75,57 @@ class MessageBus:
         An event handler's failure (a chat API down) is logged and does not undo
         the committed state change; the evidence is already recorded.
         """
+        return await self._chain(deque([command]))
+
+    async def accept(self, command: Command) -> Sequence[Event]:
+        """The doors' entry: run the command as far as its durable start, answer, and
+        leave the rest of the chain to the deferral.
+
+        THIS IS WHERE A CLICK IS ACKNOWLEDGED. Every command is run here except the
+        follow-ups named ``after_ack`` (those that call the outside world: the
+        connector call and its checkpoint); no event is published here (card
+        updates, notices, opening a room). So when this returns, the request row
+        with its idempotency key and its evidence entry (or the declaration with
+        its room notice) have committed, and nothing slow has run. The events
+        returned are those of the commands run here (a refusal, a duplicate, a
+        request for approval), for the door's own answer.
+
+        What runs later is safe to lose in a crash: a deferred connector call
+        leaves a running intent that the reconciler settles; the room is opened
+        from the outbox (``DeliverNotices``); escalation notices are outboxed;
+        checkpoints are signed by the anchoring pass; and every open incident's
+        card is redrawn when the app starts (``bot.service.notify.resync``).
+        """
         queue: deque[Message] = deque([command])
+        raised: list[Event] = []
+        later: deque[Message] = deque()
+        for _ in range(MAX_FOLLOW_UPS * 4):
+            if not queue:
+                break
+            message = queue.popleft()
+            if isinstance(message, Event):
+                raised.append(message)
+                later.append(message)
+            elif self._after_ack is not None and self._after_ack(message):
+                later.append(message)
+            else:
+                queue.extend(await self._run(message))
+        else:
+            raise RuntimeError(f"more than {MAX_FOLLOW_UPS} follow-up commands")
+        if later:
+            await self._defer(later)
+        return raised
+
+    async def _defer(self, later: deque[Message]) -> None:
+        async def rest() -> None:
+            await self._chain(later)
+
+        if self._deferral is None:
+            await rest()
+        else:
+            await self._deferral.put(rest)
+
+    async def _chain(self, queue: deque[Message]) -> list[Event]:
         raised: list[Event] = []
         commands = 0
         while queue:

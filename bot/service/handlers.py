@@ -32,6 +32,8 @@ from bot.core.commands import (
     RequestBulkAction,
     RunApproved,
     RunBulk,
+    RunRequest,
+    RunUndo,
     Snooze,
     UndoAction,
     VendorStepUpdate,
@@ -63,8 +65,8 @@ from bot.core.events import (
 from bot.service.actions.approvals import decide_approval, expire_approval
 from bot.service.actions.bulk import request_bulk, run_bulk
 from bot.service.actions.reconcile import reconcile
-from bot.service.actions.request import request_action, run_approved
-from bot.service.actions.undo import undo_action
+from bot.service.actions.request import request_action, run_approved, run_request
+from bot.service.actions.undo import run_undo, undo_action
 from bot.service.audit import export_evidence, record_door_refusal
 from bot.service.bus import CommandHandler, EventHandler, MessageBus
 from bot.service.context import Services
@@ -128,6 +130,8 @@ def build_bus(svc: Services) -> MessageBus:
         ReconcileIntents: partial(reconcile, svc=svc),
         ExportEvidence: partial(export_evidence, svc=svc),
         RecordDoorRefusal: partial(record_door_refusal, svc=svc),
+        RunRequest: partial(run_request, svc=svc),
+        RunUndo: partial(run_undo, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],
@@ -152,4 +156,14 @@ def build_bus(svc: Services) -> MessageBus:
         Told: [on(report_told)],
         BulkSettled: [on(refresh_card), on(report_bulk)],
     }
-    return MessageBus(commands, events)
+    return MessageBus(commands, events, after_ack=after_ack)
+
+
+def after_ack(command: Command) -> bool:
+    """The follow-ups a door does not wait for (``MessageBus.accept``): each calls the
+    outside world for an intent that has already committed (a running request the
+    reconciler settles if this process dies). A bulk run without approval has no
+    committed intent before it starts, so it is not among them."""
+    if isinstance(command, RunBulk):
+        return bool(command.approved_under)
+    return isinstance(command, RunRequest | RunApproved | RunUndo)

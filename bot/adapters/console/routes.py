@@ -70,7 +70,7 @@ async def _run(
     """Every state change: session and CSRF first, then the bus; nothing changes otherwise."""
     if not csrf_ok(request, console.directory, csrf):
         raise HTTPException(403, BAD_CSRF)
-    for event in await console.bus.handle(command):
+    for event in await console.bus.accept(command):
         _say(request, _describe(event))
     return RedirectResponse(back, status_code=303)
 

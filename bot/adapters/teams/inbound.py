@@ -109,7 +109,7 @@ class TeamsInbound:
         return None
 
     async def _dispatch(self, command: Command) -> list[Event]:
-        return list(await self.bus.handle(command))
+        return list(await self.bus.accept(command))
 
     async def _invoke(self, activity: dict[str, Any]) -> dict[str, Any]:
         actor = _actor(activity)
