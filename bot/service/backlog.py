@@ -28,7 +28,10 @@ DRAIN_S = 30.0
 class Backlog:
     """Jobs run by ``workers`` tasks; ``put`` waits when ``size`` jobs are waiting."""
 
-    def __init__(self, size: int = QUEUE_SIZE, workers: int = WORKERS) -> None:
+    def __init__(
+        self, size: int = QUEUE_SIZE, workers: int = WORKERS, drain_s: float = DRAIN_S
+    ) -> None:
+        self.drain_s = drain_s
         self._size = size
         self._count = workers
         self._queue: asyncio.Queue[Job] | None = None
@@ -65,13 +68,13 @@ class Backlog:
         if self._queue is not None:
             await self._queue.join()
 
-    async def stop(self, drain_s: float = DRAIN_S) -> None:
+    async def stop(self) -> None:
         """Finish what is queued (within ``drain_s``), then stop the workers. A job left
         over is not lost: its chain's start is durable and the reconciler settles it."""
         if self._queue is None:
             return
         try:
-            await asyncio.wait_for(self._queue.join(), drain_s)
+            await asyncio.wait_for(self._queue.join(), self.drain_s)
         except TimeoutError:
             log.warning("%d background jobs left on shutdown", self._queue.qsize())
         for worker in self._workers:

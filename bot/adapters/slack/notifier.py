@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 NAME_ATTEMPTS = 20
 MAX_RETRIES = 5
 CREATE_LIMIT, CREATE_WINDOW_S = 20, 60.0  # Slack's tier 2: 20 a minute
-PACE_MARGIN = 0.95  # the calls reach Slack with jitter: stay a little under its count
+PACE_SLACK = (1.05, 0.15)  # calls reach Slack with jitter: pace as if the window were longer
 CALL_TIMEOUT_S = 15
 
 
@@ -54,7 +54,8 @@ def create_pace(limit: int, window_s: float) -> AsyncLimiter:
     a burst of a quarter of them at once, the rest spread over the window (a bucket of
     size b leaking r per second admits at most b + r * window in any window)."""
     burst = max(1, limit // 4)
-    rate = (limit - burst) * PACE_MARGIN / window_s
+    stretch, extra_s = PACE_SLACK
+    rate = (limit - burst) / (window_s * stretch + extra_s)
     return AsyncLimiter(burst, burst / rate)
 
 
