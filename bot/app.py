@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -69,6 +70,9 @@ from bot.timers.system_clock import ClockReport, SystemClock
 from connectors import registry
 
 log = logging.getLogger(__name__)
+# Blocking clients (boto3) take a worker thread per call; asyncio's default pool
+# (CPUs + 4) would let only 6 cloud calls run at once on two cores.
+BLOCKING_THREADS = 32
 CONSOLE_STATIC = Path(__file__).parent / "adapters" / "console" / "static"
 
 
@@ -233,6 +237,9 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
         install_one_line_outages()
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="blocking")
+        )
         await upgrade(database_url(settings))
         await _warn_on_skew(wired)
         await _pools(wired, open_=True)

@@ -91,10 +91,11 @@ class MessageBus:
         request for approval), for the door's own answer.
 
         What runs later is safe to lose in a crash: a deferred connector call
-        leaves a running intent that the reconciler settles; the room is opened
-        from the outbox (``DeliverNotices``); escalation notices are outboxed;
-        checkpoints are signed by the anchoring pass; and every open incident's
-        card is redrawn when the app starts (``bot.service.notify.resync``).
+        leaves a running intent that the reconciler settles (and whose settlement
+        redraws the card); the room is opened from the outbox (``DeliverNotices``);
+        escalation notices are outboxed; checkpoints are signed by the anchoring
+        pass. Only courtesies can be lost: a card redraw or a note about a change
+        that had committed (the card catches up at the incident's next change).
         """
         queue: deque[Message] = deque([command])
         raised: list[Event] = []
