@@ -20,7 +20,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fakes.servers import free_port  # noqa: E402
+from tests.fakes.servers import free_port
 
 INTAKE = "bench"
 PLAYBOOK = """\
