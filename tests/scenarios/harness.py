@@ -168,5 +168,7 @@ def base_env(**extra: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
+        # the stand-in enforces no rate tier unless a test asks: do not pace rooms either
+        "BLASTWALL_SLACK_CREATE_LIMIT": "10000",
         **extra,
     }
