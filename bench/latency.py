@@ -55,6 +55,7 @@ TOKEN, SECRET, INTAKE = "xoxb-bench-0000000000-latency", "bench-signing-secret-0
 ACTION = "aws.iam.deactivate_access_key"
 KEYS_PER_INCIDENT = 25  # a card with a few dozen identities, redrawn after each click
 TIER = 20  # conversations.create per minute (Slack's tier 2)
+UNPOOLED = httpx.Limits(max_connections=None)  # an open loop must not queue in the client
 PLAYBOOK = f"""\
 name: bench
 title: Leaked key
@@ -302,7 +303,7 @@ async def clicks(served: Served, slack: SlackStandIn, moto: str, args: argparse.
     incidents = (wanted + KEYS_PER_INCIDENT - 1) // KEYS_PER_INCIDENT
     keys = await asyncio.to_thread(seed_keys, moto, incidents * KEYS_PER_INCIDENT)
     targets: list[bytes] = []
-    async with httpx.AsyncClient(timeout=30) as web:
+    async with httpx.AsyncClient(timeout=120, limits=UNPOOLED) as web:
         for n in range(incidents):
             chunk = keys[n * KEYS_PER_INCIDENT : (n + 1) * KEYS_PER_INCIDENT]
             incident = await post_alert(web, served.url, alert(chunk))
@@ -340,7 +341,7 @@ def report(label: str, took: list[float], floor: float, tail_s: float) -> None:
 
 
 async def alerts_to_cards(served: Served, slack: SlackStandIn, args: argparse.Namespace) -> None:
-    async with httpx.AsyncClient(timeout=30) as web:
+    async with httpx.AsyncClient(timeout=120, limits=UNPOOLED) as web:
         took = []
         for n in range(args.sequential_alerts):
             started = time.perf_counter()
