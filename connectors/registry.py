@@ -4,8 +4,9 @@ Everything else asks this module: the catalogue (every action id a playbook may
 offer) is the registered systems' specs, static, so ``blastwall playbooks
 validate`` needs no credentials; ``build_connectors`` builds the configured
 systems from their settings (``BLASTWALL_AWS_*``, ``BLASTWALL_VAULT_*``,
-``BLASTWALL_GITHUB_*``, ``BLASTWALL_ENTRA_*``, ``BLASTWALL_OKTA_*``) and refuses to start when a connector's ``specs()``
-disagrees with what is registered for it. A new connector is one more entry.
+``BLASTWALL_GITHUB_*``, ``BLASTWALL_ENTRA_*``, ``BLASTWALL_OKTA_*``) and refuses
+to start when a connector's ``specs()`` disagrees with what is registered for it.
+A new connector is one more entry.
 """
 
 from __future__ import annotations

@@ -142,7 +142,10 @@ async def test_an_app_role_assignment_is_removed_and_restored(
     target = AffectedIdentity(
         "entra", IdentityKind.ROLE, assignment["id"], attributes=(("resource", resource["id"]),)
     )
-    held = lambda: [a["principalId"] for a in stand_in.assignments[resource["id"]]]  # noqa: E731
+
+    def held() -> object:
+        return [a["principalId"] for a in stand_in.assignments[resource["id"]]]
+
     snapshot = await _contract(
         graph, "entra.remove_app_role_assignment", target, held, [agent["id"]], []
     )

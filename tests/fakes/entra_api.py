@@ -72,7 +72,7 @@ class EntraStandIn:
     def add_app(self, name: str, secrets: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:
         """An app registration with ``secrets`` client secrets, and its service principal."""
         app_id = str(uuid.uuid4())
-        application = {
+        application: dict[str, Any] = {
             "id": str(uuid.uuid4()),
             "appId": app_id,
             "displayName": name,
@@ -80,7 +80,7 @@ class EntraStandIn:
             "keyCredentials": [],
         }
         self.applications[application["id"]] = application
-        principal = {
+        principal: dict[str, Any] = {
             "id": str(uuid.uuid4()),
             "appId": app_id,
             "displayName": name,
