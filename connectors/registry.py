@@ -4,8 +4,9 @@ Everything else asks this module: the catalogue (every action id a playbook may
 offer) is the registered systems' specs, static, so ``blastwall playbooks
 validate`` needs no credentials; ``build_connectors`` builds the configured
 systems from their settings (``BLASTWALL_AWS_*``, ``BLASTWALL_VAULT_*``,
-``BLASTWALL_GITHUB_*``) and refuses to start when a connector's ``specs()``
-disagrees with what is registered for it. A new connector is one more entry.
+``BLASTWALL_GITHUB_*``, ``BLASTWALL_ENTRA_*``, ``BLASTWALL_OKTA_*``) and refuses
+to start when a connector's ``specs()`` disagrees with what is registered for it.
+A new connector is one more entry.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING
 from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
+from connectors.entra import specs as entra
 from connectors.github import specs as github
+from connectors.okta import specs as okta
 from connectors.vault import specs as vault
 
 if TYPE_CHECKING:
@@ -140,6 +143,50 @@ def _github(wiring: Wiring) -> Connector | None:
     )
 
 
+def _entra(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_ENTRA_TENANT_ID, _CLIENT_ID and _CLIENT_SECRET are set."""
+    from connectors.entra.connector import EntraConnector
+
+    env = wiring.environ
+    tenant, client_id, secret = (
+        env.get("BLASTWALL_ENTRA_TENANT_ID"),
+        env.get("BLASTWALL_ENTRA_CLIENT_ID"),
+        env.get("BLASTWALL_ENTRA_CLIENT_SECRET"),
+    )
+    if not tenant or not client_id or not secret:
+        return None
+    return EntraConnector(
+        tenant_id=tenant,
+        client_id=client_id,
+        client_secret=secret,
+        login_url=env.get("BLASTWALL_ENTRA_LOGIN_URL") or "https://login.microsoftonline.com",
+        graph_url=env.get("BLASTWALL_ENTRA_GRAPH_URL") or "https://graph.microsoft.com/v1.0",
+    )
+
+
+def _okta(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_OKTA_ORG_URL, _CLIENT_ID and _PRIVATE_KEY (a PEM file) are set."""
+    from connectors.okta.client import SCOPES
+    from connectors.okta.connector import OktaConnector
+
+    env = wiring.environ
+    org, client_id, key_file = (
+        env.get("BLASTWALL_OKTA_ORG_URL"),
+        env.get("BLASTWALL_OKTA_CLIENT_ID"),
+        env.get("BLASTWALL_OKTA_PRIVATE_KEY"),
+    )
+    if not org or not client_id or not key_file:
+        return None
+    return OktaConnector(
+        org_url=org,
+        client_id=client_id,
+        private_key_pem=Path(key_file).read_text(),
+        key_id=env.get("BLASTWALL_OKTA_KEY_ID") or None,
+        token_url=env.get("BLASTWALL_OKTA_TOKEN_URL") or None,
+        scopes=env.get("BLASTWALL_OKTA_SCOPES") or SCOPES,
+    )
+
+
 def secret_alert_lookup(environ: Mapping[str, str]) -> SecretAlertLookup | None:
     """Reads secret scanning alerts as the GitHub App, for the webhook door (which is
     not given the leaked value); None when the App is not configured."""
@@ -163,6 +210,8 @@ SYSTEMS: tuple[System, ...] = (
     System(aws_iam.CONNECTOR, aws_iam.SPECS, _aws_iam),
     System(vault.CONNECTOR, vault.SPECS, _vault),
     System(github.CONNECTOR, github.SPECS, _github),
+    System(entra.CONNECTOR, entra.SPECS, _entra),
+    System(okta.CONNECTOR, okta.SPECS, _okta),
 )
 
 

@@ -37,6 +37,14 @@ def _everything_configured(tmp_path: Path) -> dict[str, str]:
         "BLASTWALL_GITHUB_APP_ID": "424242",
         "BLASTWALL_GITHUB_APP_PRIVATE_KEY": str(key),
         "BLASTWALL_GITHUB_API_URL": "http://127.0.0.1:9",
+        "BLASTWALL_ENTRA_TENANT_ID": "contoso",
+        "BLASTWALL_ENTRA_CLIENT_ID": "blastwall",
+        "BLASTWALL_ENTRA_CLIENT_SECRET": "not-a-real-secret",
+        "BLASTWALL_ENTRA_LOGIN_URL": "http://127.0.0.1:9",
+        "BLASTWALL_ENTRA_GRAPH_URL": "http://127.0.0.1:9/v1.0",
+        "BLASTWALL_OKTA_ORG_URL": "http://127.0.0.1:9",
+        "BLASTWALL_OKTA_CLIENT_ID": "0oablastwall",
+        "BLASTWALL_OKTA_PRIVATE_KEY": str(key),
     }
 
 

@@ -48,6 +48,7 @@ def test_the_shipped_playbooks_load() -> None:
         "leaked-github-token",
         "shared-service-account",
         "non-production-credential",
+        "compromised-service-principal",
     }
     shared = playbooks["shared-service-account"]
     assert all(a.approval is not None for a in shared.actions)
