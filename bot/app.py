@@ -427,7 +427,7 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
         Workspace(settings.slack_team_id, settings.slack_enterprise_id),
         refusals_to(wired.bus),
     )
-    return slack_router(slack_app, doorman)
+    return slack_router(slack_app, doorman, wired.metrics)
 
 
 async def export_evidence(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -37,6 +38,8 @@ from slack_sdk.signature import SignatureVerifier
 from bot.adapters.slack.workspace import Workspace, incident_of, parse_body, user_of
 from bot.core.actors import Actor
 from bot.core.commands import RecordDoorRefusal
+from bot.core.measures import CLICK_TO_ACK, UNMEASURED
+from bot.core.ports import Metrics
 from bot.service.bus import CommandSink
 
 log = logging.getLogger(__name__)
@@ -127,12 +130,20 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def slack_router(app: AsyncApp, doorman: Doorman) -> APIRouter:
+def slack_router(app: AsyncApp, doorman: Doorman, metrics: Metrics = UNMEASURED) -> APIRouter:
     handler = AsyncSlackRequestHandler(app)
     router = APIRouter(tags=["slack"])
 
     @router.post("/slack/events", include_in_schema=False)
     async def events(request: Request) -> Response:
+        started = time.perf_counter()
+        response = await _answer(request)
+        if (await request.body()).startswith(b"payload="):  # a click or a form: timed
+            took = time.perf_counter() - started
+            metrics.observe(CLICK_TO_ACK, took, {"platform": "slack"})
+        return response
+
+    async def _answer(request: Request) -> Response:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         answer, taken = await doorman.screen(raw, headers)
