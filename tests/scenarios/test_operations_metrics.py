@@ -6,6 +6,7 @@ running ``blastwall serve``."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ def _count(metrics: str, name: str, labels: str = "") -> float:
 
 
 async def test_one_incident_fills_the_histograms(
-    blastwall: Blastwall, slack: SlackStandIn, iam_admin: object
+    blastwall: Blastwall, slack: SlackStandIn, iam_admin: object, tmp_path: Path
 ) -> None:
     key_id = blastwall.aws_key("metrics-deployer")
     alert = {
@@ -61,3 +62,7 @@ async def test_one_incident_fills_the_histograms(
     assert _count(metrics, "blastwall_connector_call_seconds", 'call="plan"') >= 1
     assert re.search(r"^blastwall_outbox_backlog \d", metrics, re.M)
     assert re.search(r"^blastwall_outbox_oldest_age_seconds \d", metrics, re.M)
+
+    exported = blastwall.export(incident_id, tmp_path / "bundle.zip")
+    assert exported.returncode == 0, exported.stderr
+    assert "INFO" not in exported.stderr and "alembic" not in exported.stderr
