@@ -38,6 +38,7 @@ from bot.adapters.http.outage import install_one_line_outages, install_outage_ha
 from bot.adapters.http.request_guards import RequestGuards
 from bot.adapters.metrics.prometheus import OutboxGauges, PrometheusMetrics
 from bot.config import Settings
+from bot.core.log_context import IncidentCarrying, bind_incident
 from bot.core.ports import Connector, Notifier, SecretAlertLookup
 from bot.core.redaction import Redactor
 from bot.evidence.anchoring import Anchoring
@@ -155,9 +156,9 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         services.clock.now,
     )
     bus = build_bus(services)
-    bus.screen_with(redactor.redact_command)
+    bus.screen_with(lambda command: bind_incident(redactor.redact_command(command)))
     backlog = Backlog()
-    bus.defer_to(backlog)  # what a door does not wait for runs there (MessageBus.accept)
+    bus.defer_to(IncidentCarrying(backlog))  # what a door does not wait for runs there
     return Wired(
         settings,
         database,

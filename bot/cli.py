@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.adapters.logs.json_lines import log_to_stderr
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.incidents import is_incident_id
 
@@ -23,7 +24,11 @@ log = logging.getLogger("blastwall")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        log_to_stderr(_log_format())
+    except ValueError as exc:
+        print(f"blastwall: configuration error: {exc}", file=sys.stderr)
+        return 2
     for chatty in ("apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
@@ -165,6 +170,12 @@ def _teams_app_dir() -> Path:
 # --- end Microsoft Teams ---
 
 
+def _log_format() -> str:
+    import os
+
+    return os.environ.get("BLASTWALL_LOG_FORMAT", "text").strip().lower() or "text"
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1-65535")
@@ -206,7 +217,12 @@ def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    config = uvicorn.Config(create_app(wired, on_started=admin_link), log_level="info")
+    # in JSON, uvicorn's own lines go through the root's JSON handler (log_config=None)
+    app = create_app(wired, on_started=admin_link)
+    if _log_format() == "json":  # uvicorn's lines through the root's JSON handler instead
+        config = uvicorn.Config(app, log_level="info", log_config=None)
+    else:
+        config = uvicorn.Config(app, log_level="info")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

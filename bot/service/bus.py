@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from bot.core.commands import Command
 from bot.core.events import Event
+from bot.core.log_context import bind_incident
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,7 @@ class MessageBus:
         return await handler(command)
 
     async def _publish(self, event: Event) -> None:
+        bind_incident(event)  # its handlers' log lines name its incident
         for react in self._events.get(type(event), ()):
             try:
                 await react(event)
