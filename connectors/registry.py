@@ -4,7 +4,7 @@ Everything else asks this module: the catalogue (every action id a playbook may
 offer) is the registered systems' specs, static, so ``blastwall playbooks
 validate`` needs no credentials; ``build_connectors`` builds the configured
 systems from their settings (``BLASTWALL_AWS_*``, ``BLASTWALL_VAULT_*``,
-``BLASTWALL_GITHUB_*``) and refuses to start when a connector's ``specs()``
+``BLASTWALL_GITHUB_*``, ``BLASTWALL_K8S_*``) and refuses to start when a connector's ``specs()``
 disagrees with what is registered for it. A new connector is one more entry.
 """
 
@@ -18,6 +18,7 @@ from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
 from connectors.github import specs as github
+from connectors.kubernetes import specs as kubernetes
 from connectors.vault import specs as vault
 
 # The builders import their connector when called, so listing the catalogue (playbook
@@ -90,6 +91,25 @@ def _github(wiring: Wiring) -> Connector | None:
     )
 
 
+def _kubernetes(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_K8S_API_URL and a token (BLASTWALL_K8S_TOKEN, or
+    BLASTWALL_K8S_TOKEN_FILE, re-read on each call) are set; BLASTWALL_K8S_CA_FILE
+    verifies the API server's certificate."""
+    from connectors.kubernetes.connector import KubernetesConnector
+
+    env = wiring.environ
+    url = env.get("BLASTWALL_K8S_API_URL")
+    token, token_file = env.get("BLASTWALL_K8S_TOKEN"), env.get("BLASTWALL_K8S_TOKEN_FILE")
+    if not url or not (token or token_file):
+        return None
+    return KubernetesConnector(
+        api_url=url,
+        token=token or None,
+        token_file=token_file or None,
+        ca_file=env.get("BLASTWALL_K8S_CA_FILE") or None,
+    )
+
+
 def secret_alert_lookup(environ: Mapping[str, str]) -> SecretAlertLookup | None:
     """Reads secret scanning alerts as the GitHub App, for the webhook door (which is
     not given the leaked value); None when the App is not configured."""
@@ -113,6 +133,7 @@ SYSTEMS: tuple[System, ...] = (
     System(aws_iam.CONNECTOR, aws_iam.SPECS, _aws_iam),
     System(vault.CONNECTOR, vault.SPECS, _vault),
     System(github.CONNECTOR, github.SPECS, _github),
+    System(kubernetes.CONNECTOR, kubernetes.SPECS, _kubernetes),
 )
 
 

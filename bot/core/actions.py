@@ -55,6 +55,7 @@ class ActionSpec:
     reversibility: Reversibility
     risk: RiskTier
     params: tuple[ParamSpec, ...] = ()
+    description: str = ""  # what the operation really does, and what it cannot do
 
     def applies_to(self, kind: IdentityKind) -> bool:
         return kind in self.target_kinds
