@@ -118,6 +118,8 @@ class KubeClient:
                 pause = _pause(exc, attempt)
                 if pause is None or attempt == self._attempts or _late(deadline, pause):
                     raise failure(exc, what, attempt) from exc
+            except (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError) as exc:
+                raise ConnectorFailure("unreachable", f"{what}: TLS: {exc}") from exc
             except (aiohttp.ClientError, TimeoutError) as exc:
                 pause = 0.1 * 2**attempt
                 if attempt == self._attempts or _late(deadline, pause):

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from bot.core.identities import AffectedIdentity, IdentityKind
+from connectors.base import ConnectorFailure
 from connectors.kubernetes.connector import KubernetesConnector
 from connectors.registry import SYSTEMS, Wiring
 from tests.fakes.kube_api import KubeApiStandIn
 from tests.fakes.kube_cluster import Agent, agent
 from tests.fakes.servers import ServedApp
+from tests.fakes.tls import self_signed
 
 TOKEN = "blastwall-sa-token"
 SMP = "application/strategic-merge-patch+json"
@@ -273,6 +275,26 @@ async def test_a_missing_target_and_a_malformed_id_are_clear_outcomes(
     malformed = AffectedIdentity("kubernetes", IdentityKind.SERVICE_ACCOUNT, "Agents/../x")
     refused = await kube.apply("kubernetes.remove_role_bindings", malformed, {})
     assert not refused.ok and refused.error_code == "invalid_target"
+
+
+async def test_tls_with_the_configured_ca_and_a_clear_refusal_without_it(tmp_path: Path) -> None:
+    stand_in = KubeApiStandIn(TOKEN)
+    found = agent(stand_in)
+    cert, key = self_signed(tmp_path)
+    with ServedApp(stand_in.app, tls=(cert, key)) as app:
+        trusted = KubernetesConnector(api_url=app.url, token=TOKEN, ca_file=cert)
+        untrusted = KubernetesConnector(api_url=app.url, token=TOKEN)
+        try:
+            assert (await trusted.apply("kubernetes.scale_to_zero", _workload(found), {})).ok
+            refused = await untrusted.plan("kubernetes.scale_to_zero", _workload(found), {})
+        except ConnectorFailure as failed:
+            assert failed.code == "unreachable" and "certificate" in failed.summary.lower()
+        else:
+            raise AssertionError(f"an untrusted server was used: {refused}")
+        finally:
+            await trusted.aclose()
+            await untrusted.aclose()
+    assert (stand_in.get("deployments", "agents", "summarizer") or {})["spec"]["replicas"] == 0
 
 
 def test_built_only_when_configured(tmp_path: Path) -> None:

@@ -37,6 +37,8 @@ def _everything_configured(tmp_path: Path) -> dict[str, str]:
         "BLASTWALL_GITHUB_APP_ID": "424242",
         "BLASTWALL_GITHUB_APP_PRIVATE_KEY": str(key),
         "BLASTWALL_GITHUB_API_URL": "http://127.0.0.1:9",
+        "BLASTWALL_K8S_API_URL": "http://127.0.0.1:9",
+        "BLASTWALL_K8S_TOKEN": "kube-token",
     }
 
 
