@@ -4,9 +4,9 @@ Everything else asks this module: the catalogue (every action id a playbook may
 offer) is the registered systems' specs, static, so ``blastwall playbooks
 validate`` needs no credentials; ``build_connectors`` builds the configured
 systems from their settings (``BLASTWALL_AWS_*``, ``BLASTWALL_VAULT_*``,
-``BLASTWALL_GITHUB_*``, ``BLASTWALL_ENTRA_*``, ``BLASTWALL_OKTA_*``) and refuses
-to start when a connector's ``specs()`` disagrees with what is registered for it.
-A new connector is one more entry.
+``BLASTWALL_GITHUB_*``, ``BLASTWALL_ENTRA_*``, ``BLASTWALL_OKTA_*``, ``BLASTWALL_K8S_*``)
+and refuses to start when a connector's ``specs()`` disagrees with what is registered
+for it. A new connector is one more entry.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
 from connectors.entra import specs as entra
 from connectors.github import specs as github
+from connectors.kubernetes import specs as kubernetes
 from connectors.okta import specs as okta
 from connectors.vault import specs as vault
 
@@ -187,6 +188,25 @@ def _okta(wiring: Wiring) -> Connector | None:
     )
 
 
+def _kubernetes(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_K8S_API_URL and a token (BLASTWALL_K8S_TOKEN, or
+    BLASTWALL_K8S_TOKEN_FILE, re-read on each call) are set; BLASTWALL_K8S_CA_FILE
+    verifies the API server's certificate."""
+    from connectors.kubernetes.connector import KubernetesConnector
+
+    env = wiring.environ
+    url = env.get("BLASTWALL_K8S_API_URL")
+    token, token_file = env.get("BLASTWALL_K8S_TOKEN"), env.get("BLASTWALL_K8S_TOKEN_FILE")
+    if not url or not (token or token_file):
+        return None
+    return KubernetesConnector(
+        api_url=url,
+        token=token or None,
+        token_file=token_file or None,
+        ca_file=env.get("BLASTWALL_K8S_CA_FILE") or None,
+    )
+
+
 def secret_alert_lookup(environ: Mapping[str, str]) -> SecretAlertLookup | None:
     """Reads secret scanning alerts as the GitHub App, for the webhook door (which is
     not given the leaked value); None when the App is not configured."""
@@ -212,6 +232,7 @@ SYSTEMS: tuple[System, ...] = (
     System(github.CONNECTOR, github.SPECS, _github),
     System(entra.CONNECTOR, entra.SPECS, _entra),
     System(okta.CONNECTOR, okta.SPECS, _okta),
+    System(kubernetes.CONNECTOR, kubernetes.SPECS, _kubernetes),
 )
 
 

@@ -63,6 +63,7 @@ class ActionSpec:
     # What a person must still do by hand once this succeeds (a vendor step no API
     # offers): posted in the room and recorded with the outcome.
     follow_up: str = ""
+    description: str = ""  # what the operation really does, and what it cannot do
 
     def applies_to(self, kind: IdentityKind) -> bool:
         return kind in self.target_kinds

@@ -45,6 +45,8 @@ def _everything_configured(tmp_path: Path) -> dict[str, str]:
         "BLASTWALL_OKTA_ORG_URL": "http://127.0.0.1:9",
         "BLASTWALL_OKTA_CLIENT_ID": "0oablastwall",
         "BLASTWALL_OKTA_PRIVATE_KEY": str(key),
+        "BLASTWALL_K8S_API_URL": "http://127.0.0.1:9",
+        "BLASTWALL_K8S_TOKEN": "kube-token",
     }
 
 
