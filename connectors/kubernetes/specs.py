@@ -12,6 +12,7 @@ from bot.core.identities import IdentityKind
 from bot.core.roles import Right
 
 CONNECTOR = "kubernetes"
+SYSTEM = "kubernetes"  # the identities' ``system`` these actions act on
 
 _ACCOUNTS = frozenset({IdentityKind.SERVICE_ACCOUNT, IdentityKind.AGENT})
 _WORKLOADS = frozenset({IdentityKind.WORKLOAD, IdentityKind.AGENT})
@@ -19,6 +20,7 @@ _WORKLOADS = frozenset({IdentityKind.WORKLOAD, IdentityKind.AGENT})
 INVALIDATE_CREDENTIALS = ActionSpec(
     id="kubernetes.invalidate_service_account_credentials",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="DELETE legacy token Secrets; DELETE and re-create the ServiceAccount",
     title="Invalidate service account credentials",
     target_kinds=_ACCOUNTS,
@@ -38,6 +40,7 @@ INVALIDATE_CREDENTIALS = ActionSpec(
 QUARANTINE_WORKLOAD = ActionSpec(
     id="kubernetes.quarantine_workload",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="PATCH Deployment labels; POST a deny-all NetworkPolicy",
     title="Quarantine workload (deny-all network policy)",
     target_kinds=_WORKLOADS,
@@ -56,6 +59,7 @@ QUARANTINE_WORKLOAD = ActionSpec(
 SCALE_TO_ZERO = ActionSpec(
     id="kubernetes.scale_to_zero",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="PATCH deployments/{name}/scale (spec.replicas=0)",
     title="Scale workload to zero",
     target_kinds=_WORKLOADS,
@@ -72,6 +76,7 @@ SCALE_TO_ZERO = ActionSpec(
 REMOVE_ROLE_BINDINGS = ActionSpec(
     id="kubernetes.remove_role_bindings",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="DELETE rolebindings / clusterrolebindings naming the service account",
     title="Remove the service account's role bindings",
     target_kinds=_ACCOUNTS,
