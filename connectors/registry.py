@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
+from connectors.gcp_iam import specs as gcp_iam
 from connectors.github import specs as github
+from connectors.slack_admin import specs as slack_admin
 from connectors.vault import specs as vault
 
 if TYPE_CHECKING:
@@ -116,6 +118,40 @@ def _github(wiring: Wiring) -> Connector | None:
     )
 
 
+def _gcp_iam(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_GCP_CREDENTIALS names a service account's JSON key file."""
+    from connectors.gcp_iam.auth import DEFAULT_TOKEN_URL, ServiceAccountKey
+    from connectors.gcp_iam.client import DEFAULT_CRM_URL, DEFAULT_IAM_URL
+    from connectors.gcp_iam.connector import TOKEN_LIFETIME_S, GcpIamConnector
+
+    env = wiring.environ
+    key_file = env.get("BLASTWALL_GCP_CREDENTIALS")
+    if not key_file:
+        return None
+    return GcpIamConnector(
+        key=ServiceAccountKey.from_file(key_file),
+        token_url=env.get("BLASTWALL_GCP_TOKEN_URL") or DEFAULT_TOKEN_URL,
+        iam_url=env.get("BLASTWALL_GCP_IAM_URL") or DEFAULT_IAM_URL,
+        crm_url=env.get("BLASTWALL_GCP_CRM_URL") or DEFAULT_CRM_URL,
+        token_lifetime_s=float(env.get("BLASTWALL_GCP_TOKEN_LIFETIME_S") or TOKEN_LIFETIME_S),
+    )
+
+
+def _slack_admin(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_SLACK_ADMIN_API_URL or _TOKEN is set. Revoking a leaked token
+    needs only the URL (the token revokes itself); resetting sessions needs the admin token."""
+    from connectors.slack_admin.client import DEFAULT_API_URL
+    from connectors.slack_admin.connector import SlackAdminConnector
+
+    env = wiring.environ
+    url, token = env.get("BLASTWALL_SLACK_ADMIN_API_URL"), env.get("BLASTWALL_SLACK_ADMIN_TOKEN")
+    if not url and not token:
+        return None
+    return SlackAdminConnector(
+        unseal=wiring.unseal, admin_token=token or None, api_url=url or DEFAULT_API_URL
+    )
+
+
 def secret_alert_lookup(environ: Mapping[str, str]) -> SecretAlertLookup | None:
     """Reads secret scanning alerts as the GitHub App, for the webhook door (which is
     not given the leaked value); None when the App is not configured."""
@@ -139,6 +175,8 @@ SYSTEMS: tuple[System, ...] = (
     System(aws_iam.CONNECTOR, aws_iam.SPECS, _aws_iam),
     System(vault.CONNECTOR, vault.SPECS, _vault),
     System(github.CONNECTOR, github.SPECS, _github),
+    System(gcp_iam.CONNECTOR, gcp_iam.SPECS, _gcp_iam),
+    System(slack_admin.CONNECTOR, slack_admin.SPECS, _slack_admin),
 )
 
 
