@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -102,7 +102,7 @@ def blastwall(
 
 
 async def _contain(
-    blastwall: Blastwall, slack: SlackStandIn, identity: dict[str, object], action: str
+    blastwall: Blastwall, slack: SlackStandIn, identity: Mapping[str, object], action: str
 ) -> str:
     """Declare by alert, click the action as its right's holder; the incident id."""
     alert = {
