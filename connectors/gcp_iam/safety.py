@@ -53,7 +53,12 @@ async def check_undo(
             "and still work: disable or delete them (rotate the workload) first; undo with "
             "confirm_false_positive=true only when the account was never abused",
         )
-    observed = datetime.strptime(str(snapshot.get("observed_at")), STAMP).replace(tzinfo=UTC)
+    try:
+        observed = datetime.strptime(str(snapshot.get("observed_at")), STAMP).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ConnectorFailure(
+            "unsafe", "the snapshot does not say when the account was contained"
+        ) from exc
     safe_at = observed + timedelta(seconds=token_lifetime_s)
     if datetime.now(UTC) < safe_at:
         raise ConnectorFailure(
