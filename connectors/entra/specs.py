@@ -7,10 +7,12 @@ from bot.core.identities import IdentityKind
 from bot.core.roles import Right
 
 CONNECTOR = "entra"
+SYSTEM = "entra"  # the identities' ``system`` these actions act on
 
 DISABLE_SERVICE_PRINCIPAL = ActionSpec(
     id="entra.disable_service_principal",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="PATCH /servicePrincipals/{id} (accountEnabled=false)",
     title="Disable service principal",
     target_kinds=frozenset(
@@ -31,6 +33,7 @@ DISABLE_SERVICE_PRINCIPAL = ActionSpec(
 REMOVE_CLIENT_SECRET = ActionSpec(
     id="entra.remove_client_secret",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="POST /applications/{id}/removePassword",
     title="Remove client secret",
     target_kinds=frozenset({IdentityKind.SECRET}),
@@ -42,6 +45,7 @@ REMOVE_CLIENT_SECRET = ActionSpec(
 REVOKE_USER_SESSIONS = ActionSpec(
     id="entra.revoke_user_sessions",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="POST /users/{id}/revokeSignInSessions",
     title="Revoke the user's sign-in sessions",
     target_kinds=frozenset({IdentityKind.USER}),
@@ -53,6 +57,7 @@ REVOKE_USER_SESSIONS = ActionSpec(
 REMOVE_APP_ROLE_ASSIGNMENT = ActionSpec(
     id="entra.remove_app_role_assignment",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="DELETE /servicePrincipals/{resource}/appRoleAssignedTo/{id}",
     title="Remove app-role assignment",
     target_kinds=frozenset({IdentityKind.ROLE}),
@@ -64,6 +69,7 @@ REMOVE_APP_ROLE_ASSIGNMENT = ActionSpec(
 REMOVE_OAUTH2_GRANT = ActionSpec(
     id="entra.remove_oauth2_grant",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="DELETE /oauth2PermissionGrants/{id}",
     title="Remove delegated permission grant",
     target_kinds=frozenset({IdentityKind.ROLE}),

@@ -7,6 +7,7 @@ from bot.core.identities import IdentityKind
 from bot.core.roles import Right
 
 CONNECTOR = "okta"
+SYSTEM = "okta"  # the identities' ``system`` these actions act on
 SERVICE_APP_KINDS = frozenset(
     {IdentityKind.SERVICE_ACCOUNT, IdentityKind.AGENT, IdentityKind.WORKLOAD}
 )
@@ -14,6 +15,7 @@ SERVICE_APP_KINDS = frozenset(
 SUSPEND_USER = ActionSpec(
     id="okta.suspend_user",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="POST /api/v1/users/{id}/lifecycle/suspend",
     title="Suspend user",
     target_kinds=frozenset({IdentityKind.USER}),
@@ -25,6 +27,7 @@ SUSPEND_USER = ActionSpec(
 DEACTIVATE_USER = ActionSpec(
     id="okta.deactivate_user",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="POST /api/v1/users/{id}/lifecycle/deactivate",
     title="Deactivate user",
     target_kinds=frozenset({IdentityKind.USER}),
@@ -36,6 +39,7 @@ DEACTIVATE_USER = ActionSpec(
 CLEAR_USER_SESSIONS = ActionSpec(
     id="okta.clear_user_sessions",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="DELETE /api/v1/users/{id}/sessions?oauthTokens=true",
     title="End the user's sessions and tokens",
     target_kinds=frozenset({IdentityKind.USER}),
@@ -47,6 +51,7 @@ CLEAR_USER_SESSIONS = ActionSpec(
 DEACTIVATE_APP = ActionSpec(
     id="okta.deactivate_app",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="POST /api/v1/apps/{id}/lifecycle/deactivate",
     title="Deactivate service app",
     target_kinds=SERVICE_APP_KINDS,
@@ -58,6 +63,7 @@ DEACTIVATE_APP = ActionSpec(
 REVOKE_APP_TOKENS = ActionSpec(
     id="okta.revoke_app_tokens",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="DELETE /api/v1/apps/{id}/tokens",
     title="Revoke the app's refresh tokens",
     target_kinds=SERVICE_APP_KINDS,
@@ -69,6 +75,7 @@ REVOKE_APP_TOKENS = ActionSpec(
 REVOKE_API_TOKEN = ActionSpec(
     id="okta.revoke_api_token",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="DELETE /api/v1/api-tokens/{id}",
     title="Revoke API token",
     target_kinds=frozenset({IdentityKind.TOKEN}),
