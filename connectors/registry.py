@@ -4,8 +4,8 @@ Everything else asks this module: the catalogue (every action id a playbook may
 offer) is the registered systems' specs, static, so ``blastwall playbooks
 validate`` needs no credentials; ``build_connectors`` builds the configured
 systems from their settings (``BLASTWALL_AWS_*``, ``BLASTWALL_VAULT_*``,
-``BLASTWALL_GITHUB_*``) and refuses to start when a connector's ``specs()``
-disagrees with what is registered for it. A new connector is one more entry.
+``BLASTWALL_GITHUB_*``, ``BLASTWALL_CYBERARK_*``) and refuses to start when a
+connector's ``specs()`` disagrees with what is registered for it. A new connector is one more entry.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
+from connectors.cyberark import specs as cyberark
 from connectors.github import specs as github
 from connectors.vault import specs as vault
 
@@ -90,6 +91,37 @@ def _github(wiring: Wiring) -> Connector | None:
     )
 
 
+def _cyberark(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_CYBERARK_URL is set. ``_AUTH=cyberark`` (the default) logs on
+    as a Vault user (_USERNAME, _PASSWORD); ``_AUTH=oauth`` takes Privilege Cloud client
+    credentials (_CLIENT_ID, _CLIENT_SECRET, _TOKEN_URL: the Identity tenant's
+    ``/oauth2/platformtoken``). A half-configured connector refuses to start."""
+    from connectors.cyberark.connector import CyberArkConnector
+    from connectors.cyberark.logon import ClientCredentialsLogon, Logon, VaultUserLogon
+
+    env = wiring.environ
+    url = env.get("BLASTWALL_CYBERARK_URL")
+    if not url:
+        return None
+    auth = (env.get("BLASTWALL_CYBERARK_AUTH") or "cyberark").lower()
+    needed = {
+        "cyberark": ("USERNAME", "PASSWORD"),
+        "oauth": ("CLIENT_ID", "CLIENT_SECRET", "TOKEN_URL"),
+    }.get(auth)
+    if needed is None:
+        raise ValueError(f"BLASTWALL_CYBERARK_AUTH must be cyberark or oauth, not {auth!r}")
+    values = [env.get(f"BLASTWALL_CYBERARK_{name}") or "" for name in needed]
+    missing = [f"BLASTWALL_CYBERARK_{n}" for n, v in zip(needed, values, strict=True) if not v]
+    if missing:
+        raise ValueError(f"BLASTWALL_CYBERARK_AUTH={auth} needs {', '.join(missing)}")
+    logon: Logon = (
+        VaultUserLogon(values[0], values[1])
+        if auth == "cyberark"
+        else ClientCredentialsLogon(values[2], values[0], values[1])
+    )
+    return CyberArkConnector(url=url, logon=logon)
+
+
 def secret_alert_lookup(environ: Mapping[str, str]) -> SecretAlertLookup | None:
     """Reads secret scanning alerts as the GitHub App, for the webhook door (which is
     not given the leaked value); None when the App is not configured."""
@@ -113,6 +145,7 @@ SYSTEMS: tuple[System, ...] = (
     System(aws_iam.CONNECTOR, aws_iam.SPECS, _aws_iam),
     System(vault.CONNECTOR, vault.SPECS, _vault),
     System(github.CONNECTOR, github.SPECS, _github),
+    System(cyberark.CONNECTOR, cyberark.SPECS, _cyberark),
 )
 
 

@@ -37,6 +37,9 @@ def _everything_configured(tmp_path: Path) -> dict[str, str]:
         "BLASTWALL_GITHUB_APP_ID": "424242",
         "BLASTWALL_GITHUB_APP_PRIVATE_KEY": str(key),
         "BLASTWALL_GITHUB_API_URL": "http://127.0.0.1:9",
+        "BLASTWALL_CYBERARK_URL": "http://127.0.0.1:9",
+        "BLASTWALL_CYBERARK_USERNAME": "blastwall-svc",
+        "BLASTWALL_CYBERARK_PASSWORD": "vault-user-password",
     }
 
 
