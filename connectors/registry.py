@@ -45,6 +45,10 @@ class RegistryMismatch(Exception):
     """A connector offers other actions than its registry entry lists: a programming error."""
 
 
+class ConnectorSettingsError(ValueError):
+    """A connector is half configured: ``serve`` says which setting is missing and stops."""
+
+
 def _aws_iam(wiring: Wiring) -> Connector:
     """Always built: with no endpoint or keys, boto3's own resolution applies."""
     from connectors.aws_iam.connector import AwsIamConnector
@@ -109,11 +113,13 @@ def _cyberark(wiring: Wiring) -> Connector | None:
         "oauth": ("CLIENT_ID", "CLIENT_SECRET", "TOKEN_URL"),
     }.get(auth)
     if needed is None:
-        raise ValueError(f"BLASTWALL_CYBERARK_AUTH must be cyberark or oauth, not {auth!r}")
+        raise ConnectorSettingsError(
+            f"BLASTWALL_CYBERARK_AUTH must be cyberark or oauth, not {auth!r}"
+        )
     values = [env.get(f"BLASTWALL_CYBERARK_{name}") or "" for name in needed]
     missing = [f"BLASTWALL_CYBERARK_{n}" for n, v in zip(needed, values, strict=True) if not v]
     if missing:
-        raise ValueError(f"BLASTWALL_CYBERARK_AUTH={auth} needs {', '.join(missing)}")
+        raise ConnectorSettingsError(f"BLASTWALL_CYBERARK_AUTH={auth} needs {', '.join(missing)}")
     logon: Logon = (
         VaultUserLogon(values[0], values[1])
         if auth == "cyberark"

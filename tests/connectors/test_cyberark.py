@@ -37,6 +37,11 @@ def _sessions(stand_in: CyberArkStandIn, count: int, account: str = "svc-db-admi
     return [stand_in.open_session("agent-7", account, "db01") for _ in range(count)]
 
 
+def _listed(value: object) -> list[dict[str, object]]:
+    assert isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    return value
+
+
 async def test_terminate_every_live_session_of_an_account_as_one_action(
     pvwa: tuple[CyberArkStandIn, str],
 ) -> None:
@@ -46,8 +51,7 @@ async def test_terminate_every_live_session_of_an_account_as_one_action(
     elsewhere = stand_in.open_session("alice", "svc-db-admin", "db02")
     cyberark = _connector(url)
     plan = await cyberark.plan(TERMINATE, ACCOUNT, {})
-    listed = plan.before["live_sessions"]
-    assert isinstance(listed, list) and [s["id"] for s in listed] == ids
+    assert [s["id"] for s in _listed(plan.before["live_sessions"])] == ids
     assert plan.changes == {"live_sessions": []} and len(stand_in.sessions) == 5
     outcome = await cyberark.apply(TERMINATE, ACCOUNT, {})
     assert outcome.ok and outcome.summary == "svc-db-admin: 3 live session(s) terminated"
@@ -79,7 +83,7 @@ async def test_a_session_that_cannot_be_terminated_is_listed_in_a_partial_outcom
     ]
     assert outcome.after["terminated"] == 1 and outcome.after["failed"] == 1
     assert stuck in outcome.summary and list(stand_in.sessions) == [stuck]
-    assert [s["id"] for s in outcome.before["live_sessions"]] == [first, stuck]  # type: ignore[index]
+    assert [s["id"] for s in _listed(outcome.before["live_sessions"])] == [first, stuck]
 
 
 async def test_suspend_every_session_and_undo_resumes_only_those(
@@ -135,7 +139,7 @@ async def test_many_sessions_are_read_page_by_page(pvwa: tuple[CyberArkStandIn, 
     stand_in, url = pvwa
     ids = _sessions(stand_in, 130)
     outcome = await _connector(url).apply(TERMINATE, ACCOUNT, {})
-    assert outcome.ok and len(outcome.after["sessions"]) == 130  # type: ignore[arg-type]
+    assert outcome.ok and len(_listed(outcome.after["sessions"])) == 130
     assert stand_in.ended == ids
     pages = [c for c in stand_in.calls if c == ("GET", "/PasswordVault/API/LiveSessions")]
     assert len(pages) == 2
