@@ -30,18 +30,10 @@ async def _each(
     cyberark: CyberArkClient, ids: Sequence[str], verb: str, done: str
 ) -> dict[str, object]:
     """``POST LiveSessions/{id}/{verb}`` for each session; raise ``partial`` if any failed."""
-    results: list[dict[str, object]] = []
-    for session_id in ids:
-        response = await cyberark.request(
-            "POST", f"{session_path(session_id)}/{verb}", f"session {session_id}"
-        )
-        if response.status_code < 300:
-            result = done
-        elif response.status_code == 404:
-            result = ENDED
-        else:
-            result = f"failed: {error_code(response)} (HTTP {response.status_code})"
-        results.append({"id": session_id, "result": result})
+    results = [
+        {"id": session_id, "result": await _one(cyberark, session_id, verb, done)}
+        for session_id in ids
+    ]
     failed = [r for r in results if str(r["result"]).startswith("failed")]
     after: dict[str, object] = {"sessions": results, done: len(results) - len(failed)}
     if failed:
@@ -53,6 +45,22 @@ async def _each(
             after,
         )
     return after
+
+
+async def _one(cyberark: CyberArkClient, session_id: str, verb: str, done: str) -> str:
+    """What became of one session; an outage mid-way fails that session, not the list,
+    so the outcome still says which sessions were already changed."""
+    try:
+        response = await cyberark.request(
+            "POST", f"{session_path(session_id)}/{verb}", f"session {session_id}"
+        )
+    except ConnectorFailure as failed:
+        return f"failed: {failed.code}"
+    if response.status_code < 300:
+        return done
+    if response.status_code == 404:
+        return ENDED
+    return f"failed: {error_code(response)} (HTTP {response.status_code})"
 
 
 class TerminateSessions(Irreversible):

@@ -86,6 +86,21 @@ async def test_a_session_that_cannot_be_terminated_is_listed_in_a_partial_outcom
     assert [s["id"] for s in _listed(outcome.before["live_sessions"])] == [first, stuck]
 
 
+async def test_an_outage_midway_still_lists_what_was_terminated(
+    pvwa: tuple[CyberArkStandIn, str],
+) -> None:
+    stand_in, url = pvwa
+    first, second = _sessions(stand_in, 2)
+    stand_in.fail_next(10, 500, only=f"/{second}/")
+    outcome = await _connector(url).apply(TERMINATE, ACCOUNT, {})
+    assert not outcome.ok and outcome.error_code == "partial"
+    assert outcome.after["sessions"] == [
+        {"id": first, "result": "terminated"},
+        {"id": second, "result": "failed: unavailable"},
+    ]
+    assert stand_in.ended == [first] and list(stand_in.sessions) == [second]
+
+
 async def test_suspend_every_session_and_undo_resumes_only_those(
     pvwa: tuple[CyberArkStandIn, str],
 ) -> None:

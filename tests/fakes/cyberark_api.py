@@ -66,7 +66,7 @@ class CyberArkStandIn:
         self.ended: list[str] = []
         self.calls: list[tuple[str, str]] = []
         self.logons = 0
-        self._faults: list[int] = []
+        self._faults: list[tuple[int, str]] = []
         self._ids = itertools.count(21)
         self.app = self._build()
 
@@ -101,8 +101,9 @@ class CyberArkStandIn:
     def expire_tokens(self) -> None:
         self.tokens.clear()
 
-    def fail_next(self, times: int, status: int) -> None:
-        self._faults += [status] * times
+    def fail_next(self, times: int, status: int, only: str = "") -> None:
+        """The next ``times`` requests (whose path contains ``only``) answer ``status``."""
+        self._faults += [(status, only)] * times
 
     # --- the API ------------------------------------------------------------------
 
@@ -113,8 +114,8 @@ class CyberArkStandIn:
         async def record(request: Request, call_next: Any) -> Response:
             self.calls.append((request.method, request.url.path))
             request.scope["path"] = request.url.path.lower().rstrip("/")
-            if self._faults:
-                status = self._faults.pop(0)
+            if self._faults and self._faults[0][1] in request.url.path:
+                status = self._faults.pop(0)[0]
                 if status == 429:
                     return JSONResponse(
                         {"ErrorCode": "PASWS429E", "ErrorMessage": "Too many requests"},
