@@ -2,13 +2,15 @@
 
 For each ledger size (1k, 10k, 100k entries) on a fresh database:
 
-* append + checkpoint: transactions of five entries, each followed by a signed
-  checkpoint in the same transaction (what a settled action does), through the
-  store and the signer the service uses;
+* append + checkpoint: the ledger built with a checkpoint signed after every five
+  entries, through the store and the signer the service uses; then, on the grown
+  ledger, transactions of five entries and a checkpoint (what a settled action
+  does), whose time should not grow with the ledger;
 * append vs raw: the same number of entries appended through the ledger in
   transactions of 1,000, against inserting the very rows it wrote with plain
   multi-row INSERTs in transactions of 1,000 (the ratio is the ledger's share of
-  raw insert speed), with and without the production redactor;
+  raw insert speed), with the production redactor (detect-secrets and the
+  forms), with the redactor's core alone (no finders), and with none;
 * export (``blastwall evidence export``'s code) and verify (in a child process,
   ``verify_bundle`` with the public key: wall time and peak RSS).
 
@@ -55,7 +57,8 @@ from bot.storage.unit_of_work import Database
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 ALICE = Actor("slack", "U0EXAMPLE1", "Alice")
 EVERY = 5  # entries per checkpointed transaction
-CHUNK = 1000  # entries per transaction in the append-vs-raw comparison
+CHUNK = 1000  # entries per transaction when building, and in the append-vs-raw comparison
+ACTIONS = 100  # transactions timed on the grown ledger
 VERIFY = """
 import resource, sys, time
 from pathlib import Path
@@ -127,17 +130,33 @@ async def _declare(database: Database, incident_id: str) -> None:
         await uow.commit()
 
 
-async def _checkpointed(database: Database, signer: NoteSigner, incident: str, n: int) -> float:
-    """Seconds to append ``n`` entries, five per transaction, each transaction signed."""
+async def _built(database: Database, signer: NoteSigner, incident: str, n: int) -> float:
+    """Seconds to append ``n`` entries with a checkpoint signed after every five, in
+    transactions of 1,000 (the ledger's own work, without a commit per checkpoint)."""
     started = time.perf_counter()
-    for first in range(0, n, EVERY):
+    for first in range(0, n, CHUNK):
         async with database.uow() as uow:
             await uow.incidents.get(incident, for_update=True)
-            for k in range(first, min(first + EVERY, n)):
+            for k in range(first, min(first + CHUNK, n)):
+                await uow.incidents.append_evidence(_record(incident, k))
+                if (k + 1) % EVERY == 0:
+                    await checkpoint(uow.incidents, signer, incident)
+            await uow.commit()
+    return time.perf_counter() - started
+
+
+async def _actions(database: Database, signer: NoteSigner, incident: str) -> float:
+    """Milliseconds per transaction of five entries and a checkpoint (a settled action)
+    on a ledger already ``n`` long: flat in ``n`` when signing reads no entry back."""
+    started = time.perf_counter()
+    for _ in range(ACTIONS):
+        async with database.uow() as uow:
+            await uow.incidents.get(incident, for_update=True)
+            for k in range(EVERY):
                 await uow.incidents.append_evidence(_record(incident, k))
             await checkpoint(uow.incidents, signer, incident)
             await uow.commit()
-    return time.perf_counter() - started
+    return (time.perf_counter() - started) / ACTIONS * 1000
 
 
 async def _appended(database: Database, incident: str, n: int) -> float:
@@ -166,6 +185,11 @@ async def _raw(database: Database, source: str, target: str) -> float:
     return time.perf_counter() - started
 
 
+def _unredacted(body: dict[str, object]) -> dict[str, object]:
+    """No redaction at all: the ledger's own cost, for comparison only."""
+    return body
+
+
 def _other(digest: str) -> str:
     return hashlib.sha256(digest.encode()).hexdigest()
 
@@ -185,26 +209,28 @@ async def _one(kind: str, n: int, workdir: Path, key: Ed25519PrivateKey) -> dict
     redactors: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
         "production": build_redactor(redaction_key(key)).redact_body,
         "no finders": Redactor(redaction_key(key)).redact_body,
+        "none": _unredacted,
     }
     try:
         await upgrade(url)
         database = Database(url, redactors["production"])
         signer = NoteSigner(key, origin="bench.blastwall.example")
-        ids = [f"INC-20261201-{k:04d}" for k in range(1, 6)]
+        ids = [f"INC-20261201-{k:04d}" for k in range(1, 8)]
         for incident in ids:
             await _declare(database, incident)
         figures: dict[str, Any] = {"db": kind, "entries": n}
-        figures["checkpointed_s"] = await _checkpointed(database, signer, ids[0], n)
-        pairs = ((ids[1], ids[2]), (ids[3], ids[4]))
+        figures["built_s"] = await _built(database, signer, ids[0], n)
+        bundle = workdir / f"{kind}-{n}.zip"
+        started = time.perf_counter()
+        await export_incident(database.uow, key, ids[0], bundle)
+        figures["export_s"] = time.perf_counter() - started
+        figures["action_ms"] = await _actions(database, signer, ids[0])
+        pairs = ((ids[1], ids[2]), (ids[3], ids[4]), (ids[5], ids[6]))
         for label, (incident, raw_target) in zip(redactors, pairs, strict=True):
             other = Database(url, redactors[label])
             figures[f"append_s[{label}]"] = await _appended(other, incident, n)
             figures[f"raw_s[{label}]"] = await _raw(other, incident, raw_target)
             await other.dispose()
-        bundle = workdir / f"{kind}-{n}.zip"
-        started = time.perf_counter()
-        await export_incident(database.uow, key, ids[0], bundle)
-        figures["export_s"] = time.perf_counter() - started
         pem = workdir / "public.pem"
         pem.write_bytes(public_key_pem(key))
         figures["verify_s"], figures["verify_peak_mib"] = _verify(bundle, pem)
@@ -218,11 +244,16 @@ async def _one(kind: str, n: int, workdir: Path, key: Ed25519PrivateKey) -> dict
 def _print(f: dict[str, Any]) -> None:
     n = f["entries"]
     print(f"\n{f['db']}, {n:,} entries")
+    built = f["built_s"]
     print(
-        f"  append+checkpoint, {EVERY} per transaction: {n / f['checkpointed_s']:,.0f} entries/s, "
-        f"{n / EVERY / f['checkpointed_s']:,.0f} checkpoints/s ({f['checkpointed_s']:.2f} s)"
+        f"  append with a checkpoint every {EVERY}: {n / built:,.0f} entries/s, "
+        f"{n / EVERY / built:,.0f} checkpoints/s ({built:.2f} s)"
     )
-    for label in ("production", "no finders"):
+    print(
+        f"  then one action ({EVERY} entries + checkpoint, own transaction): "
+        f"{f['action_ms']:.1f} ms"
+    )
+    for label in ("production", "no finders", "none"):
         ledger, raw = f[f"append_s[{label}]"], f[f"raw_s[{label}]"]
         print(
             f"  append ({label} redactor), {CHUNK} per transaction: {n / ledger:,.0f} entries/s; "

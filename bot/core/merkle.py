@@ -159,7 +159,17 @@ class MerkleTree:
     def root(self, size: int) -> bytes:
         """MTH(D[size]) of the first ``size`` leaves."""
         self._within(size)
-        return self._subtree(0, size) if size else hashlib.sha256(b"").digest()
+        if not size:
+            return hashlib.sha256(b"").digest()
+        peaks, begin = [], 0  # the perfect subtrees of the prefix, one per set bit
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                peaks.append(self._levels[level][begin >> level])
+                begin += 1 << level
+        root = peaks.pop()
+        while peaks:
+            root = node_hash(peaks.pop(), root)
+        return root
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """PATH(index, D[size])."""

@@ -26,23 +26,23 @@ _ENCODER = json.JSONEncoder(
 
 
 def canonical(value: Any) -> bytes:
-    if _plain(value):
-        try:
-            return _ENCODER.encode(value).encode("utf-8")
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: rfc8785 refuses it in its own words
-    return bytes(rfc8785.dumps(value))
+    return _fast(value) if _plain(value) else bytes(rfc8785.dumps(value))
 
 
-def canonical_without(entry: dict[str, Any], key: str) -> tuple[bytes, bytes]:
+def canonical_without(
+    entry: dict[str, Any], key: str, *, plain: bool | None = None
+) -> tuple[bytes, bytes]:
     """The canonical form of ``entry``, and of ``entry`` less ``key``, each member
     canonicalised once: an object's canonical form is its members' in key order,
-    so the members before ``key`` and those after it make both."""
-    head, tail = _around(entry, key)
+    so the members before ``key`` and those after it make both. ``plain`` is
+    ``parse_plain``'s verdict, when the entry came from there (it saves a walk)."""
+    plain = _plain(entry) if plain is None else plain
+    write = _fast if plain else canonical  # one verdict for every part
+    head, tail = _around(entry, key, write)
     rest = _object(head, tail)
     if key not in entry:
         return rest, rest
-    return _object(head, canonical(key) + b":" + canonical(entry[key]), tail), rest
+    return _object(head, write(key) + b":" + write(entry[key]), tail), rest
 
 
 def canonical_with(
@@ -53,20 +53,34 @@ def canonical_with(
     Returns the value and the canonical form of the whole."""
     if key in entry:
         raise ValueError(f"the entry already has {key!r}")
-    head, tail = _around(entry, key)
+    write = _fast if _plain(entry) and _plain(key) else canonical
+    head, tail = _around(entry, key, write)
     value = value_of(_object(head, tail))
-    return value, _object(head, canonical(key) + b":" + canonical(value), tail)
+    return value, _object(head, write(key) + b":" + canonical(value), tail)
 
 
-def _around(entry: dict[str, Any], key: str) -> tuple[bytes, bytes]:
+def _around(entry: dict[str, Any], key: str, write: Callable[[Any], bytes]) -> tuple[bytes, bytes]:
     """The canonical members that sort before ``key``, and those after, without braces."""
-    order = key.encode("utf-16-be")
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    for k, v in entry.items():
-        if k != key:
-            (before if k.encode("utf-16-be") < order else after)[k] = v
-    return canonical(before)[1:-1], canonical(after)[1:-1]
+    if key.isascii() and all(k.isascii() for k in entry):  # code point order is UTF-16's
+        for k, v in entry.items():
+            if k != key:
+                (before if k < key else after)[k] = v
+    else:
+        order = key.encode("utf-16-be")
+        for k, v in entry.items():
+            if k != key:
+                (before if k.encode("utf-16-be") < order else after)[k] = v
+    return write(before)[1:-1], write(after)[1:-1]
+
+
+def _fast(value: Any) -> bytes:
+    """The C encoder, for a value ``_plain`` admitted; a lone surrogate still falls back."""
+    try:
+        return _ENCODER.encode(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return bytes(rfc8785.dumps(value))
 
 
 def _object(*members: bytes) -> bytes:
@@ -75,6 +89,36 @@ def _object(*members: bytes) -> bytes:
 
 def parse(line: bytes) -> Any:
     return json.loads(line.decode("utf-8"))
+
+
+def parse_plain(line: bytes) -> tuple[Any, bool]:
+    """The JSON value, and whether it may take the fast path, decided while parsing:
+    an ASCII line without ``\\u`` escapes has only ASCII strings (keys too), and the
+    parser reports every float, constant (NaN, Infinity) and integer it meets, so no
+    second walk over the value is needed."""
+    found = _Found()
+    value = json.loads(
+        line.decode("utf-8"),
+        parse_float=found.inexact,
+        parse_constant=found.inexact,
+        parse_int=found.whole,
+    )
+    return value, found.plain and line.isascii() and b"\\u" not in line
+
+
+class _Found:
+    def __init__(self) -> None:
+        self.plain = True
+
+    def inexact(self, text: str) -> float:
+        self.plain = False
+        return float(text)
+
+    def whole(self, text: str) -> int:
+        number = int(text)
+        if not -_SAFE <= number <= _SAFE:
+            self.plain = False
+        return number
 
 
 def _plain(value: Any) -> bool:

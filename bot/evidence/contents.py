@@ -32,7 +32,7 @@ from bot.evidence.bundle import (
     parse_consistency,
     proof_name,
 )
-from bot.evidence.canonical import canonical_without
+from bot.evidence.canonical import canonical_without, parse_plain
 from bot.evidence.chain import GENESIS
 from bot.evidence.notes import Checkpoint, CheckpointError, verify_checkpoint
 from bot.evidence.report import render_rows, report_row
@@ -213,11 +213,14 @@ def _check_chain(lines: list[bytes], incident: str) -> tuple[MerkleTree, list[st
 
 def _entry(number: int, line: bytes) -> tuple[dict[str, Any], bytes]:
     """The entry, and the canonical form of it without its ``hash`` (what that hashes)."""
-    entry = load_json(line, f"{ENTRIES} line {number}")
+    try:
+        entry, plain = parse_plain(line)
+    except (ValueError, RecursionError) as exc:
+        raise Tampered(f"{ENTRIES} line {number} is not JSON: {str(exc)[:200]}") from exc
     if not isinstance(entry, dict):
         raise Tampered(f"{ENTRIES} line {number} is not the canonical form of an entry: changed")
     try:
-        whole, rest = canonical_without(entry, "hash")
+        whole, rest = canonical_without(entry, "hash", plain=plain)
     except IntegerDomainError as exc:
         raise Tampered(
             f"{ENTRIES} line {number} holds a whole number of 2^53 or more, which canonical "

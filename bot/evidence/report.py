@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
+_PLAIN_CELL = re.compile(r"[^\\|<>\s]+(?: [^\\|<>\s]+)*")  # nothing to escape or fold
 _COLUMNS = ("seq", "when (UTC)", "who", "what", "right", "outcome", "why")
 
 
@@ -56,5 +58,7 @@ def _cells(entry: dict[str, Any]) -> list[str]:
 def _cell(value: object) -> str:
     """Escape for a Markdown table cell: no pipes, no line breaks, no HTML."""
     text = "" if value is None else str(value)
+    if _PLAIN_CELL.fullmatch(text):
+        return text
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
     return " ".join(text.split())

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
@@ -58,9 +57,10 @@ class SqlLedger:
         never earlier than the previous entry's, whatever the writer's clock read."""
         tip = await self._tip(record.incident_id)
         head = tip.head
-        if head.last_when:
-            record = replace(record, at=max(record.at, _when(head.last_when)))
-        body = self._redact(record.as_body())
+        plain = record.as_body()
+        if str(plain["when"]) < head.last_when:  # fixed-width UTC: text order is time order
+            plain["when"] = head.last_when
+        body = self._redact(plain)
         seq = head.size + 1
         sealed = seal(body, seq, head.last_hash)
         self._rows.append(
@@ -179,8 +179,3 @@ def _head_of(row: LedgerHeadRow) -> LedgerHead:
 
 def _split(blob: bytes) -> list[bytes]:
     return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
-
-
-def _when(stamp: str) -> datetime:
-    """The time a stored entry says it was recorded (``when``, UTC)."""
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

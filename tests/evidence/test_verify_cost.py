@@ -43,9 +43,9 @@ class Counted:
         real = getattr(module, name)
         self.calls[name] = 0
 
-        def counted(*args: object) -> object:
+        def counted(*args: object, **named: object) -> object:
             self.calls[name] += 1
-            return real(*args)
+            return real(*args, **named)
 
         self._patch.setattr(module, name, counted)
 
