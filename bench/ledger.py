@@ -69,8 +69,9 @@ started = time.perf_counter()
 verdict = verify_bundle(Path(sys.argv[1]), key)
 elapsed = time.perf_counter() - started
 assert verdict.ok, verdict.reason
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
+peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+print(elapsed, peak[0].split()[1] if peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""  # VmHWM: ru_maxrss would carry the forking parent's peak across exec
 
 
 def _record(incident_id: str, n: int) -> EvidenceRecord:
@@ -201,7 +202,7 @@ def _verify(bundle: Path, pem: Path) -> tuple[float, float]:
         text=True,
         check=True,
     ).stdout.split()
-    return float(out[0]), int(out[1]) / 1024  # ru_maxrss is in KiB on Linux
+    return float(out[0]), int(out[1]) / 1024  # KiB either way
 
 
 async def _one(kind: str, n: int, workdir: Path, key: Ed25519PrivateKey) -> dict[str, Any]:
