@@ -23,6 +23,7 @@ from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, MessageRef, RoomRef
+from bot.core.ledger import LedgerHead
 from bot.core.measures import Measure
 from bot.core.timers import Timer
 from bot.core.transcript import MessageKey, TranscriptPosition
@@ -202,6 +203,19 @@ class IncidentStore(Protocol):
     async def add_checkpoint(self, incident_id: str, size: int, note: str) -> None: ...
 
     async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]: ...
+
+    async def last_checkpoint(self, incident_id: str) -> tuple[int, str] | None:
+        """The newest (size, note), or None before the first checkpoint."""
+        ...
+
+    async def ledger_head(self, incident_id: str) -> LedgerHead | None:
+        """The head kept with the entries, if it agrees with the last stored entry;
+        None when there is none or entries were added without it (rebuild it)."""
+        ...
+
+    async def keep_ledger_head(self, head: LedgerHead) -> None:
+        """Keep the head (rebuilt, or moved on by a checkpoint) with this transaction."""
+        ...
 
 
 class TimerStore(Protocol):

@@ -76,7 +76,11 @@ async def room(svc: Services, incident_id: str) -> Room | None:
 
 
 async def ledger_size(svc: Services, incident_id: str) -> int:
+    """From the ledger's head when it is kept; the entries are counted only without one."""
     async with svc.uow() as uow:
+        head = await uow.incidents.ledger_head(incident_id)
+        if head is not None:
+            return head.size
         return len(await uow.incidents.evidence_lines(incident_id))
 
 

@@ -54,6 +54,7 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
+        self.incidents.forget_ledger()
         try:
             if self._session.in_transaction():
                 await self._session.rollback()
@@ -61,11 +62,15 @@ class SqlUnitOfWork:
             await self._session.close()
 
     async def commit(self) -> None:
+        """Write the evidence this transaction appended, then commit it with the rest."""
         assert self._session is not None
+        await self.incidents.flush_ledger()
         await self._session.commit()
+        self.incidents.forget_ledger()
 
     async def rollback(self) -> None:
         assert self._session is not None
+        self.incidents.forget_ledger()
         await self._session.rollback()
 
 

@@ -18,6 +18,7 @@ from bot.core.approvals import Approval
 from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
+from bot.core.ledger import LedgerHead
 from bot.core.timers import Timer, TimerState
 from bot.core.transcript import MessageKey, TranscriptPosition
 from bot.evidence.chain import GENESIS, seal
@@ -32,6 +33,7 @@ class _State:
     lines: dict[str, list[bytes]] = field(default_factory=dict)
     hashes: dict[str, list[str]] = field(default_factory=dict)
     checkpoints: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    heads: dict[str, LedgerHead] = field(default_factory=dict)
     approvals: dict[tuple[str, str], Approval] = field(default_factory=dict)
     timers: list[Timer] = field(default_factory=list)
     fired: list[tuple[int, float]] = field(default_factory=list)  # (timer id, lateness s)
@@ -177,8 +179,13 @@ class MemoryStore:
         sealed = seal(
             self._redact(record.as_body()), len(lines) + 1, hashes[-1] if hashes else GENESIS
         )
+        head = await self.ledger_head(record.incident_id)
+        if head is None and not lines:
+            head = self.state.heads[record.incident_id] = LedgerHead(record.incident_id)
         lines.append(sealed.line)
         hashes.append(sealed.hash)
+        if head is not None:  # like the SQL store: a head behind the entries is left behind
+            head.appended(sealed.line, sealed.hash, str(record.as_body()["when"]))
         return sealed.seq
 
     async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
@@ -189,6 +196,20 @@ class MemoryStore:
 
     async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]:
         return sorted(self.state.checkpoints.get(incident_id, []))
+
+    async def last_checkpoint(self, incident_id: str) -> tuple[int, str] | None:
+        signed = await self.checkpoints(incident_id)
+        return signed[-1] if signed else None
+
+    async def ledger_head(self, incident_id: str) -> LedgerHead | None:
+        head = self.state.heads.get(incident_id)
+        hashes = self.state.hashes.get(incident_id, [])
+        if head is None or head.size != len(hashes):
+            return None
+        return head if head.last_hash == (hashes[-1] if hashes else GENESIS) else None
+
+    async def keep_ledger_head(self, head: LedgerHead) -> None:
+        self.state.heads[head.incident_id] = head
 
 
 class MemoryTimers:
