@@ -170,6 +170,16 @@ def _teams_app_dir() -> Path:
 # --- end Microsoft Teams ---
 
 
+def _trace_if_asked() -> None:
+    """OpenTelemetry traces to ``BLASTWALL_OTLP_ENDPOINT`` when it is set."""
+    import os
+
+    from bot.adapters.tracing.otel import ENDPOINT, install_tracing
+
+    if install_tracing(os.environ):
+        log.info("sending traces to %s", os.environ[ENDPOINT])
+
+
 def _log_format() -> str:
     import os
 
@@ -195,6 +205,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     preflight(settings, database_url(settings))
+    _trace_if_asked()
     try:
         wired = build(settings)
     except PlaybookError as exc:

@@ -9,6 +9,8 @@ another's lines; a command about no incident clears it.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Protocol, TypeVar
@@ -39,17 +41,22 @@ class Deferral(Protocol):
 
 
 class IncidentCarrying:
-    """A deferral whose jobs log as the incident they were deferred from: the
-    backlog runs them in a worker task of its own, with a context of its own."""
+    """A deferral whose jobs run in the context they were deferred from: the
+    backlog runs them in a worker task of its own, with a context of its own, so
+    without this a deferred connector call would log no incident and start a
+    trace of its own instead of continuing the click's."""
 
     def __init__(self, inner: Deferral) -> None:
         self._inner = inner
 
     async def put(self, job: Callable[[], Awaitable[object]]) -> None:
-        incident = INCIDENT.get()
+        deferred_from = contextvars.copy_context()
 
         async def as_deferred() -> object:
-            INCIDENT.set(incident)
-            return await job()
+            return await asyncio.create_task(_awaited(job), context=deferred_from)
 
         await self._inner.put(as_deferred)
+
+
+async def _awaited(job: Callable[[], Awaitable[object]]) -> object:
+    return await job()

@@ -12,12 +12,15 @@ import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
+from opentelemetry import trace
+
 from bot.core.actions import ActionOutcome, ActionPlan, Verification
 from bot.core.identities import AffectedIdentity
 from bot.core.measures import CONNECTOR_CALL
 from bot.core.ports import Connector, Metrics
 
 T = TypeVar("T")
+TRACER = trace.get_tracer("blastwall.connectors")
 
 
 class TimedConnector:
@@ -61,8 +64,11 @@ class TimedConnector:
     async def _timed(self, call: str, running: Awaitable[T]) -> T:
         started = time.perf_counter()
         outcome = "error"
+        span = TRACER.start_as_current_span(f"connector {self.name}.{call}")
         try:
-            result = await running
+            with span as current:
+                current.set_attribute("blastwall.system", self.name)
+                result = await running
             outcome = _outcome(result)
             return result
         finally:

@@ -31,6 +31,7 @@ from typing import Protocol
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 SIGNATURE_WINDOW = timedelta(seconds=300)
 MARGIN = timedelta(seconds=60)
 EVENT_KEEP = timedelta(hours=1)  # Slack's last retry comes about 5 minutes after the first
+
+TRACER = trace.get_tracer("blastwall.slack")
 
 
 class ReplayLedger(Protocol):
@@ -137,7 +140,8 @@ def slack_router(app: AsyncApp, doorman: Doorman, metrics: Metrics = UNMEASURED)
     @router.post("/slack/events", include_in_schema=False)
     async def events(request: Request) -> Response:
         started = time.perf_counter()
-        response = await _answer(request)
+        with TRACER.start_as_current_span("door slack /slack/events"):
+            response = await _answer(request)
         if (await request.body()).startswith(b"payload="):  # a click or a form: timed
             took = time.perf_counter() - started
             metrics.observe(CLICK_TO_ACK, took, {"platform": "slack"})
