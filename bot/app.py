@@ -65,6 +65,7 @@ from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
 from bot.timers.system_clock import ClockReport, SystemClock
 from connectors import registry
+from connectors.threads import ConnectorThreads
 
 log = logging.getLogger(__name__)
 CONSOLE_STATIC = Path(__file__).parent / "adapters" / "console" / "static"
@@ -83,6 +84,7 @@ class Wired:
     public_pem: bytes
     anchoring: Anchoring
     github_alerts: SecretAlertLookup | None = None
+    connector_threads: ConnectorThreads | None = None
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
@@ -100,7 +102,8 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         notifiers["slack"] = _slack_notifier(settings)
     if settings.teams_enabled:
         notifiers["teams"] = _teams_notifier(settings, database)
-    connectors: dict[str, Connector] = registry.build_connectors(env, sealer.unseal)
+    threads = ConnectorThreads(settings.bulk_concurrency)
+    connectors: dict[str, Connector] = registry.build_connectors(env, sealer.unseal, threads)
     services = Services(
         uow=database.uow,
         clock=clock,
@@ -111,6 +114,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         default_platform=_default_platform(settings),
         signer=NoteSigner(key, origin=settings.deployment_origin()),
         call_lease_s=settings.call_lease,
+        bulk_concurrency=settings.bulk_concurrency,
     )
     timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)
@@ -134,6 +138,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         public_key_pem(key),
         Anchoring(database.uow, services, timestamper),
         registry.secret_alert_lookup(env),
+        threads,
     )
 
 
@@ -234,6 +239,8 @@ def create_app(
         with contextlib.suppress(asyncio.CancelledError):
             await anchoring
         clock.shutdown()
+        if wired.connector_threads is not None:
+            wired.connector_threads.shutdown()
         await wired.database.dispose()
 
     app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
@@ -284,7 +291,7 @@ def _intake(wired: Wired) -> IntakeConfig:
 
 async def _clock_check(wired: Wired) -> ClockReport:
     return await check_clock(
-        wired.database.engine, wired.services.clock, wired.settings.clock_tolerance
+        wired.database.read_engine, wired.services.clock, wired.settings.clock_tolerance
     )
 
 

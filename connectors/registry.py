@@ -18,6 +18,7 @@ from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
 from connectors.github import specs as github
+from connectors.threads import ConnectorThreads
 from connectors.vault import specs as vault
 
 # The builders import their connector when called, so listing the catalogue (playbook
@@ -31,6 +32,7 @@ class Wiring:
 
     environ: Mapping[str, str]
     unseal: Callable[[str], str]
+    threads: ConnectorThreads | None = None  # where blocking client libraries run
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def _aws_iam(wiring: Wiring) -> Connector:
         secret_access_key=env.get("BLASTWALL_AWS_SECRET_ACCESS_KEY") or None,
         max_attempts=int(env.get("BLASTWALL_AWS_MAX_ATTEMPTS") or 5),
         rate_per_s=float(env.get("BLASTWALL_AWS_RATE_PER_S") or 10.0),
+        threads=wiring.threads,
     )
 
 
@@ -122,10 +125,12 @@ def catalogue() -> dict[str, ActionSpec]:
 
 
 def build_connectors(
-    environ: Mapping[str, str], unseal: Callable[[str], str]
+    environ: Mapping[str, str],
+    unseal: Callable[[str], str],
+    threads: ConnectorThreads | None = None,
 ) -> dict[str, Connector]:
     """The connectors configured in ``environ``, by system name."""
-    wiring = Wiring(environ, unseal)
+    wiring = Wiring(environ, unseal, threads)
     built: dict[str, Connector] = {}
     for system in SYSTEMS:
         connector = system.build(wiring)

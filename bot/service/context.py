@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.core.actions import ActionSpec
 from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
-from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitOfWork
+from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitsOfWork
 
 CHATS = ("slack", "teams")
 
 
 @dataclass(frozen=True)
 class Services:
-    uow: Callable[[], UnitOfWork]
+    uow: UnitsOfWork
     clock: Clock
     playbooks: Mapping[str, Playbook]
     catalogue: Mapping[str, ActionSpec]
@@ -24,6 +24,7 @@ class Services:
     default_platform: str
     signer: CheckpointSigner
     call_lease_s: float = 30.0  # how long a call's lease lasts unless renewed (actions/leases.py)
+    bulk_concurrency: int = 8  # targets a bulk action runs at once (actions/bulk.py)
 
     def notifier_for(self, incident: Incident) -> Notifier | None:
         """The room's platform; before there is a room, the chat it was declared from

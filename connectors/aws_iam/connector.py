@@ -16,6 +16,7 @@ from connectors.aws_iam.principals import BlockRoleAssumption, Quarantine, Remov
 from connectors.aws_iam.sessions import RevokeSessions
 from connectors.aws_iam.specs import CONNECTOR
 from connectors.base import TableConnector
+from connectors.threads import ConnectorThreads
 
 VERIFY_TIMEOUT_S = 20.0
 
@@ -35,6 +36,7 @@ class AwsIamConnector(TableConnector[IamCalls]):
         timeout_s: float = 10.0,
         verify_timeout_s: float = VERIFY_TIMEOUT_S,
         rate_per_s: float = 10.0,
+        threads: ConnectorThreads | None = None,
     ) -> None:
         iam = IamCalls(
             endpoint_url=endpoint_url,
@@ -43,6 +45,7 @@ class AwsIamConnector(TableConnector[IamCalls]):
             secret_access_key=secret_access_key,
             max_attempts=max_attempts,
             timeout_s=timeout_s,
+            threads=threads,
         )
         actions = (
             DeactivateKey(),

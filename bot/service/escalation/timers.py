@@ -1,10 +1,19 @@
 """Firing due escalation timers: each exactly once, late ones with their lateness.
 
-Each timer is claimed in its own transaction, which also writes its evidence
-entry and arms the next step, so a crash anywhere leaves either the timer
-pending (it fires after restart) or fired with its record: never lost, never
-twice. Whether it is due, and its lateness, are the store's to say: on
-PostgreSQL they are read on the database's clock, not this replica's.
+A pass claims a batch of due timers and fires them all in one unit of work:
+the claim (the timers marked fired), each timer's evidence entry, its next step
+and its notice in the outbox commit together or not at all. A crash between the
+claim and the last effect therefore loses nothing: the transaction never
+commits, the database rolls the claim back with it, and the timers are pending
+again for the next pass (of this replica after restart, or of another). Once
+it commits, each timer is fired with its record: never lost, never twice. The
+notices go out after the commit and are redelivered from the outbox if that is
+cut short (``deliver_notices``). Whether a timer is due, and its lateness, are
+the store's to say: on PostgreSQL they are read on the database's clock, not
+this replica's. Each timer's effect reads the incident as the batch has left it
+(``_still_stalled``), so a stall resolved by an earlier timer of the same batch
+fires no effect; no escalation ending arms or cancels another timer, so a claim
+never outruns a cancellation made in its own batch.
 
 The approval deadline's denial is a follow-up command (``ExpireApproval``) for
 the bus to run once the timer's pass has committed; this never calls another
@@ -51,16 +60,12 @@ ASKS = {
 
 
 async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event | Command]:
-    async with svc.uow() as uow:
-        due = await uow.timers.due(svc.clock.now(), cmd.limit)
+    """One batch, claimed and fired in one unit of work (see the module docstring)."""
     events: list[Event | Command] = []
-    for timer_id, incident_id in due:
-        async with svc.uow() as uow:
-            timer = await uow.timers.claim(timer_id, incident_id, svc.clock.now(), cmd.claimer)
-            if timer is None:
-                continue  # another process fired it, or it is not due by the database's clock
+    async with svc.uow() as uow:
+        for timer in await uow.timers.claim_due(svc.clock.now(), cmd.limit, cmd.claimer):
             events += await _fire(uow, timer, timer.fired_at or svc.clock.now(), cmd.claimer, svc)
-            await uow.commit()
+        await uow.commit()
     return events
 
 
