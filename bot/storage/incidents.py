@@ -55,6 +55,8 @@ class SqlIncidentStore:
         self._session = session
         self._redact = redact
         self._clock = clock
+        self._heads: dict[str, tuple[int, str, str]] = {}  # appended here: (seq, hash, line)
+        self._heads_in: object = None  # the transaction they were appended in
 
     @property
     def _dialect(self) -> str:
@@ -78,14 +80,15 @@ class SqlIncidentStore:
         await self._sync_identities(incident)
 
     async def get(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
-        stmt = select(IncidentRow).where(IncidentRow.id == incident_id)
+        stmt = (
+            select(IncidentRow)
+            .where(IncidentRow.id == incident_id)
+            .execution_options(populate_existing=True)  # as stored now, not as first loaded
+        )
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self._session.execute(stmt)).scalar_one_or_none()
-        if row is None:
-            return None
-        await self._session.refresh(row)
-        return incident_from(row)
+        return None if row is None else incident_from(row)
 
     async def save(self, incident: Incident) -> None:
         values = incident_row(incident, self._clock.now())
@@ -248,15 +251,13 @@ class SqlIncidentStore:
         """Chain after the incident's last entry. The caller holds the incident's lock;
         the primary key on (incident, seq) still turns a racing writer into an error
         rather than a fork in the chain. The entry's time is settled here, under that
-        lock: never earlier than the previous entry's, whatever the writer's clock read."""
-        last = (
-            await self._session.execute(
-                select(EvidenceEntryRow.seq, EvidenceEntryRow.hash, EvidenceEntryRow.line)
-                .where(EvidenceEntryRow.incident_id == record.incident_id)
-                .order_by(EvidenceEntryRow.seq.desc())
-                .limit(1)
-            )
-        ).first()
+        lock: never earlier than the previous entry's, whatever the writer's clock read.
+        Under that lock the head this transaction appended last is still the head, so a
+        batch (the escalation clock's) reads it once, not once per entry; a commit or a
+        rollback ends the transaction, and with it what was remembered."""
+        if self._heads_in is not self._session.get_transaction():
+            self._heads, self._heads_in = {}, self._session.get_transaction()
+        last = self._heads.get(record.incident_id) or await self._head(record.incident_id)
         seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
         if last is not None:
             record = replace(record, at=max(record.at, _when(last[2])))
@@ -272,7 +273,19 @@ class SqlIncidentStore:
             )
         )
         await self._session.flush()
+        self._heads[record.incident_id] = (seq, sealed.hash, sealed.line.decode("utf-8"))
         return seq
+
+    async def _head(self, incident_id: str) -> tuple[int, str, str] | None:
+        last = (
+            await self._session.execute(
+                select(EvidenceEntryRow.seq, EvidenceEntryRow.hash, EvidenceEntryRow.line)
+                .where(EvidenceEntryRow.incident_id == incident_id)
+                .order_by(EvidenceEntryRow.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if last is None else (int(last[0]), str(last[1]), str(last[2]))
 
     async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
         rows = await self._session.execute(

@@ -3,7 +3,9 @@
 A unit of work opened ``read_only`` only reads: it never queues behind a writer
 (on SQLite it is a deferred snapshot, see ``bot.storage.database``) and it cannot
 commit, so a read path can never change anything by accident. Write units of
-work on SQLite take their turn at the database's ``WriterGate`` first.
+work on SQLite take their turn at the database's ``WriterGate`` first and give it
+up when their transaction ends (commit, rollback, or leaving the block); one that
+goes on writing after its commit falls back to SQLite's own busy wait.
 """
 
 from __future__ import annotations
@@ -83,11 +85,17 @@ class SqlUnitOfWork:
         assert self._session is not None
         if self.read_only:
             raise ReadOnlyCommit("this unit of work was opened read-only")
-        await self._session.commit()
+        try:
+            await self._session.commit()
+        finally:
+            await self._turn.aclose()  # the write transaction is over: the next writer's turn
 
     async def rollback(self) -> None:
         assert self._session is not None
-        await self._session.rollback()
+        try:
+            await self._session.rollback()
+        finally:
+            await self._turn.aclose()
 
 
 class Database:
