@@ -213,7 +213,7 @@ class SqlTimerStore:
             .group_by(TimerRow.incident_id)
             .cte("waiting")
         )
-        half = select(func.least(limit, (func.count() + 1) / 2)).select_from(waiting)
+        half = select(func.least(limit, (func.count() + 1) // 2)).select_from(waiting)
         rows = await self._session.execute(
             select(IncidentRow.id)
             .join(waiting, waiting.c.incident_id == IncidentRow.id)
