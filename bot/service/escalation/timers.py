@@ -63,17 +63,27 @@ async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event | Comman
     """One batch, claimed and fired in one unit of work (see the module docstring)."""
     events: list[Event | Command] = []
     async with svc.uow() as uow:
+        held: dict[str, Incident] = {}
         for timer in await uow.timers.claim_due(svc.clock.now(), cmd.limit, cmd.claimer):
-            events += await _fire(uow, timer, timer.fired_at or svc.clock.now(), cmd.claimer, svc)
+            incident = held.get(timer.incident_id) or await _locked(uow, timer.incident_id)
+            held[incident.id] = incident
+            now = timer.fired_at or svc.clock.now()
+            events += await _fire(uow, incident, timer, now, cmd.claimer, svc)
         await uow.commit()
     return events
 
 
-async def _fire(
-    uow: UnitOfWork, timer: Timer, now: datetime, claimer: str, svc: Services
-) -> list[Event | Command]:
-    incident = await uow.incidents.get(timer.incident_id, for_update=True)
+async def _locked(uow: UnitOfWork, incident_id: str) -> Incident:
+    """Read once per batch, under its lock: no one else changes it until the commit,
+    and this batch changes it only through the object read here (``offer``)."""
+    incident = await uow.incidents.get(incident_id, for_update=True)
     assert incident is not None
+    return incident
+
+
+async def _fire(
+    uow: UnitOfWork, incident: Incident, timer: Timer, now: datetime, claimer: str, svc: Services
+) -> list[Event | Command]:
     playbook = svc.playbooks[incident.playbook]
     ladder = playbook.ladder(timer.kind)
     lateness = max(0.0, (now - timer.due_at) / timedelta(seconds=1))
