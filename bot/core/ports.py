@@ -245,6 +245,10 @@ class Outbox(Protocol):
 
     async def add(self, incident_id: str, payload: dict[str, object]) -> int: ...
 
+    async def add_all(self, notices: Sequence[tuple[str, dict[str, object]]]) -> list[int]:
+        """Several (incident id, payload) notices in one write; their ids, in order."""
+        ...
+
     async def claim_unsent(
         self, now: datetime, stale_before: datetime, limit: int
     ) -> Sequence[tuple[int, dict[str, object]]]:

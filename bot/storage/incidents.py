@@ -271,8 +271,7 @@ class SqlIncidentStore:
                 line=sealed.line.decode("utf-8"),
                 recorded_at=self._clock.now(),
             )
-        )
-        await self._session.flush()
+        )  # written at the next flush: any read of this session, or the commit
         self._heads[record.incident_id] = (seq, sealed.hash, sealed.line.decode("utf-8"))
         return seq
 

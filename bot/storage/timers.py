@@ -64,6 +64,8 @@ class SqlTimerStore:
         )
 
     async def arm_next(self, timer: Timer, step: int, due_at: datetime) -> Timer:
+        """The next step of the same ladder. Written at the unit of work's next flush (a
+        batch's next steps go in one statement), so the Timer returned has no id yet."""
         return await self._insert(
             timer.incident_id,
             timer.kind,
@@ -72,6 +74,7 @@ class SqlTimerStore:
             step,
             timer.started_at,
             due_at,
+            flush=False,
         )
 
     async def _insert(
@@ -83,6 +86,8 @@ class SqlTimerStore:
         step: int,
         started_at: datetime,
         due_at: datetime,
+        *,
+        flush: bool = True,
     ) -> Timer:
         row = TimerRow(
             incident_id=incident_id,
@@ -95,7 +100,8 @@ class SqlTimerStore:
             state=PENDING,
         )
         self._session.add(row)
-        await self._session.flush()
+        if flush:
+            await self._session.flush()
         return timer_from(row)
 
     async def cancel(self, incident_id: str, kind: StallKind, subject: str | None = None) -> int:

@@ -304,6 +304,9 @@ class MemoryOutbox:
         self.state.notices[notice_id] = dict(payload)
         return notice_id
 
+    async def add_all(self, notices: Sequence[tuple[str, dict[str, object]]]) -> list[int]:
+        return [await self.add(incident_id, payload) for incident_id, payload in notices]
+
     async def claim_unsent(
         self, now: datetime, stale_before: datetime, limit: int
     ) -> Sequence[tuple[int, dict[str, object]]]:

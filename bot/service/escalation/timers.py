@@ -60,17 +60,26 @@ ASKS = {
 
 
 async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event | Command]:
-    """One batch, claimed and fired in one unit of work (see the module docstring)."""
-    events: list[Event | Command] = []
+    """One batch, claimed and fired in one unit of work (see the module docstring).
+    Its notices go into the outbox together, with one write, at the end."""
+    fired: list[tuple[Escalated | None, list[Event | Command]]] = []
     async with svc.uow() as uow:
         held: dict[str, Incident] = {}
         for timer in await uow.timers.claim_due(svc.clock.now(), cmd.limit, cmd.claimer):
             incident = held.get(timer.incident_id) or await _locked(uow, timer.incident_id)
             held[incident.id] = incident
             now = timer.fired_at or svc.clock.now()
-            events += await _fire(uow, incident, timer, now, cmd.claimer, svc)
+            fired.append(await _fire(uow, incident, timer, now, cmd.claimer, svc))
+        notices = [n for n, _ in fired if n is not None]
+        ids = await uow.outbox.add_all([(n.incident_id, _payload(n)) for n in notices])
         await uow.commit()
-    return events
+    numbered = iter(ids)
+    return [
+        event
+        for notice, endings in fired
+        for event in ([] if notice is None else [replace(notice, notice_id=next(numbered))])
+        + endings
+    ]
 
 
 async def _locked(uow: UnitOfWork, incident_id: str) -> Incident:
@@ -83,7 +92,9 @@ async def _locked(uow: UnitOfWork, incident_id: str) -> Incident:
 
 async def _fire(
     uow: UnitOfWork, incident: Incident, timer: Timer, now: datetime, claimer: str, svc: Services
-) -> list[Event | Command]:
+) -> tuple[Escalated | None, list[Event | Command]]:
+    """The timer's evidence and effects; its notice (None when the stall is resolved)
+    is for the caller to put in the outbox."""
     playbook = svc.playbooks[incident.playbook]
     ladder = playbook.ladder(timer.kind)
     lateness = max(0.0, (now - timer.due_at) / timedelta(seconds=1))
@@ -110,7 +121,7 @@ async def _fire(
         )
     )
     if not stalled:
-        return []
+        return None, []
     endings = await _ending(uow, incident, timer, step, notify, svc)
     await _arm_next(uow, incident, timer, ladder)
     notice = Escalated(
@@ -122,8 +133,7 @@ async def _fire(
         ASKS.get(timer.kind),
         timer.subject,
     )
-    notice_id = await uow.outbox.add(incident.id, _payload(notice))
-    return [replace(notice, notice_id=notice_id), *endings]
+    return notice, endings
 
 
 def _payload(notice: Escalated) -> dict[str, object]:
