@@ -2,7 +2,8 @@
 
 Adapters only translate. They read through these functions and act by sending
 commands; none of them opens a unit of work or calls a connector itself, so a
-page can never see more, or less, than the handlers decided.
+page can never see more, or less, than the handlers decided. Every read here is
+a read-only unit of work: a page never waits for a writer, and cannot write.
 """
 
 from __future__ import annotations

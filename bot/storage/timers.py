@@ -205,9 +205,8 @@ class SqlTimerStore:
             )
         ).scalars()
         fired = sorted(rows, key=lambda row: (row.due_at, row.id))
-        for row in fired:
+        for row in fired:  # written with the unit of work's next flush
             row.lateness_seconds = max(0.0, (now - row.due_at) / timedelta(seconds=1))
-        await self._session.flush()
         return [replace(timer_from(row), fired_at=now) for row in fired]
 
     async def _hold_incidents(self, due: ColumnElement[bool], limit: int) -> list[str]:

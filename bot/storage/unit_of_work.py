@@ -85,17 +85,13 @@ class SqlUnitOfWork:
         assert self._session is not None
         if self.read_only:
             raise ReadOnlyCommit("this unit of work was opened read-only")
-        try:
-            await self._session.commit()
-        finally:
-            await self._turn.aclose()  # the write transaction is over: the next writer's turn
+        await self._session.commit()
+        await self._turn.aclose()  # the write transaction is over: the next writer's turn
 
     async def rollback(self) -> None:
         assert self._session is not None
-        try:
-            await self._session.rollback()
-        finally:
-            await self._turn.aclose()
+        await self._session.rollback()
+        await self._turn.aclose()
 
 
 class Database:
