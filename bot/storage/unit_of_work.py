@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from types import TracebackType
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.ports import Clock, ReadOnlyCommit
@@ -117,8 +117,10 @@ class Database:
         )
 
     async def ping(self) -> None:
+        """Reads a table, not only ``SELECT 1``: a read-only SQLite transaction touches
+        the file only when it reads, so that is what shows the database answers."""
         async with self.read_engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            await conn.execute(select(IncidentRow.id).limit(1))
 
     async def counts(self) -> dict[str, dict[str, int]]:
         async with self._read_sessions() as session:
