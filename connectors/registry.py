@@ -27,6 +27,7 @@ from connectors.github import specs as github
 from connectors.kubernetes import specs as kubernetes
 from connectors.okta import specs as okta
 from connectors.slack_admin import specs as slack_admin
+from connectors.threads import ConnectorThreads
 from connectors.vault import specs as vault
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class Wiring:
     unseal: Callable[[str], str]
     # The redaction key's keyed hash: a rotation records its new secret by it, never as is.
     fingerprint: Callable[[str], str] | None = None
+    threads: ConnectorThreads | None = None  # where blocking client libraries run
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ def _aws_iam(wiring: Wiring) -> Connector:
         rate_per_s=float(env.get("BLASTWALL_AWS_RATE_PER_S") or 10.0),
         secret_store=_secret_store(env),
         fingerprint=wiring.fingerprint,
+        threads=wiring.threads,
     )
 
 
@@ -323,9 +326,10 @@ def build_connectors(
     environ: Mapping[str, str],
     unseal: Callable[[str], str],
     fingerprint: Callable[[str], str] | None = None,
+    threads: ConnectorThreads | None = None,
 ) -> dict[str, Connector]:
     """The connectors configured in ``environ``, by system name."""
-    wiring = Wiring(environ, unseal, fingerprint)
+    wiring = Wiring(environ, unseal, fingerprint, threads)
     built: dict[str, Connector] = {}
     for system in SYSTEMS:
         connector = system.build(wiring)

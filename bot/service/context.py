@@ -9,7 +9,7 @@ from bot.core.actions import ActionSpec
 from bot.core.incidents import Incident
 from bot.core.measures import UNMEASURED
 from bot.core.playbooks import Playbook
-from bot.core.ports import CheckpointSigner, Clock, Connector, Metrics, Notifier, UnitOfWork
+from bot.core.ports import CheckpointSigner, Clock, Connector, Metrics, Notifier, UnitsOfWork
 
 CHATS = ("slack", "teams")
 Redact = Callable[[dict[str, object]], dict[str, object]]
@@ -37,7 +37,7 @@ def _always_on() -> bool:
 
 @dataclass(frozen=True)
 class Services:
-    uow: Callable[[], UnitOfWork]
+    uow: UnitsOfWork
     clock: Clock
     playbooks: Mapping[str, Playbook]
     catalogue: Mapping[str, ActionSpec]
@@ -49,6 +49,7 @@ class Services:
     automatic_on: Callable[[], bool] = _always_on  # the kill switch, asked at each decision
     activity: ActivitySettings = ActivitySettings()
     redact: Redact = _kept  # the deployment's redactor, for what vendors send back
+    bulk_concurrency: int = 8  # targets a bulk action runs at once (actions/bulk.py)
     metrics: Metrics = UNMEASURED  # histograms for /metrics (bot.core.measures)
 
     def notifier_for(self, incident: Incident) -> Notifier | None:

@@ -72,14 +72,15 @@ class SqlIncidentStore:
         await self._sync_identities(incident)
 
     async def get(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
-        stmt = select(IncidentRow).where(IncidentRow.id == incident_id)
+        stmt = (
+            select(IncidentRow)
+            .where(IncidentRow.id == incident_id)
+            .execution_options(populate_existing=True)  # as stored now, not as first loaded
+        )
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self._session.execute(stmt)).scalar_one_or_none()
-        if row is None:
-            return None
-        await self._session.refresh(row)
-        return incident_from(row)
+        return None if row is None else incident_from(row)
 
     async def save(self, incident: Incident) -> None:
         values = incident_row(incident, self._clock.now())
@@ -243,6 +244,17 @@ class SqlIncidentStore:
         the incident's lock, and the primary key on (incident, seq) still turns a racing
         writer into an error rather than a fork in the chain."""
         return await self._ledger.append(record)
+
+    async def _head(self, incident_id: str) -> tuple[int, str, str] | None:
+        last = (
+            await self._session.execute(
+                select(EvidenceEntryRow.seq, EvidenceEntryRow.hash, EvidenceEntryRow.line)
+                .where(EvidenceEntryRow.incident_id == incident_id)
+                .order_by(EvidenceEntryRow.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if last is None else (int(last[0]), str(last[1]), str(last[2]))
 
     async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
         await self._ledger.flush()

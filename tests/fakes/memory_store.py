@@ -19,6 +19,7 @@ from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
 from bot.core.ledger import LedgerHead
+from bot.core.ports import ReadOnlyCommit
 from bot.core.timers import Timer, TimerState
 from bot.core.transcript import MessageKey, TranscriptPosition
 from bot.evidence.chain import GENESIS, seal
@@ -306,6 +307,15 @@ class MemoryTimers:
             if t.incident_id == incident_id and t.state is TimerState.PENDING
         ]
 
+    async def claim_due(self, now: datetime, limit: int, claimer: str) -> Sequence[Timer]:
+        """One process, one state: the batch is simply the oldest due timers."""
+        claimed = []
+        for timer_id, incident_id in await self.due(now, limit):
+            timer = await self.claim(timer_id, incident_id, now, claimer)
+            assert timer is not None
+            claimed.append(timer)
+        return claimed
+
 
 class MemoryOutbox:
     """Created-at is the claim clock's concern; the fake treats every notice as old.
@@ -318,6 +328,9 @@ class MemoryOutbox:
         notice_id = len(self.state.notices) + 1
         self.state.notices[notice_id] = dict(payload)
         return notice_id
+
+    async def add_all(self, notices: Sequence[tuple[str, dict[str, object]]]) -> list[int]:
+        return [await self.add(incident_id, payload) for incident_id, payload in notices]
 
     async def claim_unsent(
         self, now: datetime, stale_before: datetime, limit: int
@@ -366,13 +379,14 @@ class MemoryDatabase:
         self.committed = _State()
         self.redact = redact  # like the SQL store: secrets never reach the chain
 
-    def uow(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self)
+    def uow(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self, read_only=read_only)
 
 
 class MemoryUnitOfWork:
-    def __init__(self, database: MemoryDatabase) -> None:
+    def __init__(self, database: MemoryDatabase, *, read_only: bool = False) -> None:
         self._database = database
+        self.read_only = read_only
         self.incidents = MemoryStore(copy.deepcopy(database.committed), database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
@@ -396,6 +410,8 @@ class MemoryUnitOfWork:
         return None
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise ReadOnlyCommit("this unit of work was opened read-only")
         self._database.committed = copy.deepcopy(self.incidents.state)
 
     async def rollback(self) -> None:

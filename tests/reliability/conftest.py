@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +23,7 @@ from bot.core.events import IncidentDeclared
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Incident, Severity
 from bot.core.measures import UNMEASURED
+from bot.core.playbooks import Playbook
 from bot.core.ports import Metrics
 from bot.service.bus import MessageBus
 from bot.service.context import Services
@@ -85,6 +86,7 @@ class Cluster:
         ahead: timedelta = timedelta(0),
         lease_s: float = 30.0,
         clock: FakeClock | None = None,
+        playbooks: Mapping[str, Playbook] | None = None,
         metrics: Metrics = UNMEASURED,
     ) -> Replica:
         database = Database(self.url, redact=REDACTOR.redact_body)
@@ -93,7 +95,7 @@ class Cluster:
         services = Services(
             uow=database.uow,
             clock=clock,
-            playbooks={PLAYBOOK.name: PLAYBOOK},
+            playbooks={PLAYBOOK.name: PLAYBOOK} if playbooks is None else playbooks,
             catalogue={s.id: s for s in SPECS},
             connectors={"aws_iam": self.aws},
             notifiers={"slack": self.chat},
