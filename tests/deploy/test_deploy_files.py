@@ -95,3 +95,18 @@ def test_the_systemd_unit_is_hardened() -> None:
     assert service["ReadWritePaths"] == "/var/lib/blastwall"
     assert service["StateDirectory"] == "blastwall"
     assert "serve --host 127.0.0.1 --port %i" in service["ExecStart"]
+
+
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    """``systemd-analyze verify`` on the unit, the binary path pointed at one that exists."""
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze (Debian's systemd) checks the unit"
+    unit = (ROOT / "deploy" / "systemd" / "blastwall@.service").read_text()
+    copy = tmp_path / "blastwall@.service"
+    copy.write_text(
+        unit.replace("/opt/blastwall/bin/blastwall", shutil.which("true") or "/bin/true")
+    )
+    done = subprocess.run(
+        [analyze, "verify", f"{copy}"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
