@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.adapters.console import pictures
 from bot.adapters.console.auth import ADMIN, SESSION_KEY, ConsoleUser, Directory, csrf_ok
+from bot.adapters.console.declare import add_declare_routes
 from bot.adapters.console.evidence import BAD_CSRF, add_evidence_routes
 from bot.adapters.console.pages import page, problem, route_class, signed_in_user
 from bot.core.actors import Actor
@@ -26,10 +27,10 @@ from bot.core.commands import (
     RequestAction,
     UndoAction,
 )
-from bot.core.events import (
-    Event,
-)
+from bot.core.events import Event
+from bot.core.identities import IdentityKind
 from bot.core.incidents import Status
+from bot.evidence.review_render import duration
 from bot.service import views
 from bot.service.audit import may_audit
 from bot.service.bus import CommandSink
@@ -57,11 +58,16 @@ def _page(request: Request, console: Console, name: str, **context: Any) -> HTML
 
 
 def _say(request: Request, text: str) -> None:
-    request.session.setdefault("flash", []).append(text)
+    if text:
+        request.session.setdefault("flash", []).append(text)
 
 
-def _describe(event: Event) -> str:
-    return replies.reply(event) or type(event).__name__
+def _describe(event: Event, svc: Services) -> str:
+    """The requester's line, with the action's title where the reply names its id."""
+    text = replies.reply(event) or ""
+    action = getattr(event, "action_id", None)
+    spec = svc.catalogue.get(action) if isinstance(action, str) else None
+    return text.replace(spec.id, spec.title, 1) if spec else text
 
 
 async def _run(
@@ -71,8 +77,31 @@ async def _run(
     if not csrf_ok(request, console.directory, csrf):
         raise HTTPException(403, BAD_CSRF)
     for event in await console.bus.handle(command):
-        _say(request, _describe(event))
+        _say(request, _describe(event, console.services))
     return RedirectResponse(back, status_code=303)
+
+
+async def _room(request: Request, console: Console, incident_id: str) -> HTMLResponse:
+    me = _user(request, console)
+    svc = console.services
+    seen = await views.room(svc, incident_id, me.actor)
+    if seen is None:
+        raise HTTPException(404, f"no incident {incident_id}")
+    playbook = svc.playbooks[seen.incident.playbook]
+    steps = {t.kind: playbook.ladder(t.kind) for t in seen.timers}
+    return _page(
+        request,
+        console,
+        "room.html",
+        auditor=await may_audit(svc, incident_id, me.actor),
+        incident=seen.incident,
+        room=seen,
+        user=me,
+        picture=pictures.timeline(seen.entries),
+        ladders=pictures.ladders(seen.timers, steps, svc.clock.now()),
+        kinds=[k.value for k in IdentityKind],
+        duration=duration,
+    )
 
 
 def console_router(console: Console) -> APIRouter:
@@ -86,42 +115,19 @@ def console_router(console: Console) -> APIRouter:
     async def incidents(request: Request) -> HTMLResponse:
         me = _user(request, console)
         rows = await views.incident_list(svc)
-        return _page(request, console, "list.html", rows=rows, user=me, now=svc.clock.now())
-
-    @router.get("/incidents/{incident_id}")
-    async def room(request: Request, incident_id: str) -> HTMLResponse:
-        me = _user(request, console)
-        seen = await views.room(svc, incident_id)
-        if seen is None:
-            raise HTTPException(404, "no such incident")
-        playbook = svc.playbooks[seen.incident.playbook]
-        lanes, points, height = pictures.timeline(seen.entries)
-        rungs, ladder_height = pictures.ladders(
-            seen.timers, {t.kind: playbook.ladder(t.kind) for t in seen.timers}, svc.clock.now()
-        )
-        buttons = [
-            (o, svc.catalogue[o.action_id])
-            for o in playbook.actions
-            if o.action_id in svc.catalogue
-        ]
         return _page(
             request,
             console,
-            "room.html",
-            auditor=await may_audit(svc, incident_id, me.actor),
-            incident=seen.incident,
+            "list.html",
+            rows=rows,
             user=me,
-            requests=seen.requests,
-            approvals=seen.approvals,
-            entries=seen.entries,
-            buttons=buttons,
-            lanes=lanes,
-            points=points,
-            height=height,
-            ladders=rungs,
-            ladder_height=ladder_height,
-            statuses=[s.value for s in Status],
+            now=svc.clock.now(),
+            declarable=bool(views.manual_playbooks(svc)),
         )
+
+    @router.get("/incidents/{incident_id}")
+    async def room(request: Request, incident_id: str) -> HTMLResponse:
+        return await _room(request, console, incident_id)
 
     @router.get("/incidents/{incident_id}/live")
     async def live(request: Request, incident_id: str) -> Response:
@@ -132,19 +138,10 @@ def console_router(console: Console) -> APIRouter:
     @router.get("/incidents/{incident_id}/plan")
     async def plan(request: Request, incident_id: str, action: str, target: str) -> HTMLResponse:
         me = _user(request, console)
-        dry = await views.preview(svc, incident_id, action, target)
+        dry = await views.preview(svc, incident_id, action, target, me.actor)
         if dry is None:
             raise HTTPException(404, "no such action here")
-        return _page(
-            request,
-            console,
-            "plan.html",
-            incident=dry.incident,
-            user=me,
-            spec=dry.spec,
-            target=target,
-            preview=dry.text,
-        )
+        return _page(request, console, "plan.html", incident=dry.incident, user=me, dry=dry)
 
     @router.post("/incidents/{incident_id}/act")
     async def act(
@@ -203,6 +200,7 @@ def console_router(console: Console) -> APIRouter:
         return await _run(request, console, csrf, built, f"/console/incidents/{incident_id}")
 
     add_evidence_routes(router, console)
+    add_declare_routes(router, console)
 
     @router.get("/playbooks")
     async def playbooks(request: Request) -> HTMLResponse:
