@@ -74,7 +74,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
             time.sleep(0.2)
         links = dict(re.findall(r"^\s+(\w+) \([^)]*\): (http\S+)$", text, re.M))
         found = re.search(r"moto at (\S+); the leaked key is (\S+) of IAM user (\S+)\.", text)
-        assert found and set(links) == {"alice", "bob", "carol"}, text
+        assert found and set(links) == {"admin", "alice", "bob", "carol"}, text
         yield Demo(url, links, found.group(1), found.group(2), found.group(3))
     finally:
         process.terminate()
