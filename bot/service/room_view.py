@@ -23,6 +23,7 @@ from bot.service.incidents.identities import why_not_add
 from bot.service.plain_words import identity_label, request_state, request_title
 
 LIFECYCLE = list(Status)
+UNDO_ONLY = "undo only:"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class RequestLine:
     decide: str | None  # None: this person may approve or deny; else why not
     undo: str | None  # None: this person may undo; else why not
     undoable_kind: bool  # an applied change that succeeded: the Undo question applies
+    # What an undo must confirm (parameter, what it means): the system refuses an unsafe
+    # undo (re-enabling a leaked key) unless the person says it is safe.
+    undo_confirms: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,16 @@ async def _request_line(
         decide=_why_not_decide(request, approvals, actor, playbook),
         undo=await why_not_undo(uow, incident, request, actor, svc) if applied else "not applied",
         undoable_kind=applied,
+        undo_confirms=_confirms(spec) if applied else (),
+    )
+
+
+def _confirms(spec: ActionSpec | None) -> tuple[tuple[str, str], ...]:
+    """The catalogue marks a yes/no parameter that only an undo takes "undo only: ..."."""
+    return tuple(
+        (p.name, p.description.removeprefix(UNDO_ONLY).strip())
+        for p in (spec.params if spec else ())
+        if p.description.startswith(UNDO_ONLY) and p.pattern == "true|false"
     )
 
 

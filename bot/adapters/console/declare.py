@@ -117,12 +117,12 @@ def add_declare_routes(router: APIRouter, console: Console) -> None:
             raise HTTPException(422, str(exc)) from exc
         if identity is None:
             raise HTTPException(422, "name the identity: system, kind and id")
-        told = []
+        told: list[dict[str, object]] = []
         for event in await console.bus.handle(AddIdentity(me.actor, identity, incident_id)):
             if isinstance(event, Refused | TurnedAway):
-                told.append(f"Not done: {event.reason}")
+                told.append({"text": f"Not done: {event.reason}", "bad": True})
             elif text := getattr(event, "text", ""):
-                told.append(str(text))
+                told.append({"text": str(text), "bad": False})
         request.session.setdefault("flash", []).extend(told)
         return RedirectResponse(f"/console/incidents/{incident_id}", status_code=303)
 

@@ -16,7 +16,7 @@ from bot.core.timers import Timer
 Place = Callable[[datetime], float]
 WIDTH = 900
 LANE = 30
-LEFT = 180
+LEFT = 210
 RIGHT = 30
 AXIS = 40  # room under the lanes for the time axis
 TICKS = (1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400)
@@ -90,6 +90,10 @@ def _who(entry: dict[str, object]) -> str:
     return str(record.get("display") or f"{record.get('platform')}:{record.get('user_id')}")
 
 
+def _short(who: str) -> str:
+    return who if len(who) <= 30 else who[:29] + "…"
+
+
 def timeline(entries: list[dict[str, object]]) -> Timeline:
     """Lanes per person, one point per entry, a time axis with round ticks."""
     if not entries:
@@ -110,7 +114,7 @@ def timeline(entries: list[dict[str, object]]) -> Timeline:
         y = LANE * (people.index(who) + 1)
         points.append(Point(x_of(at), y, who, str(entry["what"]), at.strftime("%H:%M:%S")))
     axis_y = LANE * (len(people) + 0.6)
-    lanes = [Lane(LANE * (i + 1), who[:26]) for i, who in enumerate(people)]
+    lanes = [Lane(LANE * (i + 1), _short(who)) for i, who in enumerate(people)]
     return Timeline(
         lanes,
         points,

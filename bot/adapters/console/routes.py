@@ -15,6 +15,7 @@ from bot.adapters.console.auth import ADMIN, SESSION_KEY, ConsoleUser, Directory
 from bot.adapters.console.declare import add_declare_routes
 from bot.adapters.console.evidence import BAD_CSRF, add_evidence_routes
 from bot.adapters.console.pages import page, problem, route_class, signed_in_user
+from bot.core.actions import RequestStatus
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.commands import (
@@ -27,7 +28,15 @@ from bot.core.commands import (
     RequestAction,
     UndoAction,
 )
-from bot.core.events import Event
+from bot.core.events import (
+    ActionRefused,
+    ActionSettled,
+    DeclarationRefused,
+    Event,
+    Refused,
+    StatusRefused,
+    TurnedAway,
+)
 from bot.core.identities import IdentityKind
 from bot.core.incidents import Status
 from bot.evidence.review_render import duration
@@ -57,9 +66,16 @@ def _page(request: Request, console: Console, name: str, **context: Any) -> HTML
     return page(request, console.directory, name, **context)
 
 
-def _say(request: Request, text: str) -> None:
+def _say(request: Request, text: str, bad: bool = False) -> None:
     if text:
-        request.session.setdefault("flash", []).append(text)
+        request.session.setdefault("flash", []).append({"text": text, "bad": bad})
+
+
+def _bad(event: Event) -> bool:
+    """A refusal, or an action that ran and failed: shown as a problem, not a success."""
+    refused = (ActionRefused, Refused, StatusRefused, TurnedAway, DeclarationRefused)
+    failed = isinstance(event, ActionSettled) and event.status is RequestStatus.FAILED
+    return isinstance(event, refused) or failed
 
 
 def _describe(event: Event, svc: Services) -> str:
@@ -77,7 +93,7 @@ async def _run(
     if not csrf_ok(request, console.directory, csrf):
         raise HTTPException(403, BAD_CSRF)
     for event in await console.bus.handle(command):
-        _say(request, _describe(event, console.services))
+        _say(request, _describe(event, console.services), bad=_bad(event))
     return RedirectResponse(back, status_code=303)
 
 
@@ -194,9 +210,12 @@ def console_router(console: Console) -> APIRouter:
         status: Field = "",
         reason: Field = "",
         request_key: Field = "",
+        confirm: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
         me = _user(request, console)
         built = _command(me, incident_id, what, to, status, reason, request_key)
+        if isinstance(built, UndoAction) and confirm:
+            built = UndoAction(request_key, me.actor, {c: "true" for c in confirm}, reason)
         return await _run(request, console, csrf, built, f"/console/incidents/{incident_id}")
 
     add_evidence_routes(router, console)

@@ -1,4 +1,5 @@
-"""``/docs``: Swagger UI served from the ``swagger-ui-bundle`` package's own files.
+"""``/docs``: Swagger UI served from the files of the ``swagger-ui-bundle-v2`` package
+(Swagger UI 5, which reads the OpenAPI 3.1 that FastAPI writes).
 
 FastAPI's default page loads Swagger UI from a CDN, so on a machine without the
 internet (where Blastwall is often run) ``/docs`` was blank. Here every asset comes
