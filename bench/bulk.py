@@ -1,7 +1,8 @@
 """Bulk containment benchmark: N access keys deactivated with bounded concurrency,
-against doing them one by one, on a local moto server. Prints figures only.
+against doing them one by one, on a local moto server behind a proxy that adds
+~50 ms to every call (a real cloud API's latency). Prints figures only.
 
-    python bench/bulk.py [--keys 200] [--concurrency 8]
+    python bench/bulk.py [--keys 200] [--concurrency 16] [--delay-ms 50]
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import boto3
 import httpx
 from aiolimiter import AsyncLimiter
 
+from bot.app import BLOCKING_THREADS
 from bot.core.identities import AffectedIdentity, IdentityKind
+from bot.service.actions.bulk import CONCURRENCY
 from connectors.aws_iam.connector import AwsIamConnector
 
 CREDENTIALS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
@@ -78,31 +83,54 @@ async def _run(endpoint: str, keys: list[AffectedIdentity], concurrency: int, ra
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=1000.0, help="calls per second cap")
+    parser.add_argument("--delay-ms", type=float, default=50.0, help="added to every call")
     args = parser.parse_args()
-    port = _free_port()
+    # as in ``blastwall serve``: boto3 blocks a thread per call
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS))
+    port, proxy_port = _free_port(), _free_port()
     # moto in its own process, so its work does not share this process's GIL
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    endpoint = f"http://127.0.0.1:{port}"
+    endpoint, proxied = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{proxy_port}"
+    proxy = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("proxy.py")),
+            "--target",
+            endpoint,
+            "--port",
+            str(proxy_port),
+            "--delay-ms",
+            str(args.delay_ms),
+        ],
+    )
+    figures = []
     try:
         _wait(endpoint)
-        serial = await _run(endpoint, _keys(endpoint, args.keys), 1, args.rate)
-        bulk = await _run(endpoint, _keys(endpoint, args.keys), args.concurrency, args.rate)
+        _wait(proxied)
+        serial = await _run(proxied, _keys(endpoint, args.keys), 1, args.rate)
+        for concurrency in sorted({CONCURRENCY, args.concurrency}):
+            took = await _run(proxied, _keys(endpoint, args.keys), concurrency, args.rate)
+            figures.append((concurrency, took))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (proxy, server):
+            process.terminate()
+            process.wait(timeout=30)
+    print(f"every call +{args.delay_ms:.0f} ms (proxy in front of moto)")
     print(
         f"{args.keys} keys one by one:          {serial:7.2f} s  ({args.keys / serial:6.1f} keys/s)"
     )
-    print(
-        f"{args.keys} keys, concurrency {args.concurrency:>2}:     {bulk:7.2f} s  "
-        f"({args.keys / bulk:6.1f} keys/s, {serial / bulk:.1f}x)"
-    )
+    for concurrency, took in figures:
+        product = "  (the bulk executor's)" if concurrency == CONCURRENCY else ""
+        print(
+            f"{args.keys} keys, concurrency {concurrency:>2}:     {took:7.2f} s  "
+            f"({args.keys / took:6.1f} keys/s, {serial / took:.1f}x one by one){product}"
+        )
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ import hashlib
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -56,6 +58,7 @@ from bot.secrets import build_redactor
 from bot.secrets.logs import install_redaction
 from bot.secrets.sealing import Sealer
 from bot.service import views
+from bot.service.backlog import Backlog
 from bot.service.bus import MessageBus
 from bot.service.context import ActivitySettings, Services
 from bot.service.handlers import build_bus
@@ -68,6 +71,9 @@ from bot.timers.system_clock import ClockReport, SystemClock
 from connectors import registry
 
 log = logging.getLogger(__name__)
+# Blocking clients (boto3) take a worker thread per call; asyncio's default pool
+# (CPUs + 4) would let only 6 cloud calls run at once on two cores.
+BLOCKING_THREADS = 32
 CONSOLE_STATIC = Path(__file__).parent / "adapters" / "console" / "static"
 OFF_WORDS = ("off", "false", "0", "no")
 
@@ -85,6 +91,16 @@ class Wired:
     public_pem: bytes
     anchoring: Anchoring
     github_alerts: SecretAlertLookup | None = None
+    backlog: Backlog = field(default_factory=Backlog)
+
+
+@runtime_checkable
+class Pooled(Protocol):
+    """A chat client that holds pooled connections while the app runs."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired:
@@ -133,6 +149,8 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     )
     bus = build_bus(services)
     bus.screen_with(redactor.redact_command)
+    backlog = Backlog()
+    bus.defer_to(backlog)  # what a door does not wait for runs there (MessageBus.accept)
     return Wired(
         settings,
         database,
@@ -145,6 +163,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         public_key_pem(key),
         Anchoring(database.uow, services, timestamper),
         registry.secret_alert_lookup(env),
+        backlog,
     )
 
 
@@ -175,7 +194,9 @@ def _slack_notifier(settings: Settings) -> Notifier:
 
     assert settings.slack_bot_token is not None
     return SlackNotifier(
-        make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url),
+        settings.slack_create_limit,
+        settings.slack_create_window,
     )
 
 
@@ -233,8 +254,13 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_redaction(wired.redactor)
         install_one_line_outages()
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="blocking")
+        )
         await upgrade(database_url(settings))
         await _warn_on_skew(wired)
+        await _pools(wired, open_=True)
+        wired.backlog.start()
         clock = EscalationClock(
             wired.bus,
             settings.timer_interval,
@@ -248,6 +274,8 @@ def create_app(
         if on_started is not None:
             await on_started(wired)
         yield
+        clock.shutdown()
+        await wired.backlog.stop()  # the doors are closed: finish what they left
         anchoring.cancel()
         catching_up.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -256,6 +284,7 @@ def create_app(
             await catching_up
         clock.shutdown()
         await wired.bus.drain()  # automatic containment still under way finishes first
+        await _pools(wired, open_=False)
         await wired.database.dispose()
 
     app = FastAPI(
@@ -289,6 +318,13 @@ def create_app(
         app.include_router(_teams_router(wired))
     document_generic_answers(app)
     return app
+
+
+async def _pools(wired: Wired, *, open_: bool) -> None:
+    """One pooled HTTP session per chat client, for as long as the app runs."""
+    for notifier in wired.services.notifiers.values():
+        if isinstance(notifier, Pooled):
+            await (notifier.start() if open_ else notifier.close())
 
 
 def _intake(wired: Wired) -> IntakeConfig:

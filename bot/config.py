@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     anchor_interval: float = Field(
         default=5.0, gt=0, le=3600, validation_alias=AliasChoices("BLASTWALL_ANCHOR_INTERVAL")
     )
+    # Slack's conversations.create is Web API tier 2: at most this many per window
+    slack_create_limit: int = Field(
+        default=20, ge=2, le=10000, validation_alias=AliasChoices("BLASTWALL_SLACK_CREATE_LIMIT")
+    )
+    slack_create_window: float = Field(
+        default=60.0, gt=0, le=3600, validation_alias=AliasChoices("BLASTWALL_SLACK_CREATE_WINDOW")
+    )
 
     # identity activity (issue 13): read from the vendor at declaration and at close
     activity: bool = Field(default=True, validation_alias=AliasChoices("BLASTWALL_ACTIVITY"))

@@ -302,3 +302,20 @@ class CollectActivity(Command):
 
     claimer: str
     limit: int = 20
+
+
+@dataclass(frozen=True)
+class RunRequest(Command):
+    """Call the connector for a request whose intent has committed and that needs no
+    approval. Issued only by the request handler, after the intent's commit, so the
+    click is answered before the call (``MessageBus.accept``)."""
+
+    request_key: str
+
+
+@dataclass(frozen=True)
+class RunUndo(Command):
+    """Restore a target for an undo whose intent has committed (issued only by the undo
+    handler, after that commit)."""
+
+    undo_key: str

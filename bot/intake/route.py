@@ -111,7 +111,7 @@ async def declare(
         details=alert.details,
         note_as=note_as,
     )
-    events = await bus.handle(command)
+    events = await bus.accept(command)  # 202 once the declaration is durable
     for event in events:
         if isinstance(event, DeclarationRefused):
             raise refused((), event.reason, "declaration_refused")

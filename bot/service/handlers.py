@@ -36,6 +36,8 @@ from bot.core.commands import (
     RequestBulkAction,
     RunApproved,
     RunBulk,
+    RunRequest,
+    RunUndo,
     Snooze,
     UndoAction,
     VendorStepUpdate,
@@ -71,8 +73,8 @@ from bot.service.actions.approvals import decide_approval, expire_approval
 from bot.service.actions.automatic import contain_automatically
 from bot.service.actions.bulk import request_bulk, run_bulk
 from bot.service.actions.reconcile import reconcile
-from bot.service.actions.request import request_action, run_approved
-from bot.service.actions.undo import undo_action
+from bot.service.actions.request import request_action, run_approved, run_request
+from bot.service.actions.undo import run_undo, undo_action
 from bot.service.activity.collection import collect_activity
 from bot.service.audit import export_evidence, record_door_refusal
 from bot.service.bus import CommandHandler, EventHandler, MessageBus
@@ -144,6 +146,8 @@ def build_bus(svc: Services) -> MessageBus:
         ContainAutomatically: partial(contain_automatically, svc=svc),
         RecordChannelMessage: partial(record_channel_message, svc=svc),
         CollectActivity: partial(collect_activity, svc=svc),
+        RunRequest: partial(run_request, svc=svc),
+        RunUndo: partial(run_undo, svc=svc),
     }
     events: dict[type[Event], list[EventHandler]] = {
         IncidentDeclared: [on(open_room)],
@@ -171,4 +175,15 @@ def build_bus(svc: Services) -> MessageBus:
         AutomaticActionWithheld: [on(announce_withheld)],
         ReviewWritten: [on(post_checklist)],
     }
-    return MessageBus(commands, events, detached={ContainAutomatically})
+    return MessageBus(commands, events, detached={ContainAutomatically}, after_ack=after_ack)
+
+
+def after_ack(command: Command) -> bool:
+    """The follow-ups a door does not wait for (``MessageBus.accept``): each calls the
+    outside world for an intent that has already committed (a running request the
+    reconciler settles if this process dies). The exception is a bulk run that needs
+    no approval: ``request_bulk`` commits nothing before it, each target's intent
+    commits inside ``RunBulk``, so a crash between the answer and the run loses that
+    click (the person sees no outcome and clicks again); waiting for 200 calls before
+    answering would be worse."""
+    return isinstance(command, RunRequest | RunApproved | RunUndo | RunBulk | ContainAutomatically)

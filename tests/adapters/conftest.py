@@ -36,6 +36,9 @@ class RecordingBus:
         self.commands.append(command)
         return []
 
+    async def accept(self, command: Command) -> Sequence[Event]:
+        return await self.handle(command)
+
 
 @dataclass
 class SlackRig:

@@ -3,6 +3,7 @@ by Playwright, and the app served on 127.0.0.1 for tests that need only HTTP."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -85,7 +86,10 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install chromium (.ci/run does)")
+        missing = "Chromium is missing: apt-get install chromium (tests/run.sh does)"
+        if os.environ.get("BLASTWALL_REQUIRE_BROWSER") == "1":
+            pytest.fail(missing)  # CI: a browser test that did not run is not a pass
+        pytest.skip(missing)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -167,7 +167,8 @@ async def _contain_and_resolve(browser: Browser, demo: Demo) -> tuple[Page, Page
     await _room(bob)
     await bob.get_by_label("Reason").fill("confirmed with payments")
     await bob.get_by_role("button", name="Approve").click()
-    await expect(bob.locator(".request-status").first).to_have_text("done")
+    await expect(bob.locator(".flash-ok")).to_contain_text("is recorded")
+    await expect(bob.locator(".request-status").first).to_have_text("done", timeout=15_000)
     # alice's page follows by itself; the banner of her request is history by then
     await expect(alice.locator(".request-status").first).to_have_text("done", timeout=15_000)
     await expect(alice.locator("#flash .flash")).to_have_count(0)
@@ -195,11 +196,13 @@ async def test_undo_where_safe_and_pictures_with_labels(
 
     await alice.get_by_label("Why", exact=True).first.fill("false positive after all")
     await alice.get_by_role("button", name="Undo").click()
-    await expect(alice.locator(".flash-bad")).to_contain_text("re-enabling a leaked key hands")
+    refused = alice.locator("#requests tbody tr", has_text="Undo of Deactivate access key")
+    await expect(refused).to_contain_text("re-enabling a leaked key hands", timeout=15_000)
+    await expect(refused.locator(".request-status")).to_have_text("failed")
     await alice.get_by_label("Confirm: re-enable a key that was never compromised").check()
     await alice.get_by_role("button", name="Undo").click()
-    await expect(alice.locator(".flash-ok")).to_contain_text("succeeded")
-    await expect(alice.locator("#requests")).to_contain_text("Undo of Deactivate access key")
+    undone = alice.locator("#requests .request-status", has_text="done")
+    await expect(undone).to_have_count(2, timeout=15_000)
     await expect(alice.locator("#requests .reason").first).to_have_text("Undo: already undone")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -40,3 +41,12 @@ class ServedApp:
     def __exit__(self, *exc: object) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=START_TIMEOUT_S)
+
+
+def settle(backlog: Any, timeout_s: float = START_TIMEOUT_S) -> None:
+    """Wait (bounded) until a served app's backlog (``bot.app.Wired.backlog``) has run
+    every job queued so far: the work its doors left for after their answer."""
+    loop = backlog.loop
+    if loop is None or not backlog.running:
+        return
+    asyncio.run_coroutine_threadsafe(backlog.idle(), loop).result(timeout_s)

@@ -7,8 +7,10 @@ test asks for it. Tests read its state to assert on what Blastwall did.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import math
 import re
 import threading
 import time
@@ -23,6 +25,7 @@ from fastapi.responses import JSONResponse
 from tests.fakes import slack_history
 
 TRIGGER_TTL_S = 3.0
+HOLD_S = 30.0  # a held call goes on by itself after this, so no test can hang on it
 _NAME = re.compile(r"^[a-z0-9_-]+$")
 
 
@@ -116,6 +119,10 @@ class SlackStandIn:
         self._broken: dict[str, tuple[int, int]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._held: dict[str, threading.Event] = {}
+        self._tiers: dict[str, tuple[int, float]] = {}
+        self.served_at: dict[str, list[float]] = {}  # when each tiered call was let through
+        self.tier_refusals: dict[str, int] = {}  # 429s the enforced tier gave
         self.app = self._build()
 
     # --- what tests arrange --------------------------------------------------
@@ -126,6 +133,20 @@ class SlackStandIn:
     def break_method(self, method: str, times: int, status: int = 503) -> None:
         """The next ``times`` calls of ``method`` answer with a server error."""
         self._broken[method] = (times, status)
+
+    def hold(self, method: str) -> threading.Event:
+        """Calls of ``method`` wait (at most ``HOLD_S``) until the returned event is set."""
+        gate = threading.Event()
+        self._held[method] = gate
+        return gate
+
+    def enforce_tier(self, method: str, limit: int, window_s: float) -> None:
+        """Slack's per-method rate tier: at most ``limit`` calls of ``method`` in any
+        ``window_s`` seconds; one more gets 429 with ``Retry-After`` (whole seconds, as
+        Slack sends it). Off unless a test asks, so other tests are not slowed."""
+        self._tiers[method] = (limit, window_s)
+        self.served_at.setdefault(method, [])
+        self.tier_refusals.setdefault(method, 0)
 
     def issue_trigger(self) -> str:
         trigger = f"{next(self._ids)}.{next(self._ids)}.trigger"
@@ -229,6 +250,9 @@ class SlackStandIn:
         @app.api_route("/api/{method}", methods=["GET", "POST"])
         async def call(method: str, request: Request) -> JSONResponse:
             args = await _arguments(request)
+            gate = self._held.get(method)
+            if gate is not None:
+                await asyncio.to_thread(gate.wait, HOLD_S)
             with self._lock:
                 self.calls.append(method)
                 self.received.append((method, args))
@@ -251,7 +275,27 @@ class SlackStandIn:
 
         return app
 
+    def _over_tier(self, method: str) -> JSONResponse | None:
+        if method not in self._tiers:
+            return None
+        limit, window_s = self._tiers[method]
+        now = self.clock()
+        recent = [t for t in self.served_at[method] if t > now - window_s]
+        if len(recent) < limit:
+            self.served_at[method].append(now)
+            return None
+        self.tier_refusals[method] += 1
+        wait = max(1, math.ceil(recent[0] + window_s - now))
+        return JSONResponse(
+            {"ok": False, "error": "ratelimited"},
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+        )
+
     def _limited(self, method: str) -> JSONResponse | None:
+        over = self._over_tier(method)
+        if over is not None:
+            return over
         broken, status = self._broken.get(method, (0, 0))
         if broken > 0:
             self._broken[method] = (broken - 1, status)

@@ -170,5 +170,7 @@ def base_env(**extra: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         # moto has no CloudTrail LookupEvents: activity tests serve their own stand-in
         "BLASTWALL_AWS_CLOUDTRAIL": "off",
+        # the stand-in enforces no rate tier unless a test asks: do not pace rooms either
+        "BLASTWALL_SLACK_CREATE_LIMIT": "10000",
         **extra,
     }

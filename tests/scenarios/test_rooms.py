@@ -74,6 +74,7 @@ async def test_a_non_production_alert_goes_to_infrastructure_in_a_public_room(
 ) -> None:
     incident_id = await _declare(blastwall, _alert("AKIASTAGING000000001", "non-production"))
     channel = await eventually(lambda: slack.channel_named_prefix(incident_id.lower()))
+    await eventually(lambda: slack.card_in(channel.id))  # the room opens after the 202
     assert not channel.is_private
     declared = (await blastwall.evidence(incident_id))[0]
     assert declared["after"]["playbook"] == "scenario-staging-key"

@@ -92,8 +92,11 @@ async def _run(
     """Every state change: session and CSRF first, then the bus; nothing changes otherwise."""
     if not csrf_ok(request, console.directory, csrf):
         raise HTTPException(403, BAD_CSRF)
-    for event in await console.bus.handle(command):
+    events = await console.bus.accept(command)  # answered once recorded, before the work
+    for event in events:
         _say(request, _describe(event, console.services), bad=_bad(event))
+    if not events:
+        _say(request, "Recorded: the outcome appears here when it is done.")
     return RedirectResponse(back, status_code=303)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import slash, transcript
@@ -75,7 +76,7 @@ def _user(body: dict[str, Any]) -> Actor:
 
 async def _dispatch(bus: CommandSink, command: Command, respond: AsyncRespond | None) -> None:
     """Hand over; refusals that have no incident room to go to are answered directly."""
-    for text in replies.roomless(await bus.handle(command)):
+    for text in replies.roomless(await bus.accept(command)):
         if respond is not None:
             await respond(text=text, response_type="ephemeral")
         log.info("told directly: %s", text)
@@ -254,9 +255,12 @@ def _mentioned(bus: CommandSink) -> Any:
         text = _LEADING_MENTION.sub("", str(event.get("text") or ""), count=1)
         parsed = slash.parse(text, str(event.get("user", "")), str(event.get("channel", "")))
         if isinstance(parsed, str):
-            await client.chat_postMessage(
-                channel=event.get("channel"), thread_ts=event.get("ts"), text=slash.USAGE
-            )
+            try:
+                await client.chat_postMessage(
+                    channel=event.get("channel"), thread_ts=event.get("ts"), text=slash.USAGE
+                )
+            except SlackApiError as exc:  # a reply that cannot be posted is not worth a retry
+                log.warning("could not post the usage reply: %s", exc.response.get("error"))
             return
         await _dispatch(bus, parsed, None)
 

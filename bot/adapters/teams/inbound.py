@@ -61,6 +61,8 @@ USAGE = (
     "incident status STATUS [reason]"
 )
 _TAGS = re.compile(r"<[^>]+>")
+# the click is answered once it is recorded; its outcome reaches the card afterwards
+RECORDED = "Recorded: the card shows the outcome when it is done."
 
 
 def note_for(actor: Actor, events: Sequence[Event]) -> str:
@@ -109,7 +111,7 @@ class TeamsInbound:
         return None
 
     async def _dispatch(self, command: Command) -> list[Event]:
-        return list(await self.bus.handle(command))
+        return list(await self.bus.accept(command))
 
     async def _invoke(self, activity: dict[str, Any]) -> dict[str, Any]:
         actor = _actor(activity)
@@ -135,7 +137,7 @@ class TeamsInbound:
         note = await self._within_budget(actor, command)
         card = await self.cards(incident_id) if incident_id else None
         if card is None:
-            return invoke_answer(note_card(note or "Done."))
+            return invoke_answer(note_card(note or RECORDED))
         names = await names_of(self.refs, card.commander)
         return invoke_answer(incident_card(card, names, note))
 
@@ -156,7 +158,7 @@ class TeamsInbound:
         else:
             return invoke_answer(note_card("This button is not Blastwall's."))
         note = await self._within_budget(actor, command)
-        return invoke_answer(note_card(note or "Done."))
+        return invoke_answer(note_card(note or RECORDED))
 
     async def _within_budget(self, actor: Actor, command: Command) -> str:
         """What the clicker reads: the outcome, or, past the budget, that it is under

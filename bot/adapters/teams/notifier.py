@@ -44,6 +44,12 @@ class TeamsNotifier:
     private: bool = True
     platform: str = "teams"
 
+    async def start(self) -> None:
+        """The connector and Graph share one pooled httpx client, made with this."""
+
+    async def close(self) -> None:
+        await self.connector.caller.client.aclose()
+
     async def _service_url(self) -> str:
         team = await self.refs.get(f"team:{self.team_id}")
         if team is not None:

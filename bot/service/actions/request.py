@@ -17,6 +17,7 @@ from typing import TypeVar
 from bot.core.actions import (
     ActionRequest,
     ActionSpec,
+    Operation,
     RequestStatus,
     idempotency_key,
     plan_hash,
@@ -24,7 +25,14 @@ from bot.core.actions import (
 from bot.core.actors import Actor
 from bot.core.approvals import approved, bulk_targets
 from bot.core.cards import ALL_TARGETS
-from bot.core.commands import Command, RequestAction, RequestBulkAction, RunApproved, RunBulk
+from bot.core.commands import (
+    Command,
+    RequestAction,
+    RequestBulkAction,
+    RunApproved,
+    RunBulk,
+    RunRequest,
+)
 from bot.core.escalation import StallKind, step_due
 from bot.core.events import (
     ActionDuplicate,
@@ -66,7 +74,27 @@ async def request_action(cmd: RequestAction, svc: Services) -> Sequence[Event | 
         return [await _with_preview(verdict, incident, cmd, svc)]
     if not isinstance(verdict, Cleared):
         return [verdict]
-    return [await execute(verdict, svc)]
+    return [RunRequest(verdict.request.idempotency_key)]  # the call runs after the ack
+
+
+async def run_request(cmd: RunRequest, svc: Services) -> Sequence[Event | Command]:
+    """Make the call for a committed intent that needs no approval.
+
+    It runs only a request that is still running, asks for no approval and is not a
+    bulk set, so a stray ``RunRequest`` can neither skip four eyes nor run twice
+    (the call's lease and the conditional writes in ``execute`` see to the rest)."""
+    async with svc.uow() as uow:
+        request = await uow.incidents.get_request(cmd.request_key)
+        incident = await uow.incidents.get(request.incident_id) if request else None
+    if request is None or incident is None or request.status is not RequestStatus.RUNNING:
+        return []
+    spec = svc.catalogue.get(request.action_id)
+    target = incident.identity(request.target_key)
+    if request.approvals_needed > 0 or request.operation is not Operation.APPLY or not spec:
+        return [Refused(incident.id, request.actor, "this request cannot run without approval")]
+    if target is None:
+        return [Refused(incident.id, request.actor, f"{request.target_key} is not a target here")]
+    return [await execute(Cleared(request, spec, target), svc)]
 
 
 async def clear(

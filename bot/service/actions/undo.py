@@ -18,7 +18,7 @@ from bot.core.actions import (
 )
 from bot.core.actors import Actor
 from bot.core.approvals import BULK_TARGET
-from bot.core.commands import UndoAction
+from bot.core.commands import Command, RunUndo, UndoAction
 from bot.core.events import ActionSettled, Event, Refused, TurnedAway
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident, Status
@@ -28,7 +28,7 @@ from bot.service.context import Services
 from bot.service.frameworks import FRAMEWORKS, action_frameworks
 
 
-async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:
+async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event | Command]:
     async with svc.uow() as uow:
         original = await uow.incidents.get_request(cmd.request_key)
         incident = (
@@ -49,7 +49,21 @@ async def undo_action(cmd: UndoAction, svc: Services) -> Sequence[Event]:
             _entry(incident, original, cmd, svc, What.UNDO_REQUESTED, None)
         )
         await uow.commit()
-    outcome = await _restore(original, incident, cmd, svc)
+    return [RunUndo(undo.idempotency_key)]  # the restore runs after the ack
+
+
+async def run_undo(cmd: RunUndo, svc: Services) -> Sequence[Event]:
+    """Restore the target for a committed undo intent that is still running. A crash
+    before it leaves the intent to the reconciler, which says to check and undo again."""
+    async with svc.uow() as uow:
+        undo = await uow.incidents.get_request(cmd.undo_key)
+        original = await uow.incidents.get_request(undo.undo_of) if undo and undo.undo_of else None
+        incident = await uow.incidents.get(undo.incident_id) if undo else None
+    if undo is None or original is None or incident is None:
+        return []
+    if undo.status is not RequestStatus.RUNNING or undo.operation is not Operation.UNDO:
+        return []
+    outcome = await _restore(original, incident, undo.params, svc)
     refs = action_frameworks(svc, incident.playbook, original.action_id)
     return [await _settle(undo, original, outcome, svc, refs)]
 
@@ -138,14 +152,14 @@ async def _reserve(
 
 
 async def _restore(
-    original: ActionRequest, incident: Incident, cmd: UndoAction, svc: Services
+    original: ActionRequest, incident: Incident, params: dict[str, str], svc: Services
 ) -> ActionOutcome:
     spec = svc.catalogue[original.action_id]
     target = incident.identity(original.target_key)
     assert target is not None and original.snapshot is not None
     try:
         return await svc.connectors[spec.connector].undo(
-            original.action_id, target, dict(cmd.params), original.snapshot
+            original.action_id, target, dict(params), original.snapshot
         )
     except Exception as exc:
         return ActionOutcome(ok=False, summary=f"connector error: {exc}", error_code="error")
