@@ -175,14 +175,14 @@ def _why_not_act(
 ) -> str | None:
     if not incident.is_open:
         return f"{incident.id} is {incident.status.value}"
+    if not playbook.holds(actor, spec.right):
+        return f"needs the {spec.right.value} right"
     mine = [r for r in requests if r.action_id == spec.id and r.target_key == target]
     if any(r in _live(requests) for r in mine):
         return f"already done: {spec.identity_state or 'the target is in that state'}"
     waiting = [r for r in mine if r.operation is Operation.APPLY and not r.status.settled]
     if waiting:
         return f"already requested: {request_state(waiting[0])}"
-    if not playbook.holds(actor, spec.right):
-        return f"needs the {spec.right.value} right"
     return None
 
 

@@ -67,7 +67,7 @@ async def test_the_whole_demo_incident_in_a_browser(browser: Browser, demo: Demo
 
     carol = await _signed_in(browser, demo, "carol", blocked)
     await _open_incident(carol)
-    await expect(carol.locator("#containment .reason")).to_have_text(
+    await expect(carol.locator("#containment .reason").first).to_have_text(
         "needs the nhi.credential-lifecycle right"
     )
     await expect(carol.get_by_role("link", name="Evidence")).to_have_count(0)

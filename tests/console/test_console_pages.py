@@ -28,6 +28,7 @@ async def _room(page: Page) -> str:
 
 async def _command(page: Page, button: str) -> None:
     await page.get_by_role("button", name=button).click()
+    await expect(page.locator(".flash-ok").first).to_be_visible()
     await expect(page.locator(".flash-bad")).to_have_count(0)
 
 
@@ -196,7 +197,7 @@ async def test_undo_where_safe_and_pictures_with_labels(
 
     await alice.get_by_label("Why", exact=True).first.fill("false positive after all")
     await alice.get_by_role("button", name="Undo").click()
-    refused = alice.locator("#requests tbody tr", has_text="Undo of Deactivate access key")
+    refused = alice.locator("#requests li", has_text="Undo of Deactivate access key")
     await expect(refused).to_contain_text("re-enabling a leaked key hands", timeout=15_000)
     await expect(refused.locator(".request-status")).to_have_text("failed")
     await alice.get_by_label("Confirm: re-enable a key that was never compromised").check()
@@ -210,6 +211,8 @@ async def test_evidence_renders_the_review_and_offers_downloads_to_auditors(
     browser: Browser, demo: Demo, axe: str
 ) -> None:
     alice, bob = await _contain_and_resolve(browser, demo)
+    await expect(alice.locator("#status")).to_have_text("contained", timeout=15_000)
+    await alice.reload()  # a fresh form: the live page may still be redrawing
     await alice.get_by_label("Next status").select_option("resolved")
     await alice.get_by_label("Why", exact=True).last.fill("key deactivated and rotated")
     await _command(alice, "Change status")

@@ -20,12 +20,13 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from bot.adapters.console.auth import SESSION_KEY, ConsoleUser, Directory, csrf_token
-from bot.evidence.review_render import duration
+from bot.evidence.review_render import duration, utc
 from bot.service.plain_words import plural
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["plural"] = plural
 TEMPLATES.env.filters["duration"] = duration
+TEMPLATES.env.filters["utc"] = utc
 PUBLIC = frozenset({"/console/login", "/console/signed-out"})
 HEADINGS = {
     401: "Sign in",

@@ -93,10 +93,11 @@ async def _run(
     if not csrf_ok(request, console.directory, csrf):
         raise HTTPException(403, BAD_CSRF)
     events = await console.bus.accept(command)  # answered once recorded, before the work
-    for event in events:
-        _say(request, _describe(event, console.services), bad=_bad(event))
-    if not events:
-        _say(request, "Recorded: the outcome appears here when it is done.")
+    said = [(_describe(e, console.services), _bad(e)) for e in events]
+    for text, bad in said:
+        _say(request, text, bad)
+    if not any(text for text, _ in said):
+        _say(request, "Done." if events else "Recorded: the outcome appears here when it is done.")
     return RedirectResponse(back, status_code=303)
 
 
