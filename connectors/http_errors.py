@@ -1,5 +1,6 @@
 """Shared by the HTTP connectors: HTTP answers as ConnectorFailure, and a bounded
-retry for the answers worth retrying (429 and 5xx), with exponential backoff and jitter."""
+retry for the answers worth retrying (429 and 5xx), with exponential backoff and jitter,
+or the pause the server asked for (``pause``: Retry-After, Okta's X-Rate-Limit-Reset)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception_type,
     stop_after_attempt,
     stop_after_delay,
@@ -29,13 +31,17 @@ async def send(
     *,
     attempts: int = 5,
     max_wait_s: float = 20.0,
+    pause: Callable[[httpx.Response], float | None] | None = None,
 ) -> httpx.Response:
-    """Send, retrying 429/5xx and timeouts within a bound; then a clear failure."""
+    """Send, retrying 429/5xx and timeouts within a bound; then a clear failure.
+
+    ``pause`` reads how long the server asked us to wait from a throttled answer
+    (None: it did not say); the wait never exceeds ``MAX_SERVER_PAUSE_S``."""
     try:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type((Retryable, httpx.TransportError)),
             stop=stop_after_attempt(attempts) | stop_after_delay(max_wait_s),
-            wait=wait_exponential_jitter(multiplier=0.2, max=4.0, jitter=0.2),
+            wait=_waiting(pause),
             reraise=True,
         ):
             with attempt:
@@ -53,6 +59,33 @@ async def send(
     except httpx.TransportError as exc:
         raise ConnectorFailure("unreachable", f"{what}: {exc}") from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+MAX_SERVER_PAUSE_S = 10.0
+_BACKOFF = wait_exponential_jitter(multiplier=0.2, max=4.0, jitter=0.2)
+
+
+def _waiting(
+    pause: Callable[[httpx.Response], float | None] | None,
+) -> Callable[[RetryCallState], float]:
+    def wait(state: RetryCallState) -> float:
+        failed = state.outcome.exception() if state.outcome else None
+        if pause is not None and isinstance(failed, Retryable):
+            asked = pause(failed.response)
+            if asked is not None:
+                return min(max(asked, 0.0), MAX_SERVER_PAUSE_S)
+        return float(_BACKOFF(state))
+
+    return wait
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The seconds of a ``Retry-After`` header (Microsoft Graph sends seconds)."""
+    value = response.headers.get("Retry-After", "")
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def refuse(response: httpx.Response, what: str) -> ConnectorFailure:

@@ -4,8 +4,10 @@ Everything else asks this module: the catalogue (every action id a playbook may
 offer) is the registered systems' specs, static, so ``blastwall playbooks
 validate`` needs no credentials; ``build_connectors`` builds the configured
 systems from their settings (``BLASTWALL_AWS_*``, ``BLASTWALL_VAULT_*``,
-``BLASTWALL_GITHUB_*``) and refuses to start when a connector's ``specs()``
-disagrees with what is registered for it. A new connector is one more entry.
+``BLASTWALL_GITHUB_*``, ``BLASTWALL_ENTRA_*``, ``BLASTWALL_OKTA_*``, ``BLASTWALL_K8S_*``,
+``BLASTWALL_GCP_*``, ``BLASTWALL_SLACK_ADMIN_*``)
+and refuses to start when a connector's ``specs()`` disagrees with what is registered
+for it. A new connector is one more entry.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from typing import TYPE_CHECKING
 from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
+from connectors.entra import specs as entra
+from connectors.gcp_iam import specs as gcp_iam
 from connectors.github import specs as github
+from connectors.kubernetes import specs as kubernetes
+from connectors.okta import specs as okta
+from connectors.slack_admin import specs as slack_admin
 from connectors.vault import specs as vault
 
 if TYPE_CHECKING:
@@ -140,6 +147,103 @@ def _github(wiring: Wiring) -> Connector | None:
     )
 
 
+def _entra(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_ENTRA_TENANT_ID, _CLIENT_ID and _CLIENT_SECRET are set."""
+    from connectors.entra.connector import EntraConnector
+
+    env = wiring.environ
+    tenant, client_id, secret = (
+        env.get("BLASTWALL_ENTRA_TENANT_ID"),
+        env.get("BLASTWALL_ENTRA_CLIENT_ID"),
+        env.get("BLASTWALL_ENTRA_CLIENT_SECRET"),
+    )
+    if not tenant or not client_id or not secret:
+        return None
+    return EntraConnector(
+        tenant_id=tenant,
+        client_id=client_id,
+        client_secret=secret,
+        login_url=env.get("BLASTWALL_ENTRA_LOGIN_URL") or "https://login.microsoftonline.com",
+        graph_url=env.get("BLASTWALL_ENTRA_GRAPH_URL") or "https://graph.microsoft.com/v1.0",
+    )
+
+
+def _okta(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_OKTA_ORG_URL, _CLIENT_ID and _PRIVATE_KEY (a PEM file) are set."""
+    from connectors.okta.client import SCOPES
+    from connectors.okta.connector import OktaConnector
+
+    env = wiring.environ
+    org, client_id, key_file = (
+        env.get("BLASTWALL_OKTA_ORG_URL"),
+        env.get("BLASTWALL_OKTA_CLIENT_ID"),
+        env.get("BLASTWALL_OKTA_PRIVATE_KEY"),
+    )
+    if not org or not client_id or not key_file:
+        return None
+    return OktaConnector(
+        org_url=org,
+        client_id=client_id,
+        private_key_pem=Path(key_file).read_text(),
+        key_id=env.get("BLASTWALL_OKTA_KEY_ID") or None,
+        token_url=env.get("BLASTWALL_OKTA_TOKEN_URL") or None,
+        scopes=env.get("BLASTWALL_OKTA_SCOPES") or SCOPES,
+    )
+
+
+def _gcp_iam(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_GCP_CREDENTIALS names a service account's JSON key file."""
+    from connectors.gcp_iam.auth import DEFAULT_TOKEN_URL, ServiceAccountKey
+    from connectors.gcp_iam.client import DEFAULT_CRM_URL, DEFAULT_IAM_URL
+    from connectors.gcp_iam.connector import TOKEN_LIFETIME_S, GcpIamConnector
+
+    env = wiring.environ
+    key_file = env.get("BLASTWALL_GCP_CREDENTIALS")
+    if not key_file:
+        return None
+    return GcpIamConnector(
+        key=ServiceAccountKey.from_file(key_file),
+        token_url=env.get("BLASTWALL_GCP_TOKEN_URL") or DEFAULT_TOKEN_URL,
+        iam_url=env.get("BLASTWALL_GCP_IAM_URL") or DEFAULT_IAM_URL,
+        crm_url=env.get("BLASTWALL_GCP_CRM_URL") or DEFAULT_CRM_URL,
+        token_lifetime_s=float(env.get("BLASTWALL_GCP_TOKEN_LIFETIME_S") or TOKEN_LIFETIME_S),
+    )
+
+
+def _slack_admin(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_SLACK_ADMIN_API_URL or _TOKEN is set. Revoking a leaked token
+    needs only the URL (the token revokes itself); resetting sessions needs the admin token."""
+    from connectors.slack_admin.client import DEFAULT_API_URL
+    from connectors.slack_admin.connector import SlackAdminConnector
+
+    env = wiring.environ
+    url, token = env.get("BLASTWALL_SLACK_ADMIN_API_URL"), env.get("BLASTWALL_SLACK_ADMIN_TOKEN")
+    if not url and not token:
+        return None
+    return SlackAdminConnector(
+        unseal=wiring.unseal, admin_token=token or None, api_url=url or DEFAULT_API_URL
+    )
+
+
+def _kubernetes(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_K8S_API_URL and a token (BLASTWALL_K8S_TOKEN, or
+    BLASTWALL_K8S_TOKEN_FILE, re-read on each call) are set; BLASTWALL_K8S_CA_FILE
+    verifies the API server's certificate."""
+    from connectors.kubernetes.connector import KubernetesConnector
+
+    env = wiring.environ
+    url = env.get("BLASTWALL_K8S_API_URL")
+    token, token_file = env.get("BLASTWALL_K8S_TOKEN"), env.get("BLASTWALL_K8S_TOKEN_FILE")
+    if not url or not (token or token_file):
+        return None
+    return KubernetesConnector(
+        api_url=url,
+        token=token or None,
+        token_file=token_file or None,
+        ca_file=env.get("BLASTWALL_K8S_CA_FILE") or None,
+    )
+
+
 def secret_alert_lookup(environ: Mapping[str, str]) -> SecretAlertLookup | None:
     """Reads secret scanning alerts as the GitHub App, for the webhook door (which is
     not given the leaked value); None when the App is not configured."""
@@ -163,6 +267,11 @@ SYSTEMS: tuple[System, ...] = (
     System(aws_iam.CONNECTOR, aws_iam.SPECS, _aws_iam),
     System(vault.CONNECTOR, vault.SPECS, _vault),
     System(github.CONNECTOR, github.SPECS, _github),
+    System(entra.CONNECTOR, entra.SPECS, _entra),
+    System(okta.CONNECTOR, okta.SPECS, _okta),
+    System(kubernetes.CONNECTOR, kubernetes.SPECS, _kubernetes),
+    System(gcp_iam.CONNECTOR, gcp_iam.SPECS, _gcp_iam),
+    System(slack_admin.CONNECTOR, slack_admin.SPECS, _slack_admin),
 )
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.core.actors import Actor
-from bot.core.identities import IdentityKind
+from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.roles import Right
 from bot.core.secret_paths import template_problem
 
@@ -63,9 +63,18 @@ class ActionSpec:
     # What a person must still do by hand once this succeeds (a vendor step no API
     # offers): posted in the room and recorded with the outcome.
     follow_up: str = ""
+    description: str = ""  # what the operation really does, and what it cannot do
+    # The identities' ``system`` it acts on ("aws" for the aws_iam connector); empty:
+    # any system. A card offers it only for identities of that system.
+    system: str = ""
 
     def applies_to(self, kind: IdentityKind) -> bool:
         return kind in self.target_kinds
+
+    def fits(self, identity: AffectedIdentity) -> bool:
+        """This action can act on ``identity``: its kind, in its system (an AWS agent
+        role is not offered the Kubernetes or Entra buttons of the same playbook)."""
+        return self.applies_to(identity.kind) and self.system in ("", identity.system)
 
     def param_problem(self, params: dict[str, str]) -> str | None:
         """Why these parameters do not fit the schema, or None when they do."""

@@ -97,7 +97,7 @@ def build_card(
         spec = catalogue.get(offered.action_id)
         if spec is None:
             continue
-        fits = [i for i in incident.identities if spec.applies_to(i.kind)]
+        fits = [i for i in incident.identities if spec.fits(i)]
         danger = not spec.reversibility.reversible
         if len(fits) > 1:  # the bulk button: every identity it fits, as one request
             label = f"{offered.label}: all {len(fits)}"

@@ -7,10 +7,12 @@ from bot.core.identities import IdentityKind
 from bot.core.roles import Right
 
 CONNECTOR = "github"
+SYSTEM = "github"  # the identities' ``system`` these actions act on
 
 REVOKE_CREDENTIAL = ActionSpec(
     id="github.revoke_credential",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="POST /credentials/revoke",
     title="Revoke leaked token",
     target_kinds=frozenset({IdentityKind.TOKEN}),
@@ -26,6 +28,7 @@ REVOKE_CREDENTIAL = ActionSpec(
 SUSPEND_INSTALLATION = ActionSpec(
     id="github.suspend_installation",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="PUT /app/installations/{id}/suspended",
     title="Suspend app installation",
     target_kinds=frozenset({IdentityKind.APP_INSTALLATION}),
@@ -42,6 +45,7 @@ SUSPEND_INSTALLATION = ActionSpec(
 REVOKE_PAT_ORG_ACCESS = ActionSpec(
     id="github.revoke_pat_org_access",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="POST /orgs/{org}/personal-access-tokens/{pat_id}",
     title="Revoke a fine-grained token's access to the organisation",
     target_kinds=frozenset({IdentityKind.TOKEN}),

@@ -7,10 +7,12 @@ from bot.core.identities import IdentityKind
 from bot.core.roles import Right
 
 CONNECTOR = "vault"
+SYSTEM = "vault"  # the identities' ``system`` these actions act on
 
 REVOKE_TOKEN = ActionSpec(
     id="vault.revoke_token_accessor",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="auth/token/revoke-accessor",
     title="Revoke token (by accessor)",
     target_kinds=frozenset({IdentityKind.TOKEN}),
@@ -22,6 +24,7 @@ REVOKE_TOKEN = ActionSpec(
 REVOKE_LEASES = ActionSpec(
     id="vault.revoke_lease_prefix",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="sys/leases/revoke-prefix",
     title="Revoke every lease under a prefix",
     target_kinds=frozenset({IdentityKind.SECRET}),
@@ -33,6 +36,7 @@ REVOKE_LEASES = ActionSpec(
 DISABLE_ENTITY = ActionSpec(
     id="vault.disable_entity",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="identity/entity/id (disabled=true)",
     title="Disable identity entity",
     target_kinds=frozenset(
@@ -46,6 +50,7 @@ DISABLE_ENTITY = ActionSpec(
 DESTROY_SECRET_ID = ActionSpec(
     id="vault.destroy_approle_secret_id",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="auth/approle/role/:role/secret-id-accessor/destroy",
     title="Destroy AppRole secret-id",
     target_kinds=frozenset({IdentityKind.SECRET}),
@@ -57,6 +62,7 @@ DESTROY_SECRET_ID = ActionSpec(
 ROTATE_SECRET_ID = ActionSpec(
     id="vault.rotate_approle_secret_id",
     connector=CONNECTOR,
+    system=SYSTEM,
     operation="auth/approle/role/:role/secret-id, KV v2 write + read-back, destroy old by accessor",
     title="Rotate AppRole secret-id",
     target_kinds=frozenset({IdentityKind.SECRET}),

@@ -15,6 +15,7 @@ from bot.core.actions import ActionSpec
 from connectors import registry
 from connectors.aws_iam.specs import SPECS as AWS_SPECS
 from connectors.vault.specs import CONNECTOR as VAULT
+from tests.fakes.gcp_api import GcpStandIn
 from tests.fakes.github_api import GitHubStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,8 @@ def _unseal(sealed: str) -> str:
 def _everything_configured(tmp_path: Path) -> dict[str, str]:
     key = tmp_path / "github-app.pem"
     key.write_text(GitHubStandIn().private_key_pem())
+    gcp_key = tmp_path / "gcp-sa.json"
+    gcp_key.write_text(GcpStandIn().key_file())
     return {
         "BLASTWALL_AWS_ENDPOINT_URL": "http://127.0.0.1:9",
         "BLASTWALL_AWS_ACCESS_KEY_ID": "testing",
@@ -37,6 +40,21 @@ def _everything_configured(tmp_path: Path) -> dict[str, str]:
         "BLASTWALL_GITHUB_APP_ID": "424242",
         "BLASTWALL_GITHUB_APP_PRIVATE_KEY": str(key),
         "BLASTWALL_GITHUB_API_URL": "http://127.0.0.1:9",
+        "BLASTWALL_ENTRA_TENANT_ID": "contoso",
+        "BLASTWALL_ENTRA_CLIENT_ID": "blastwall",
+        "BLASTWALL_ENTRA_CLIENT_SECRET": "not-a-real-secret",
+        "BLASTWALL_ENTRA_LOGIN_URL": "http://127.0.0.1:9",
+        "BLASTWALL_ENTRA_GRAPH_URL": "http://127.0.0.1:9/v1.0",
+        "BLASTWALL_OKTA_ORG_URL": "http://127.0.0.1:9",
+        "BLASTWALL_OKTA_CLIENT_ID": "0oablastwall",
+        "BLASTWALL_OKTA_PRIVATE_KEY": str(key),
+        "BLASTWALL_K8S_API_URL": "http://127.0.0.1:9",
+        "BLASTWALL_K8S_TOKEN": "kube-token",
+        "BLASTWALL_GCP_CREDENTIALS": str(gcp_key),
+        "BLASTWALL_GCP_TOKEN_URL": "http://127.0.0.1:9/token",
+        "BLASTWALL_GCP_IAM_URL": "http://127.0.0.1:9",
+        "BLASTWALL_GCP_CRM_URL": "http://127.0.0.1:9",
+        "BLASTWALL_SLACK_ADMIN_API_URL": "http://127.0.0.1:9/api/",
     }
 
 

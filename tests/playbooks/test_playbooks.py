@@ -48,6 +48,9 @@ def test_the_shipped_playbooks_load() -> None:
         "leaked-github-token",
         "shared-service-account",
         "non-production-credential",
+        "compromised-service-principal",
+        "leaked-gcp-key",
+        "leaked-slack-token",
     }
     shared = playbooks["shared-service-account"]
     assert all(a.approval is not None for a in shared.actions)

@@ -137,7 +137,7 @@ def _candidates(
             continue
         for offered, rule in playbook.automatic_rules():
             spec = svc.catalogue.get(offered.action_id)
-            if spec is None or not spec.applies_to(identity.kind):
+            if spec is None or not spec.fits(identity):
                 continue
             if rule.when.holds(alert.source, alert.severity, identity):
                 found.append(Candidate(offered, rule, spec, identity))

@@ -92,7 +92,7 @@ async def request_bulk(cmd: RequestBulkAction, svc: Services) -> Sequence[Event 
 def _targets(incident: Incident, spec: ActionSpec | None) -> tuple[str, ...]:
     if spec is None:
         return ()
-    return tuple(i.key for i in incident.identities if spec.applies_to(i.kind))
+    return tuple(i.key for i in incident.identities if spec.fits(i))
 
 
 def _policy(

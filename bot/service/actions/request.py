@@ -246,7 +246,7 @@ def refusal(
         return f"{incident.id} is closed"
     if target_key is not None:
         target = incident.identity(target_key)
-        if target is None or not spec.applies_to(target.kind):
+        if target is None or not spec.fits(target):
             return f"{target_key} is not a target of {action_id} here"
     problem = playbook.param_conflict(action_id, params) or spec.param_problem(params)
     if problem is not None:
