@@ -150,7 +150,7 @@ def _buttons(
         spec = svc.catalogue.get(offered.action_id)
         if spec is None:
             continue
-        for identity in (i for i in incident.identities if spec.applies_to(i.kind)):
+        for identity in (i for i in incident.identities if spec.fits(i)):
             why = _why_not_act(incident, playbook, spec, identity.key, requests, actor)
             out.append(
                 ActionButton(
