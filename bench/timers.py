@@ -4,7 +4,8 @@ Seeds N pending timers falling due over a window, starts one or two
 ``blastwall serve`` processes on the same database, waits until every timer
 has fired, and prints the lateness distribution (p50/p99/max) and the firing
 throughput. Runs on SQLite, and on PostgreSQL when one answers on
-127.0.0.1:5432. It prints figures; it asserts nothing about speed.
+127.0.0.1:5432. It prints figures; it asserts nothing about speed, but it
+fails if any timer's firing is on record other than exactly once.
 
     python bench/timers.py                       # the whole matrix, 10,000 timers
     python bench/timers.py --timers 2000 --processes 2 --databases sqlite
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -22,18 +24,20 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import httpx
 from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.actors import Actor
 from bot.core.incidents import Environment, Incident, Severity
 from bot.core.redaction import Redactor
 from bot.storage.migrate import upgrade
-from bot.storage.models import TimerRow
+from bot.storage.models import EvidenceEntryRow, TimerRow
 from bot.storage.unit_of_work import Database
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -164,17 +168,39 @@ async def _fired(url: str, timers: int) -> list[tuple[float, datetime, str]]:
                     )
                 ).scalar_one()
                 if done >= timers:
-                    rows = await conn.execute(
-                        select(
-                            TimerRow.lateness_seconds, TimerRow.fired_at, TimerRow.fired_by
-                        ).where(TimerRow.subject.like("bench-%"), TimerRow.step == 0)
-                    )
-                    return [(float(a), b, str(c)) for a, b, c in rows.all()]
+                    return await _results(conn)
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {done} of {timers} timers fired in {DEADLINE_S}s")
             await asyncio.sleep(0.5)
     finally:
         await database.dispose()
+
+
+async def _results(conn: AsyncConnection) -> list[tuple[float, datetime, str]]:
+    """(lateness, fired at, fired by) of each bench timer, once each is known to have
+    fired exactly once."""
+    rows = await conn.execute(
+        select(TimerRow.id, TimerRow.lateness_seconds, TimerRow.fired_at, TimerRow.fired_by).where(
+            TimerRow.subject.like("bench-%"), TimerRow.step == 0
+        )
+    )
+    fired = rows.all()
+    await _exactly_once(conn, {int(row[0]) for row in fired})
+    return [(float(late), at, str(by)) for _, late, at, by in fired]
+
+
+async def _exactly_once(conn: AsyncConnection, timer_ids: set[int]) -> None:
+    """Each timer's firing is in the evidence exactly once, whichever process fired it."""
+    lines = await conn.execute(
+        select(EvidenceEntryRow.line).where(
+            EvidenceEntryRow.line.contains("escalation timer fired")
+        )
+    )
+    entries = Counter(int(json.loads(line)["details"]["timer"]) for line in lines.scalars())
+    twice = sorted(t for t in timer_ids if entries[t] > 1)
+    missing = sorted(t for t in timer_ids if entries[t] == 0)
+    if twice or missing:
+        raise RuntimeError(f"fired twice: {twice[:10]}; never recorded: {missing[:10]}")
 
 
 async def run(kind: str, processes: int, timers: int, spread_s: float) -> dict[str, object]:

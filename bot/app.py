@@ -69,6 +69,7 @@ from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
 from bot.timers.system_clock import ClockReport, SystemClock
 from connectors import registry
+from connectors.threads import ConnectorThreads
 
 log = logging.getLogger(__name__)
 # Blocking clients (boto3) take a worker thread per call; asyncio's default pool
@@ -92,6 +93,7 @@ class Wired:
     anchoring: Anchoring
     github_alerts: SecretAlertLookup | None = None
     backlog: Backlog = field(default_factory=Backlog)
+    connector_threads: ConnectorThreads | None = None
 
 
 @runtime_checkable
@@ -118,8 +120,9 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         notifiers["slack"] = _slack_notifier(settings)
     if settings.teams_enabled:
         notifiers["teams"] = _teams_notifier(settings, database)
+    threads = ConnectorThreads(settings.bulk_concurrency)
     connectors: dict[str, Connector] = registry.build_connectors(
-        env, sealer.unseal, redactor.fingerprint
+        env, sealer.unseal, redactor.fingerprint, threads
     )
     services = Services(
         uow=database.uow,
@@ -138,6 +141,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
             max_events=settings.activity_max_events,
         ),
         redact=redactor.redact_body,
+        bulk_concurrency=settings.bulk_concurrency,
     )
     timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)
@@ -164,6 +168,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         Anchoring(database.uow, services, timestamper),
         registry.secret_alert_lookup(env),
         backlog,
+        threads,
     )
 
 
@@ -285,6 +290,8 @@ def create_app(
         clock.shutdown()
         await wired.bus.drain()  # automatic containment still under way finishes first
         await _pools(wired, open_=False)
+        if wired.connector_threads is not None:
+            wired.connector_threads.shutdown()
         await wired.database.dispose()
 
     app = FastAPI(
@@ -341,7 +348,7 @@ def _intake(wired: Wired) -> IntakeConfig:
 
 async def _clock_check(wired: Wired) -> ClockReport:
     return await check_clock(
-        wired.database.engine, wired.services.clock, wired.settings.clock_tolerance
+        wired.database.read_engine, wired.services.clock, wired.settings.clock_tolerance
     )
 
 

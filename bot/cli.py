@@ -146,6 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.evidence.signing import SigningKeyError
     from bot.playbooks.loader import PlaybookError
     from bot.preflight import bind, preflight
+    from connectors.registry import ConnectorSettingsError
 
     settings = load_settings()
     preflight(settings, database_url(settings))
@@ -158,6 +159,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     except SigningKeyError as exc:
         raise ConfigError(f"BLASTWALL_SIGNING_KEY: {exc}") from exc
+    except ConnectorSettingsError as exc:
+        raise ConfigError(str(exc)) from exc
     sock = bind(args.host, args.port)
     enabled = (("Slack", settings.slack_enabled), ("Teams", settings.teams_enabled))
     chats = [name for name, on in enabled if on]

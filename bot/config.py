@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     timer_interval: float = Field(
         default=1.0, gt=0, le=60, validation_alias=AliasChoices("BLASTWALL_TIMER_INTERVAL")
     )
+    # targets a bulk action runs at once; also the size of the connectors' thread pool
+    bulk_concurrency: int = Field(
+        default=8, ge=1, le=256, validation_alias=AliasChoices("BLASTWALL_BULK_CONCURRENCY")
+    )
     # a notice (a room to open, an escalation) not sent this long after it committed is
     # sent again; also how often that is looked for
     notice_retry: float = Field(

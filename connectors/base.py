@@ -21,13 +21,14 @@ from bot.core.identities import AffectedIdentity
 
 class ConnectorFailure(Exception):
     """An outcome, not a bug. ``code``: not_found, access_denied, throttled, timeout,
-    unreachable, unavailable, unsafe, irreversible, invalid_target, or the system's own."""
+    unreachable, unavailable, unsafe, irreversible, invalid_target, or the system's own.
+    ``after``: what did change when a change of many parts failed in some (partial)."""
 
     def __init__(self, code: str, summary: str, after: dict[str, object] | None = None) -> None:
         super().__init__(summary)
         self.code = code
         self.summary = summary
-        self.after = after or {}  # what a half-done change left behind, for the record
+        self.after = dict(after or {})  # what a half-done change left behind, for the record
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,14 @@ class TableConnector(Generic[C]):
         action = self._action(action_id)
         try:
             state = await action.read(self._client, target, params)
-            if not state.changes:
-                return _already(target, state)
-            after = await action.write(self._client, target, params, state)
         except ConnectorFailure as failed:
             return _failed(failed)
+        if not state.changes:
+            return _already(target, state)
+        try:
+            after = await action.write(self._client, target, params, state)
+        except ConnectorFailure as failed:
+            return _failed(failed, state.before)
         return ActionOutcome(
             ok=True,
             summary=self.done(target, after),
@@ -183,7 +187,12 @@ def _already(target: AffectedIdentity, state: State) -> ActionOutcome:
     )
 
 
-def _failed(failed: ConnectorFailure) -> ActionOutcome:
+def _failed(failed: ConnectorFailure, before: dict[str, object] | None = None) -> ActionOutcome:
     return ActionOutcome(
-        ok=False, summary=failed.summary, error_code=failed.code, after=dict(failed.after)
+        ok=False,
+        summary=failed.summary,
+        error_code=failed.code,
+        before=dict(before or {}),
+        after=dict(failed.after),
+        response=dict(failed.after),
     )

@@ -5,7 +5,7 @@ offer) is the registered systems' specs, static, so ``blastwall playbooks
 validate`` needs no credentials; ``build_connectors`` builds the configured
 systems from their settings (``BLASTWALL_AWS_*``, ``BLASTWALL_VAULT_*``,
 ``BLASTWALL_GITHUB_*``, ``BLASTWALL_ENTRA_*``, ``BLASTWALL_OKTA_*``, ``BLASTWALL_K8S_*``,
-``BLASTWALL_GCP_*``, ``BLASTWALL_SLACK_ADMIN_*``)
+``BLASTWALL_GCP_*``, ``BLASTWALL_SLACK_ADMIN_*``, ``BLASTWALL_CYBERARK_*``)
 and refuses to start when a connector's ``specs()`` disagrees with what is registered
 for it. A new connector is one more entry.
 """
@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING
 from bot.core.actions import ActionSpec
 from bot.core.ports import Connector, SecretAlertLookup
 from connectors.aws_iam import specs as aws_iam
+from connectors.cyberark import specs as cyberark
 from connectors.entra import specs as entra
 from connectors.gcp_iam import specs as gcp_iam
 from connectors.github import specs as github
 from connectors.kubernetes import specs as kubernetes
 from connectors.okta import specs as okta
 from connectors.slack_admin import specs as slack_admin
+from connectors.threads import ConnectorThreads
 from connectors.vault import specs as vault
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class Wiring:
     unseal: Callable[[str], str]
     # The redaction key's keyed hash: a rotation records its new secret by it, never as is.
     fingerprint: Callable[[str], str] | None = None
+    threads: ConnectorThreads | None = None  # where blocking client libraries run
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class System:
 
 class RegistryMismatch(Exception):
     """A connector offers other actions than its registry entry lists: a programming error."""
+
+
+class ConnectorSettingsError(ValueError):
+    """A connector is half configured: ``serve`` says which setting is missing and stops."""
 
 
 def _aws_iam(wiring: Wiring) -> Connector:
@@ -73,6 +80,7 @@ def _aws_iam(wiring: Wiring) -> Connector:
         rate_per_s=float(env.get("BLASTWALL_AWS_RATE_PER_S") or 10.0),
         secret_store=_secret_store(env),
         fingerprint=wiring.fingerprint,
+        threads=wiring.threads,
     )
 
 
@@ -244,6 +252,39 @@ def _kubernetes(wiring: Wiring) -> Connector | None:
     )
 
 
+def _cyberark(wiring: Wiring) -> Connector | None:
+    """Built when BLASTWALL_CYBERARK_URL is set. ``_AUTH=cyberark`` (the default) logs on
+    as a Vault user (_USERNAME, _PASSWORD); ``_AUTH=oauth`` takes Privilege Cloud client
+    credentials (_CLIENT_ID, _CLIENT_SECRET, _TOKEN_URL: the Identity tenant's
+    ``/oauth2/platformtoken``). A half-configured connector refuses to start."""
+    from connectors.cyberark.connector import CyberArkConnector
+    from connectors.cyberark.logon import ClientCredentialsLogon, Logon, VaultUserLogon
+
+    env = wiring.environ
+    url = env.get("BLASTWALL_CYBERARK_URL")
+    if not url:
+        return None
+    auth = (env.get("BLASTWALL_CYBERARK_AUTH") or "cyberark").lower()
+    needed = {
+        "cyberark": ("USERNAME", "PASSWORD"),
+        "oauth": ("CLIENT_ID", "CLIENT_SECRET", "TOKEN_URL"),
+    }.get(auth)
+    if needed is None:
+        raise ConnectorSettingsError(
+            f"BLASTWALL_CYBERARK_AUTH must be cyberark or oauth, not {auth!r}"
+        )
+    values = [env.get(f"BLASTWALL_CYBERARK_{name}") or "" for name in needed]
+    missing = [f"BLASTWALL_CYBERARK_{n}" for n, v in zip(needed, values, strict=True) if not v]
+    if missing:
+        raise ConnectorSettingsError(f"BLASTWALL_CYBERARK_AUTH={auth} needs {', '.join(missing)}")
+    logon: Logon = (
+        VaultUserLogon(values[0], values[1])
+        if auth == "cyberark"
+        else ClientCredentialsLogon(values[2], values[0], values[1])
+    )
+    return CyberArkConnector(url=url, logon=logon)
+
+
 def secret_alert_lookup(environ: Mapping[str, str]) -> SecretAlertLookup | None:
     """Reads secret scanning alerts as the GitHub App, for the webhook door (which is
     not given the leaked value); None when the App is not configured."""
@@ -272,6 +313,7 @@ SYSTEMS: tuple[System, ...] = (
     System(kubernetes.CONNECTOR, kubernetes.SPECS, _kubernetes),
     System(gcp_iam.CONNECTOR, gcp_iam.SPECS, _gcp_iam),
     System(slack_admin.CONNECTOR, slack_admin.SPECS, _slack_admin),
+    System(cyberark.CONNECTOR, cyberark.SPECS, _cyberark),
 )
 
 
@@ -284,9 +326,10 @@ def build_connectors(
     environ: Mapping[str, str],
     unseal: Callable[[str], str],
     fingerprint: Callable[[str], str] | None = None,
+    threads: ConnectorThreads | None = None,
 ) -> dict[str, Connector]:
     """The connectors configured in ``environ``, by system name."""
-    wiring = Wiring(environ, unseal, fingerprint)
+    wiring = Wiring(environ, unseal, fingerprint, threads)
     built: dict[str, Connector] = {}
     for system in SYSTEMS:
         connector = system.build(wiring)

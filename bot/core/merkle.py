@@ -30,9 +30,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
     """MTH(D[n]): the empty tree hashes the empty string; otherwise split at the
     largest power of two smaller than n, as RFC 6962 section 2.1 defines."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    return _subtree([leaf_hash(leaf) for leaf in leaves])
+    return MerkleTree(leaf_hash(leaf) for leaf in leaves).root(len(leaves))
 
 
 def prefix_roots(leaves: Sequence[bytes], sizes: Iterable[int]) -> dict[int, bytes]:
@@ -61,18 +59,12 @@ def prefix_roots(leaves: Sequence[bytes], sizes: Iterable[int]) -> dict[int, byt
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     """PATH(index, D[n]): the sibling hashes from the leaf up to the root's child."""
-    if not 0 <= index < len(leaves):
-        raise ValueError(f"leaf {index} is not in a tree of {len(leaves)}")
-    return _path(index, [leaf_hash(leaf) for leaf in leaves])
+    return MerkleTree(leaf_hash(leaf) for leaf in leaves).inclusion_proof(index, len(leaves))
 
 
 def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
     """PROOF(old_size, D[n]): what proves the first ``old_size`` leaves are a prefix."""
-    if not 0 <= old_size <= len(leaves):
-        raise ValueError(f"a tree of {len(leaves)} has no prefix of {old_size}")
-    if old_size in (0, len(leaves)):
-        return []
-    return _subproof(old_size, [leaf_hash(leaf) for leaf in leaves], True)
+    return MerkleTree(leaf_hash(leaf) for leaf in leaves).consistency_proof(old_size, len(leaves))
 
 
 def verify_inclusion(
@@ -134,27 +126,91 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def _subtree(hashes: Sequence[bytes]) -> bytes:
-    if len(hashes) == 1:
-        return hashes[0]
-    k = _split(len(hashes))
-    return node_hash(_subtree(hashes[:k]), _subtree(hashes[k:]))
+class MerkleTree:
+    """Every node of the tree over the leaves appended so far, kept level by level.
 
+    Built in one pass (one leaf hash and, amortised, one node hash per leaf), it
+    answers the root, an inclusion proof or a consistency proof of any prefix
+    from stored nodes: O(log n) each, instead of rehashing the leaves per
+    question. Nodes outside the stored perfect subtrees are computed by the
+    RFC 6962 recursion itself, so every answer is the RFC's by construction.
+    """
 
-def _path(index: int, hashes: Sequence[bytes]) -> list[bytes]:
-    if len(hashes) == 1:
-        return []
-    k = _split(len(hashes))
-    if index < k:
-        return [*_path(index, hashes[:k]), _subtree(hashes[k:])]
-    return [*_path(index - k, hashes[k:]), _subtree(hashes[:k])]
+    def __init__(self, leaf_digests: Iterable[bytes] = ()) -> None:
+        self._levels: list[list[bytes]] = [[]]
+        for digest in leaf_digests:
+            self.append(digest)
 
+    @property
+    def size(self) -> int:
+        return len(self._levels[0])
 
-def _subproof(m: int, hashes: Sequence[bytes], whole: bool) -> list[bytes]:
-    n = len(hashes)
-    if m == n:
-        return [] if whole else [_subtree(hashes)]
-    k = _split(n)
-    if m <= k:
-        return [*_subproof(m, hashes[:k], whole), _subtree(hashes[k:])]
-    return [*_subproof(m - k, hashes[k:], False), _subtree(hashes[:k])]
+    def append(self, leaf_digest: bytes) -> None:
+        """Add a leaf hash; close every perfect subtree it completes."""
+        levels, level = self._levels, 0
+        levels[0].append(leaf_digest)
+        while len(levels[level]) % 2 == 0:
+            row = levels[level]
+            if level + 1 == len(levels):
+                levels.append([])
+            levels[level + 1].append(node_hash(row[-2], row[-1]))
+            level += 1
+
+    def root(self, size: int) -> bytes:
+        """MTH(D[size]) of the first ``size`` leaves."""
+        self._within(size)
+        if not size:
+            return hashlib.sha256(b"").digest()
+        peaks, begin = [], 0  # the perfect subtrees of the prefix, one per set bit
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                peaks.append(self._levels[level][begin >> level])
+                begin += 1 << level
+        root = peaks.pop()
+        while peaks:
+            root = node_hash(peaks.pop(), root)
+        return root
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """PATH(index, D[size])."""
+        self._within(size)
+        if not 0 <= index < size:
+            raise ValueError(f"leaf {index} is not in a tree of {size}")
+        return self._path(index, 0, size)
+
+    def consistency_proof(self, old_size: int, size: int) -> list[bytes]:
+        """PROOF(old_size, D[size])."""
+        self._within(size)
+        if not 0 <= old_size <= size:
+            raise ValueError(f"a tree of {size} has no prefix of {old_size}")
+        if old_size in (0, size):
+            return []
+        return self._subproof(old_size, 0, size, True)
+
+    def _within(self, size: int) -> None:
+        if not 0 <= size <= self.size:
+            raise ValueError(f"the tree holds {self.size} leaves, not {size}")
+
+    def _subtree(self, begin: int, end: int) -> bytes:
+        """MTH(D[begin:end]); a stored node when the range is an aligned perfect subtree."""
+        width = end - begin
+        if width & (width - 1) == 0 and begin % width == 0:
+            return self._levels[width.bit_length() - 1][begin // width]
+        k = _split(width)
+        return node_hash(self._subtree(begin, begin + k), self._subtree(begin + k, end))
+
+    def _path(self, index: int, begin: int, end: int) -> list[bytes]:
+        if end - begin == 1:
+            return []
+        k = _split(end - begin)
+        if index < k:
+            return [*self._path(index, begin, begin + k), self._subtree(begin + k, end)]
+        return [*self._path(index - k, begin + k, end), self._subtree(begin, begin + k)]
+
+    def _subproof(self, m: int, begin: int, end: int, whole: bool) -> list[bytes]:
+        if m == end - begin:
+            return [] if whole else [self._subtree(begin, end)]
+        k = _split(end - begin)
+        if m <= k:
+            return [*self._subproof(m, begin, begin + k, whole), self._subtree(begin + k, end)]
+        return [*self._subproof(m - k, begin + k, end, False), self._subtree(begin, begin + k)]

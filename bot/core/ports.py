@@ -23,6 +23,7 @@ from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, MessageRef, RoomRef
+from bot.core.ledger import LedgerHead
 from bot.core.timers import Timer
 from bot.core.transcript import MessageKey, TranscriptPosition
 
@@ -202,6 +203,19 @@ class IncidentStore(Protocol):
 
     async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]: ...
 
+    async def last_checkpoint(self, incident_id: str) -> tuple[int, str] | None:
+        """The newest (size, note), or None before the first checkpoint."""
+        ...
+
+    async def ledger_head(self, incident_id: str) -> LedgerHead | None:
+        """The head kept with the entries, if it agrees with the last stored entry;
+        None when there is none or entries were added without it (rebuild it)."""
+        ...
+
+    async def keep_ledger_head(self, head: LedgerHead) -> None:
+        """Keep the head (rebuilt, or moved on by a checkpoint) with this transaction."""
+        ...
+
 
 class TimerStore(Protocol):
     async def arm(
@@ -234,11 +248,22 @@ class TimerStore(Protocol):
 
     async def pending(self, incident_id: str) -> Sequence[Timer]: ...
 
+    async def claim_due(self, now: datetime, limit: int, claimer: str) -> Sequence[Timer]:
+        """Mark up to ``limit`` due timers fired for ``claimer``, oldest first, in this
+        unit of work, and return them (each with ``fired_at``). Never waits for another
+        claimer: timers whose incident another transaction holds are left for the next
+        round, so concurrent claimers get disjoint batches."""
+        ...
+
 
 class Outbox(Protocol):
     """Notices to people that commit with the change that caused them."""
 
     async def add(self, incident_id: str, payload: dict[str, object]) -> int: ...
+
+    async def add_all(self, notices: Sequence[tuple[str, dict[str, object]]]) -> list[int]:
+        """Several (incident id, payload) notices in one write; their ids, in order."""
+        ...
 
     async def claim_unsent(
         self, now: datetime, stale_before: datetime, limit: int
@@ -334,6 +359,17 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
+
+
+class UnitsOfWork(Protocol):
+    """Opens units of work. ``read_only`` ones only read: they never wait for a writer
+    and cannot commit (the read side: pages, cards, health)."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+class ReadOnlyCommit(RuntimeError):
+    """``commit`` on a unit of work opened read-only: a read path tried to write."""
 
 
 class SecretAlertLookup(Protocol):

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bot.core.merkle import consistency_proof, prefix_roots, verify_consistency
 from bot.evidence.archive import Refused
 from bot.evidence.contents import Bundle, Tampered, open_bundle
 from bot.evidence.notes import Checkpoint, CheckpointError, Note, parse_note, read_unverified
@@ -26,7 +25,12 @@ MAX_NOTE = 64 * 1024
 
 
 def check_prior(bundle: Bundle, prior: Path, trusted: Ed25519PublicKey | None) -> str:
-    """Refuse unless this bundle's ledger extends the prior checkpoint; say what was checked."""
+    """Refuse unless this bundle's ledger extends the prior checkpoint; say what was checked.
+
+    The bundle's entries, already checked against its latest signed root, give the
+    root of their first ``old.size``: it must be the prior's. That is what a
+    consistency proof between the two would establish, taken from the entries
+    themselves (the tree of the verifying pass answers it in O(log n))."""
     old = _prior_checkpoint(prior, trusted)
     new = bundle.latest
     if old.origin != new.origin:
@@ -39,8 +43,7 @@ def check_prior(bundle: Bundle, prior: Path, trusted: Ed25519PublicKey | None) -
             f"the prior checkpoint signed {old.size} entries, this bundle holds {new.size}: "
             "the ledger was truncated"
         )
-    proof = consistency_proof(bundle.lines, old.size)
-    if not verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof):
+    if bundle.tree.root(old.size) != old.root_hash:
         raise Tampered(
             f"the first {old.size} entries differ from the prior checkpoint's: "
             "history was rewritten or forked since"
@@ -113,15 +116,13 @@ def check_witness_log(bundle: Bundle, log: str) -> str:
     seen = witnessed(log, bundle.latest.origin)
     if not seen:
         raise Tampered(f"the witness log holds no checkpoint of {bundle.latest.origin}")
-    sizes = [mark.size for mark in seen if mark.size <= len(bundle.lines)]
-    roots = prefix_roots(bundle.lines, sizes)
     for mark in seen:
         if mark.size > len(bundle.lines):
             raise Tampered(
                 f"witness log line {mark.line} saw {mark.size} entries, this bundle holds "
                 f"{len(bundle.lines)}: the ledger was truncated"
             )
-        if roots[mark.size] != mark.root_hash:
+        if bundle.tree.root(mark.size) != mark.root_hash:
             raise Tampered(
                 f"witness log line {mark.line} saw another root for the first {mark.size} "
                 "entries: history was rewritten"

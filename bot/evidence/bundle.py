@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.core.merkle import HASH_SIZE, MAX_PROOF, consistency_proof
+from bot.core.merkle import HASH_SIZE, MAX_PROOF, MerkleTree, leaf_hash
 from bot.evidence.canonical import canonical
 from bot.evidence.notes import CheckpointError, read_unverified
 
@@ -75,9 +75,10 @@ def write_bundle(
     }
     for index, note in enumerate(checkpoints, start=1):
         files[checkpoint_name(index)] = note.encode("utf-8")
+    tree = MerkleTree(leaf_hash(line) for line in lines)  # one pass; each proof O(log n)
     for index in range(2, len(checkpoints) + 1):
         old, new = sizes[index - 2], sizes[index - 1]
-        files[proof_name(index)] = format_consistency(old, consistency_proof(lines[:new], old))
+        files[proof_name(index)] = format_consistency(old, tree.consistency_proof(old, new))
     manifest = {
         **(extra_manifest or {}),
         "format": FORMAT,

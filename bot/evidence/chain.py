@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from bot.evidence.canonical import canonical
+from bot.core.ledger import GENESIS
+from bot.evidence.canonical import canonical, canonical_with
 
-GENESIS = "0" * 64
 RESERVED = ("seq", "prev_hash", "hash")
+__all__ = ["GENESIS", "RESERVED", "Sealed", "entry_hash", "seal"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ def seal(body: dict[str, Any], seq: int, prev_hash: str) -> Sealed:
     if seq < 1:
         raise ValueError("sequence numbers start at 1")
     entry: dict[str, Any] = {**body, "seq": seq, "prev_hash": prev_hash}
-    digest = entry_hash(entry)
-    return Sealed(
-        seq=seq, prev_hash=prev_hash, hash=digest, line=canonical({**entry, "hash": digest})
-    )
+    digest, line = canonical_with(entry, "hash", _sha256)
+    return Sealed(seq=seq, prev_hash=prev_hash, hash=digest, line=line)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

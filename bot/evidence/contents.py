@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rfc8785 import CanonicalizationError, IntegerDomainError
 
-from bot.core.merkle import prefix_roots, verify_consistency
+from bot.core.merkle import MerkleTree, leaf_hash
 from bot.evidence.archive import DEFAULT_LIMITS, Limits, Refused, read_members
 from bot.evidence.bundle import (
     CHECKPOINT_DIR,
@@ -32,10 +32,10 @@ from bot.evidence.bundle import (
     parse_consistency,
     proof_name,
 )
-from bot.evidence.canonical import canonical
-from bot.evidence.chain import GENESIS, entry_hash
+from bot.evidence.canonical import canonical_without, parse_plain
+from bot.evidence.chain import GENESIS
 from bot.evidence.notes import Checkpoint, CheckpointError, verify_checkpoint
-from bot.evidence.report import render_report
+from bot.evidence.report import render_rows, report_row
 from bot.evidence.review_check import ReviewMismatch, check_review
 from bot.evidence.signing import SigningKeyError, load_public_key
 
@@ -54,6 +54,7 @@ class Bundle:
     checkpoints: list[Checkpoint]
     embedded_key: Ed25519PublicKey
     files: dict[str, bytes]
+    tree: MerkleTree  # over ``lines``: any prefix's root and proofs in O(log n)
     review: str = ""  # what the review check found (bot.evidence.review_check)
 
     @property
@@ -81,16 +82,16 @@ def open_bundle(
         _checkpoint(checkpoint_name(i), note, trusted or embedded, incident)
         for i, note in enumerate(notes, start=1)
     ]
-    _check_chain(lines, incident)
-    _check_roots(lines, checkpoints)
-    _check_proofs(files, checkpoints)
-    if files[REPORT] != render_report(incident, lines).encode():
+    tree, rows = _check_chain(lines, incident)
+    _check_roots(tree, checkpoints)
+    _check_proofs(files, checkpoints, tree)
+    if files[REPORT] != render_rows(incident, rows).encode():
         raise Tampered(f"{REPORT} does not say what the entries say: the report was changed")
     try:
         review = check_review(incident, files, lines)
     except ReviewMismatch as exc:
         raise Tampered(str(exc)) from exc
-    return Bundle(incident, lines, notes, checkpoints, embedded, files, review)
+    return Bundle(incident, lines, notes, checkpoints, embedded, files, tree, review)
 
 
 def load_json(data: bytes, what: str) -> Any:
@@ -193,28 +194,39 @@ def _checkpoint(name: str, note: str, key: Ed25519PublicKey, incident: str) -> C
     return checkpoint
 
 
-def _check_chain(lines: list[bytes], incident: str) -> None:
-    entries = [_entry(number, line) for number, line in enumerate(lines, start=1)]
-    seqs = [e.get("seq") for e in entries]
-    previous = GENESIS
-    for number, entry in enumerate(entries, start=1):
+def _check_chain(lines: list[bytes], incident: str) -> tuple[MerkleTree, list[str]]:
+    """One pass over the entries: each is parsed and canonicalised once, checked against
+    its own hash and its predecessor, and hashed into the Merkle tree; the report's rows
+    come along. Returns the tree and the rows."""
+    tree, rows, previous = MerkleTree(), [], GENESIS
+    for number, line in enumerate(lines, start=1):
+        entry, rest = _entry(number, line)
         seq = entry.get("seq")
         if type(seq) is not int or seq != number:
-            raise Tampered(_sequence_problem(number, seq, seqs))
-        claimed = entry.pop("hash", None)
-        if entry_hash(entry) != claimed:
+            raise Tampered(_sequence_problem(number, seq, lines))
+        claimed = entry.get("hash")
+        if hashlib.sha256(rest).hexdigest() != claimed:
             raise Tampered(f"entry {seq} was changed: its hash does not match its contents")
         if entry.get("prev_hash") != previous:
             raise Tampered(f"entry {seq} does not link to entry {seq - 1}: inserted or reordered")
         if entry.get("incident") != incident:
             raise Tampered(f"entry {seq} belongs to another incident, not {incident}")
         previous = str(claimed)
+        tree.append(leaf_hash(line))
+        rows.append(report_row(entry))
+    return tree, rows
 
 
-def _entry(number: int, line: bytes) -> dict[str, Any]:
-    entry = load_json(line, f"{ENTRIES} line {number}")
+def _entry(number: int, line: bytes) -> tuple[dict[str, Any], bytes]:
+    """The entry, and the canonical form of it without its ``hash`` (what that hashes)."""
     try:
-        same = isinstance(entry, dict) and canonical(entry) == line
+        entry, plain = parse_plain(line)
+    except (ValueError, RecursionError) as exc:
+        raise Tampered(f"{ENTRIES} line {number} is not JSON: {str(exc)[:200]}") from exc
+    if not isinstance(entry, dict):
+        raise Tampered(f"{ENTRIES} line {number} is not the canonical form of an entry: changed")
+    try:
+        whole, rest = canonical_without(entry, "hash", plain=plain)
     except IntegerDomainError as exc:
         raise Tampered(
             f"{ENTRIES} line {number} holds a whole number of 2^53 or more, which canonical "
@@ -222,22 +234,32 @@ def _entry(number: int, line: bytes) -> dict[str, Any]:
         ) from exc
     except (CanonicalizationError, ValueError, TypeError, RecursionError) as exc:
         raise Tampered(f"{ENTRIES} line {number} has no canonical form: {exc}") from exc
-    if not same:
+    if whole != line:
         raise Tampered(f"{ENTRIES} line {number} is not the canonical form of an entry: changed")
-    return dict(entry)
+    return entry, rest
 
 
-def _sequence_problem(position: int, seq: object, seqs: list[object]) -> str:
+def _sequence_problem(position: int, seq: object, lines: list[bytes]) -> str:
+    """Says what happened to the order; reads the later entries only on this error path."""
     if type(seq) is not int:
         return f"{ENTRIES} line {position} has no valid sequence number"
-    if position in seqs[position:]:
+    later = [_seq_of(line) for line in lines[position:]]
+    if position in later:
         return f"entry {seq} appears at position {position}: entries were reordered"
     if seq > position:
         return f"entry {position} is missing (found {seq} in its place): an entry was dropped"
     return f"entry {seq} appears at position {position}: entries were reordered or inserted"
 
 
-def _check_roots(lines: list[bytes], checkpoints: list[Checkpoint]) -> None:
+def _seq_of(line: bytes) -> object:
+    try:
+        entry = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return entry.get("seq") if isinstance(entry, dict) else None
+
+
+def _check_roots(tree: MerkleTree, checkpoints: list[Checkpoint]) -> None:
     previous = checkpoints[0]
     for number, checkpoint in enumerate(checkpoints, start=1):
         name = checkpoint_name(number)
@@ -245,27 +267,27 @@ def _check_roots(lines: list[bytes], checkpoints: list[Checkpoint]) -> None:
             raise Tampered(f"{name} has origin {checkpoint.origin}, not {previous.origin}")
         if checkpoint.size < previous.size:
             raise Tampered(f"{name} signs fewer entries than the checkpoint before it")
-        if checkpoint.size > len(lines):
+        if checkpoint.size > tree.size:
             raise Tampered(
-                f"{name} signs {checkpoint.size} entries but the bundle holds {len(lines)}: "
+                f"{name} signs {checkpoint.size} entries but the bundle holds {tree.size}: "
                 "the ledger was truncated"
             )
-        previous = checkpoint
-    roots = prefix_roots(lines, (c.size for c in checkpoints))
-    for number, checkpoint in enumerate(checkpoints, start=1):
-        if roots[checkpoint.size] != checkpoint.root_hash:
+        if tree.root(checkpoint.size) != checkpoint.root_hash:
             raise Tampered(
-                f"{checkpoint_name(number)}: the first {checkpoint.size} entries do not match "
+                f"{name}: the first {checkpoint.size} entries do not match "
                 "the signed root: history was rewritten"
             )
-    if checkpoints[-1].size != len(lines):
+        previous = checkpoint
+    if checkpoints[-1].size != tree.size:
         raise Tampered(
-            f"entries {checkpoints[-1].size + 1}..{len(lines)} are not covered by any "
+            f"entries {checkpoints[-1].size + 1}..{tree.size} are not covered by any "
             "signed checkpoint: they were added after signing"
         )
 
 
-def _check_proofs(files: dict[str, bytes], checkpoints: list[Checkpoint]) -> None:
+def _check_proofs(files: dict[str, bytes], checkpoints: list[Checkpoint], tree: MerkleTree) -> None:
+    """Each proof must be the RFC 6962 one the entries give (the roots it joins were
+    checked against the entries already): O(log n) each, from the one pass's tree."""
     for number in range(2, len(checkpoints) + 1):
         name = proof_name(number)
         old, new = checkpoints[number - 2], checkpoints[number - 1]
@@ -275,7 +297,7 @@ def _check_proofs(files: dict[str, bytes], checkpoints: list[Checkpoint]) -> Non
             raise Tampered(f"{name} is not a consistency proof: {exc}") from exc
         if size != old.size:
             raise Tampered(f"{name} starts from {size} entries, not {old.size}")
-        if not verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof):
+        if proof != tree.consistency_proof(old.size, new.size):
             raise Tampered(
                 f"{name} does not prove that checkpoint {number} extends checkpoint {number - 1}"
             )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bot.core.merkle import HASH_SIZE, MAX_PROOF, inclusion_proof, leaf_hash, verify_inclusion
+from bot.core.merkle import HASH_SIZE, MAX_PROOF, leaf_hash, verify_inclusion
 from bot.evidence.canonical import canonical
 from bot.evidence.chain import entry_hash
 from bot.evidence.contents import Bundle, Tampered, load_json
@@ -44,7 +44,7 @@ def write_proof(bundle: Bundle, seq: int) -> str:
     if not 1 <= seq <= len(bundle.lines):
         raise ValueError(f"the bundle holds entries 1..{len(bundle.lines)}, not {seq}")
     line = bundle.lines[seq - 1]
-    hashes = inclusion_proof(bundle.lines, seq - 1)
+    hashes = bundle.tree.inclusion_proof(seq - 1, bundle.tree.size)
     head = [HEADER, f"extra {base64.b64encode(line).decode()}", f"index {seq - 1}"]
     head += [base64.b64encode(h).decode() for h in hashes]
     return "\n".join(head) + "\n\n" + bundle.notes[-1]

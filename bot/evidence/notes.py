@@ -66,9 +66,12 @@ class Note:
     signatures: tuple[Signature, ...]
 
 
+_NAME = re.compile(r"[^\s+]+")  # \s is str.isspace() for str patterns
+
+
 def valid_name(name: str) -> bool:
     """A note key name: non-empty, no whitespace, no ``+`` (Go's ``sumdb/note`` rule)."""
-    return bool(name) and not any(c.isspace() or c == "+" for c in name)
+    return _NAME.fullmatch(name) is not None
 
 
 def origin_from_url(url: str) -> str:

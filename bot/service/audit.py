@@ -24,7 +24,7 @@ NO_RIGHT = "exporting or reading evidence needs the audit right"
 
 async def may_audit(svc: Services, incident_id: str, actor: Actor) -> bool | None:
     """True or False for an existing incident; None when there is no such incident."""
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
     if incident is None:
         return None
@@ -61,7 +61,7 @@ async def signed_ledger(
     """The ledger's first ``size`` entries (all without one) and the checkpoints signed
     over them. Entries are append-only, so a prefix with its checkpoints is consistent
     even while the incident goes on."""
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         lines = list(await uow.incidents.evidence_lines(incident_id))
         signed = list(await uow.incidents.checkpoints(incident_id))
     upto = len(lines) if size is None else size

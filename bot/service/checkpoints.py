@@ -1,9 +1,15 @@
 """Signing a checkpoint over an incident's ledger, and never over a rewritten one.
 
-Before it signs, the signer recomputes the Merkle root of the stored entries up
-to the last signed size and checks the stored note's signature. Someone who can
-write to the database but does not hold the key could otherwise rewrite entries,
-recompute their hashes, and have Blastwall sign the forgery.
+Someone who can write to the database but does not hold the key could
+otherwise rewrite entries, recompute their hashes, and have Blastwall sign the
+forgery. The signer reads the ledger's head (``bot.core.ledger``), not the
+entries: it checks the head's signed frontier against the root in the last
+signed note, and signs that frontier extended by the entries since, so the new
+tree always extends the one signed before. When the head is missing, behind
+the entries (its chain hash is not the last stored entry's, which is what a
+rewrite that recomputes the hashes leaves) or does not match the note, the
+signer falls back to the stored entries: it recomputes their Merkle root up to
+the last signed size, refuses on a mismatch, and otherwise rebuilds the head.
 
 A refusal writes nothing to the ledger: an alarm entry appended after a
 rewritten history would itself need a checkpoint over that history. The alarm
@@ -19,6 +25,7 @@ from typing import Protocol
 
 from prometheus_client import Counter
 
+from bot.core.ledger import LedgerHead
 from bot.core.merkle import merkle_root
 from bot.core.ports import CheckpointSigner, IncidentStore
 
@@ -61,17 +68,24 @@ def check_history(
     if not signed:
         return
     size, note = signed[-1]
-    try:
-        signed_size, root = signer.verify(note)
-    except Exception as exc:
-        reason = f"carry a note that does not verify ({exc})"
-        raise HistoryRewritten(incident_id, size, note, reason) from exc
-    if signed_size != size or size > len(lines):
+    root = _signed_root(signer, incident_id, size, note)
+    if size > len(lines):
         raise HistoryRewritten(
             incident_id, size, note, f"are {len(lines)} entries, fewer than signed"
         )
     if merkle_root(lines[:size]) != root:
         raise HistoryRewritten(incident_id, size, note, "no longer hash to the signed root")
+
+
+def _signed_root(signer: NoteVerifier, incident_id: str, size: int, note: str) -> bytes:
+    try:
+        signed_size, root = signer.verify(note)
+    except Exception as exc:
+        reason = f"carry a note that does not verify ({exc})"
+        raise HistoryRewritten(incident_id, size, note, reason) from exc
+    if signed_size != size:
+        raise HistoryRewritten(incident_id, size, note, "carry a note of another size")
+    return root
 
 
 def raise_alarm(exc: HistoryRewritten) -> bool:
@@ -89,14 +103,58 @@ def raise_alarm(exc: HistoryRewritten) -> bool:
 async def sign_checkpoint(store: IncidentStore, signer: CheckpointSigner, incident_id: str) -> str:
     """Sign (incident, size, Merkle root) unless the latest checkpoint already covers it;
     returns the newest note. Raises HistoryRewritten (and writes nothing) on a rewrite."""
-    lines = list(await store.evidence_lines(incident_id))
-    signed = list(await store.checkpoints(incident_id))
-    check_history(signer, incident_id, lines, signed)
-    if signed and signed[-1][0] == len(lines):
-        return signed[-1][1]
-    note = signer.sign(incident_id, len(lines), merkle_root(lines))
-    await store.add_checkpoint(incident_id, len(lines), note)
+    note, _ = await _sign(store, signer, incident_id)
     return note
+
+
+async def _sign(
+    store: IncidentStore, signer: CheckpointSigner, incident_id: str
+) -> tuple[str, int]:
+    last = await store.last_checkpoint(incident_id)
+    head = await store.ledger_head(incident_id)
+    if head is None or not _head_holds(signer, head, last):
+        head = await _rebuilt_head(store, signer, incident_id, last)
+    if last is not None and last[0] == head.size:
+        return last[1], head.size
+    frontier = head.frontier()
+    note = signer.sign(incident_id, head.size, frontier.root())
+    await store.add_checkpoint(incident_id, head.size, note)
+    head.signed_through(frontier)
+    await store.keep_ledger_head(head)
+    return note, head.size
+
+
+def _head_holds(signer: NoteVerifier, head: LedgerHead, last: tuple[int, str] | None) -> bool:
+    """Does the head's signed frontier hash to the root the last note signed?"""
+    if last is None:
+        return head.signed_size == 0
+    if head.signed_size != last[0]:
+        return False
+    try:
+        return signer.verify(last[1]) == (last[0], head.signed.root())
+    except Exception:  # the note itself is checked, and refused, on the way through the entries
+        return False
+
+
+async def _rebuilt_head(
+    store: IncidentStore, signer: NoteVerifier, incident_id: str, last: tuple[int, str] | None
+) -> LedgerHead:
+    """The head recomputed from the stored entries, after checking them against the note."""
+    lines = list(await store.evidence_lines(incident_id))
+    signed_size = 0
+    if last is not None:
+        signed_size, note = last
+        root = _signed_root(signer, incident_id, signed_size, note)
+        if signed_size > len(lines):
+            reason = f"are {len(lines)} entries, fewer than signed"
+            raise HistoryRewritten(incident_id, signed_size, note, reason)
+    head = LedgerHead.of_lines(incident_id, lines, signed_size)
+    if last is not None and head.signed.root() != root:
+        raise HistoryRewritten(
+            incident_id, signed_size, last[1], "no longer hash to the signed root"
+        )
+    await store.keep_ledger_head(head)
+    return head
 
 
 async def checkpoint(store: IncidentStore, signer: CheckpointSigner, incident_id: str) -> int:
@@ -107,7 +165,7 @@ async def checkpoint(store: IncidentStore, signer: CheckpointSigner, incident_id
     change itself: containment must still be recorded. Returns the entry count.
     """
     try:
-        await sign_checkpoint(store, signer, incident_id)
+        return (await _sign(store, signer, incident_id))[1]
     except HistoryRewritten as exc:
         raise_alarm(exc)
-    return len(await store.evidence_lines(incident_id))
+        return len(await store.evidence_lines(incident_id))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.core.actions import ActionSpec
 from bot.core.incidents import Incident
 from bot.core.playbooks import Playbook
-from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitOfWork
+from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitsOfWork
 
 CHATS = ("slack", "teams")
 Redact = Callable[[dict[str, object]], dict[str, object]]
@@ -36,7 +36,7 @@ def _always_on() -> bool:
 
 @dataclass(frozen=True)
 class Services:
-    uow: Callable[[], UnitOfWork]
+    uow: UnitsOfWork
     clock: Clock
     playbooks: Mapping[str, Playbook]
     catalogue: Mapping[str, ActionSpec]
@@ -48,6 +48,7 @@ class Services:
     automatic_on: Callable[[], bool] = _always_on  # the kill switch, asked at each decision
     activity: ActivitySettings = ActivitySettings()
     redact: Redact = _kept  # the deployment's redactor, for what vendors send back
+    bulk_concurrency: int = 8  # targets a bulk action runs at once (actions/bulk.py)
 
     def notifier_for(self, incident: Incident) -> Notifier | None:
         """The room's platform; before there is a room, the chat it was declared from

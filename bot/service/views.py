@@ -2,7 +2,8 @@
 
 Adapters only translate. They read through these functions and act by sending
 commands; none of them opens a unit of work or calls a connector itself, so a
-page can never see more, or less, than the handlers decided.
+page can never see more, or less, than the handlers decided. Every read here is
+a read-only unit of work: a page never waits for a writer, and cannot write.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Room:
 async def incident_list(svc: Services) -> list[IncidentRow]:
     """Every incident, with its requests awaiting approval and its next timer."""
     rows = []
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         for incident in await uow.incidents.list_incidents():
             requests = await uow.incidents.requests_for(incident.id)
             pending = sum(1 for r in requests if r.status is RequestStatus.AWAITING_APPROVAL)
@@ -61,7 +62,7 @@ async def incident_list(svc: Services) -> list[IncidentRow]:
 
 async def room(svc: Services, incident_id: str, viewer: Actor) -> Room | None:
     """An incident's room: what it is about, who may do what, timers and ledger."""
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
         if incident is None:
             return None
@@ -78,7 +79,11 @@ async def room(svc: Services, incident_id: str, viewer: Actor) -> Room | None:
 
 
 async def ledger_size(svc: Services, incident_id: str) -> int:
-    async with svc.uow() as uow:
+    """From the ledger's head when it is kept; the entries are counted only without one."""
+    async with svc.uow(read_only=True) as uow:
+        head = await uow.incidents.ledger_head(incident_id)
+        if head is not None:
+            return head.size
         return len(await uow.incidents.evidence_lines(incident_id))
 
 
@@ -87,7 +92,7 @@ async def preview(
 ) -> DryRun | None:
     """The dry run of an action before anyone asks for it, in words; None when it does
     not apply here. A target that cannot be read says why and how to fix it."""
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
     return await dry_run(svc, incident, action, target, viewer) if incident else None
 
@@ -99,6 +104,6 @@ def manual_playbooks(svc: Services) -> list[Playbook]:
 
 async def card(svc: Services, incident_id: str) -> Card | None:
     """The incident's card as it stands now (a Teams click is answered with it)."""
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
         return await card_of(uow.incidents, incident, svc) if incident else None

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,8 +14,8 @@ from bot.core.actions import ActionRequest, RequestStatus
 from bot.core.approvals import Approval
 from bot.core.evidence import EvidenceRecord
 from bot.core.incidents import Incident, Status
+from bot.core.ledger import LedgerHead
 from bot.core.ports import Clock
-from bot.evidence.chain import GENESIS, seal
 from bot.storage import leases
 from bot.storage.clock import database_now
 from bot.storage.codec import (
@@ -29,6 +27,7 @@ from bot.storage.codec import (
     request_row,
     room_key,
 )
+from bot.storage.ledger import SqlLedger
 from bot.storage.models import (
     ActionRequestRow,
     ApprovalRow,
@@ -44,17 +43,12 @@ CLOSED = (Status.RESOLVED.value, Status.CLOSED.value)
 DECLARE_LOCK_SPACE = 0x42570001  # advisory lock namespace: declaring about an identity
 
 
-def _when(line: str) -> datetime:
-    """The time a stored entry says it was recorded (``when``, UTC)."""
-    when = str(json.loads(line)["when"])
-    return datetime.strptime(when, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
 class SqlIncidentStore:
     def __init__(self, session: AsyncSession, redact: Redact, clock: Clock) -> None:
         self._session = session
         self._redact = redact
         self._clock = clock
+        self._ledger = SqlLedger(session, redact, clock)
 
     @property
     def _dialect(self) -> str:
@@ -78,14 +72,15 @@ class SqlIncidentStore:
         await self._sync_identities(incident)
 
     async def get(self, incident_id: str, *, for_update: bool = False) -> Incident | None:
-        stmt = select(IncidentRow).where(IncidentRow.id == incident_id)
+        stmt = (
+            select(IncidentRow)
+            .where(IncidentRow.id == incident_id)
+            .execution_options(populate_existing=True)  # as stored now, not as first loaded
+        )
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self._session.execute(stmt)).scalar_one_or_none()
-        if row is None:
-            return None
-        await self._session.refresh(row)
-        return incident_from(row)
+        return None if row is None else incident_from(row)
 
     async def save(self, incident: Incident) -> None:
         values = incident_row(incident, self._clock.now())
@@ -245,42 +240,43 @@ class SqlIncidentStore:
         return await leases.renew(self._session, key, owner, ttl_s, db_now)
 
     async def append_evidence(self, record: EvidenceRecord) -> int:
-        """Chain after the incident's last entry. The caller holds the incident's lock;
-        the primary key on (incident, seq) still turns a racing writer into an error
-        rather than a fork in the chain. The entry's time is settled here, under that
-        lock: never earlier than the previous entry's, whatever the writer's clock read."""
+        """Chain after the incident's last entry (``bot.storage.ledger``); the caller holds
+        the incident's lock, and the primary key on (incident, seq) still turns a racing
+        writer into an error rather than a fork in the chain."""
+        return await self._ledger.append(record)
+
+    async def _head(self, incident_id: str) -> tuple[int, str, str] | None:
         last = (
             await self._session.execute(
                 select(EvidenceEntryRow.seq, EvidenceEntryRow.hash, EvidenceEntryRow.line)
-                .where(EvidenceEntryRow.incident_id == record.incident_id)
+                .where(EvidenceEntryRow.incident_id == incident_id)
                 .order_by(EvidenceEntryRow.seq.desc())
                 .limit(1)
             )
         ).first()
-        seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        if last is not None:
-            record = replace(record, at=max(record.at, _when(last[2])))
-        sealed = seal(self._redact(record.as_body()), seq, previous)
-        self._session.add(
-            EvidenceEntryRow(
-                incident_id=record.incident_id,
-                seq=seq,
-                prev_hash=previous,
-                hash=sealed.hash,
-                line=sealed.line.decode("utf-8"),
-                recorded_at=self._clock.now(),
-            )
-        )
-        await self._session.flush()
-        return seq
+        return None if last is None else (int(last[0]), str(last[1]), str(last[2]))
 
     async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
+        await self._ledger.flush()
         rows = await self._session.execute(
             select(EvidenceEntryRow.line)
             .where(EvidenceEntryRow.incident_id == incident_id)
             .order_by(EvidenceEntryRow.seq)
         )
         return [line.encode("utf-8") for line in rows.scalars()]
+
+    async def ledger_head(self, incident_id: str) -> LedgerHead | None:
+        return await self._ledger.head(incident_id)
+
+    async def keep_ledger_head(self, head: LedgerHead) -> None:
+        await self._ledger.keep(head)
+
+    async def flush_ledger(self) -> None:
+        """Write what this transaction appended; the unit of work calls it before commit."""
+        await self._ledger.flush()
+
+    def forget_ledger(self) -> None:
+        self._ledger.forget()
 
     async def add_checkpoint(self, incident_id: str, size: int, note: str) -> None:
         self._session.add(
@@ -289,6 +285,17 @@ class SqlIncidentStore:
             )
         )
         await self._session.flush()
+
+    async def last_checkpoint(self, incident_id: str) -> tuple[int, str] | None:
+        row = (
+            await self._session.execute(
+                select(CheckpointRow.size, CheckpointRow.note)
+                .where(CheckpointRow.incident_id == incident_id)
+                .order_by(CheckpointRow.size.desc())
+                .limit(1)
+            )
+        ).first()
+        return (int(row[0]), str(row[1])) if row is not None else None
 
     async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]:
         rows = await self._session.execute(

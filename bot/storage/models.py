@@ -182,6 +182,24 @@ class CheckpointRow(Base):
     created_at: Mapped[datetime]
 
 
+class LedgerHeadRow(Base):
+    """Where an incident's ledger stands (``bot.core.ledger.LedgerHead``): its last entry
+    and its Merkle frontier, so appending and signing read no entry back. Not
+    evidence: it is moved on with every append, and is only trusted while its
+    ``last_hash`` is the last stored entry's (migration 0012_ledger)."""
+
+    __tablename__ = "ledger_heads"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    last_when: Mapped[str] = mapped_column(String(40))
+    signed_size: Mapped[int] = mapped_column(Integer)
+    signed: Mapped[bytes] = mapped_column(LargeBinary)  # frontier hashes of [0, signed_size)
+    pending: Mapped[bytes] = mapped_column(LargeBinary)  # compact range [signed_size, size)
+    updated_at: Mapped[datetime]
+
+
 class ConsoleLinkRow(Base):
     """A one-time sign-in link, by the SHA-256 of its token; used at most once."""
 

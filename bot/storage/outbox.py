@@ -18,10 +18,19 @@ class SqlOutbox:
         self._clock = clock
 
     async def add(self, incident_id: str, payload: dict[str, object]) -> int:
-        row = NoticeRow(incident_id=incident_id, payload=payload, created_at=self._clock.now())
-        self._session.add(row)
+        (notice_id,) = await self.add_all([(incident_id, payload)])
+        return notice_id
+
+    async def add_all(self, notices: Sequence[tuple[str, dict[str, object]]]) -> list[int]:
+        """One flush for all of them (and whatever else the unit of work has pending):
+        a batch of timers writes its notices in one statement, not one per timer."""
+        if not notices:
+            return []
+        now = self._clock.now()
+        rows = [NoticeRow(incident_id=i, payload=p, created_at=now) for i, p in notices]
+        self._session.add_all(rows)
         await self._session.flush()
-        return int(row.id)
+        return [int(row.id) for row in rows]
 
     async def claim_unsent(
         self, now: datetime, stale_before: datetime, limit: int

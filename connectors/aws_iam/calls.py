@@ -1,7 +1,9 @@
 """IAM calls with Blastwall's error mapping: every AWS answer becomes a clear outcome.
 
 boto3 blocks, so ``IamCalls.call`` is the one place that runs it in a worker
-thread (``asyncio.to_thread``); the actions are async like every other connector's.
+thread (the deployment's ``ConnectorThreads``, sized to the bulk concurrency; the
+default executor when built without one); the actions are async like every
+other connector's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from botocore.exceptions import (
 
 from bot.core.identities import AffectedIdentity, IdentityKind
 from connectors.base import ConnectorFailure
+from connectors.threads import ConnectorThreads
 
 _ERRORS = {
     "NoSuchEntity": "not_found",
@@ -49,7 +52,9 @@ class IamCalls:
         secret_access_key: str | None,
         max_attempts: int,
         timeout_s: float,
+        threads: ConnectorThreads | None = None,
     ) -> None:
+        self._threads = threads
         self._endpoint_url = endpoint_url
         self._region = region
         self._credentials = (access_key_id, secret_access_key)
@@ -89,7 +94,9 @@ class IamCalls:
         self, call: Callable[[Any], Any], what: str, *, missing_ok: bool
     ) -> dict[str, Any] | None:
         """The one place boto3 runs: in a worker thread, so the event loop never blocks."""
-        return await asyncio.to_thread(self._call, call, what, missing_ok)
+        if self._threads is None:
+            return await asyncio.to_thread(self._call, call, what, missing_ok)
+        return await self._threads.run(self._call, call, what, missing_ok)
 
     def _call(
         self, call: Callable[[Any], Any], what: str, missing_ok: bool

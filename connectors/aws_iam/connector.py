@@ -20,6 +20,7 @@ from connectors.aws_iam.sessions import RevokeSessions
 from connectors.aws_iam.specs import CONNECTOR
 from connectors.base import TableConnector
 from connectors.rotation import Fingerprint
+from connectors.threads import ConnectorThreads
 from connectors.vault.kv import KvStore
 
 VERIFY_TIMEOUT_S = 20.0
@@ -43,6 +44,7 @@ class AwsIamConnector(TableConnector[IamCalls]):
         secret_store: KvStore | None = None,
         fingerprint: Fingerprint | None = None,
         cloudtrail: CloudTrailActivity | None = None,
+        threads: ConnectorThreads | None = None,
     ) -> None:
         iam = IamCalls(
             endpoint_url=endpoint_url,
@@ -51,6 +53,7 @@ class AwsIamConnector(TableConnector[IamCalls]):
             secret_access_key=secret_access_key,
             max_attempts=max_attempts,
             timeout_s=timeout_s,
+            threads=threads,
         )
         actions = (
             DeactivateKey(),

@@ -55,6 +55,9 @@ def _everything_configured(tmp_path: Path) -> dict[str, str]:
         "BLASTWALL_GCP_IAM_URL": "http://127.0.0.1:9",
         "BLASTWALL_GCP_CRM_URL": "http://127.0.0.1:9",
         "BLASTWALL_SLACK_ADMIN_API_URL": "http://127.0.0.1:9/api/",
+        "BLASTWALL_CYBERARK_URL": "http://127.0.0.1:9",
+        "BLASTWALL_CYBERARK_USERNAME": "blastwall-svc",
+        "BLASTWALL_CYBERARK_PASSWORD": "vault-user-password",
     }
 
 

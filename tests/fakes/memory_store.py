@@ -18,6 +18,8 @@ from bot.core.approvals import Approval
 from bot.core.escalation import StallKind
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Incident
+from bot.core.ledger import LedgerHead
+from bot.core.ports import ReadOnlyCommit
 from bot.core.timers import Timer, TimerState
 from bot.core.transcript import MessageKey, TranscriptPosition
 from bot.evidence.chain import GENESIS, seal
@@ -32,6 +34,7 @@ class _State:
     lines: dict[str, list[bytes]] = field(default_factory=dict)
     hashes: dict[str, list[str]] = field(default_factory=dict)
     checkpoints: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    heads: dict[str, LedgerHead] = field(default_factory=dict)
     approvals: dict[tuple[str, str], Approval] = field(default_factory=dict)
     timers: list[Timer] = field(default_factory=list)
     fired: list[tuple[int, float]] = field(default_factory=list)  # (timer id, lateness s)
@@ -177,8 +180,13 @@ class MemoryStore:
         sealed = seal(
             self._redact(record.as_body()), len(lines) + 1, hashes[-1] if hashes else GENESIS
         )
+        head = await self.ledger_head(record.incident_id)
+        if head is None and not lines:
+            head = self.state.heads[record.incident_id] = LedgerHead(record.incident_id)
         lines.append(sealed.line)
         hashes.append(sealed.hash)
+        if head is not None:  # like the SQL store: a head behind the entries is left behind
+            head.appended(sealed.line, sealed.hash, str(record.as_body()["when"]))
         return sealed.seq
 
     async def evidence_lines(self, incident_id: str) -> Sequence[bytes]:
@@ -189,6 +197,20 @@ class MemoryStore:
 
     async def checkpoints(self, incident_id: str) -> Sequence[tuple[int, str]]:
         return sorted(self.state.checkpoints.get(incident_id, []))
+
+    async def last_checkpoint(self, incident_id: str) -> tuple[int, str] | None:
+        signed = await self.checkpoints(incident_id)
+        return signed[-1] if signed else None
+
+    async def ledger_head(self, incident_id: str) -> LedgerHead | None:
+        head = self.state.heads.get(incident_id)
+        hashes = self.state.hashes.get(incident_id, [])
+        if head is None or head.size != len(hashes):
+            return None
+        return head if head.last_hash == (hashes[-1] if hashes else GENESIS) else None
+
+    async def keep_ledger_head(self, head: LedgerHead) -> None:
+        self.state.heads[head.incident_id] = head
 
 
 class MemoryTimers:
@@ -285,6 +307,15 @@ class MemoryTimers:
             if t.incident_id == incident_id and t.state is TimerState.PENDING
         ]
 
+    async def claim_due(self, now: datetime, limit: int, claimer: str) -> Sequence[Timer]:
+        """One process, one state: the batch is simply the oldest due timers."""
+        claimed = []
+        for timer_id, incident_id in await self.due(now, limit):
+            timer = await self.claim(timer_id, incident_id, now, claimer)
+            assert timer is not None
+            claimed.append(timer)
+        return claimed
+
 
 class MemoryOutbox:
     """Created-at is the claim clock's concern; the fake treats every notice as old.
@@ -297,6 +328,9 @@ class MemoryOutbox:
         notice_id = len(self.state.notices) + 1
         self.state.notices[notice_id] = dict(payload)
         return notice_id
+
+    async def add_all(self, notices: Sequence[tuple[str, dict[str, object]]]) -> list[int]:
+        return [await self.add(incident_id, payload) for incident_id, payload in notices]
 
     async def claim_unsent(
         self, now: datetime, stale_before: datetime, limit: int
@@ -345,13 +379,14 @@ class MemoryDatabase:
         self.committed = _State()
         self.redact = redact  # like the SQL store: secrets never reach the chain
 
-    def uow(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self)
+    def uow(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self, read_only=read_only)
 
 
 class MemoryUnitOfWork:
-    def __init__(self, database: MemoryDatabase) -> None:
+    def __init__(self, database: MemoryDatabase, *, read_only: bool = False) -> None:
         self._database = database
+        self.read_only = read_only
         self.incidents = MemoryStore(copy.deepcopy(database.committed), database.redact)
         self.timers = MemoryTimers(self.incidents.state)
         self.outbox = MemoryOutbox(self.incidents.state)
@@ -375,6 +410,8 @@ class MemoryUnitOfWork:
         return None
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise ReadOnlyCommit("this unit of work was opened read-only")
         self._database.committed = copy.deepcopy(self.incidents.state)
 
     async def rollback(self) -> None:

@@ -51,6 +51,7 @@ def test_the_shipped_playbooks_load() -> None:
         "compromised-service-principal",
         "leaked-gcp-key",
         "leaked-slack-token",
+        "privileged-session-abused-by-agent",
     }
     shared = playbooks["shared-service-account"]
     assert all(a.approval is not None for a in shared.actions)
@@ -59,6 +60,9 @@ def test_the_shipped_playbooks_load() -> None:
     assert any("ASI03" in a.frameworks.owasp_agentic for a in agent.actions)
     leaked = playbooks["leaked-cloud-access-key"]
     assert "slack:U0EXAMPLE3" in leaked.holders(Right.NHI_CREDENTIAL_LIFECYCLE)
+    pam = playbooks["privileged-session-abused-by-agent"]
+    assert not pam.holders(Right.PAM_SESSION) & pam.holders(Right.IR_CONTAINMENT)
+    assert {a.action_id for a in pam.actions if a.approval} == {"cyberark.terminate_live_sessions"}
 
 
 def _problems(tmp_path: Path, text: str, name: str = "book.yaml") -> list[str]:

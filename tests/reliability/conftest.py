@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +22,7 @@ from bot.core.commands import DeclareIncident
 from bot.core.events import IncidentDeclared
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Incident, Severity
+from bot.core.playbooks import Playbook
 from bot.service.bus import MessageBus
 from bot.service.context import Services
 from bot.service.handlers import build_bus
@@ -83,6 +84,7 @@ class Cluster:
         ahead: timedelta = timedelta(0),
         lease_s: float = 30.0,
         clock: FakeClock | None = None,
+        playbooks: Mapping[str, Playbook] | None = None,
     ) -> Replica:
         database = Database(self.url, redact=REDACTOR.redact_body)
         self.opened.append(database)
@@ -90,7 +92,7 @@ class Cluster:
         services = Services(
             uow=database.uow,
             clock=clock,
-            playbooks={PLAYBOOK.name: PLAYBOOK},
+            playbooks={PLAYBOOK.name: PLAYBOOK} if playbooks is None else playbooks,
             catalogue={s.id: s for s in SPECS},
             connectors={"aws_iam": self.aws},
             notifiers={"slack": self.chat},

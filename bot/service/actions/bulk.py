@@ -58,7 +58,6 @@ from bot.service.frameworks import FRAMEWORKS, action_frameworks
 from bot.service.notify.rooms import refresh_card_of
 
 ALL = BULK_TARGET
-CONCURRENCY = 8
 PROGRESS_EVERY = 10
 PREVIEW_NAMES = 5
 
@@ -203,10 +202,11 @@ def _bulk_request(
 
 
 async def run_bulk(cmd: RunBulk, svc: Services) -> Sequence[Event | Command]:
-    """Each target through the single-target path, ``CONCURRENCY`` at a time."""
+    """Each target through the single-target path, ``svc.bulk_concurrency`` at a time
+    (the connectors' thread pool is as large, so none of them waits for a thread)."""
     spec = svc.catalogue[cmd.action_id]
     limiter = AsyncLimiter(getattr(svc.connectors.get(spec.connector), "rate_per_s", 10.0), 1)
-    gate = asyncio.Semaphore(CONCURRENCY)
+    gate = asyncio.Semaphore(svc.bulk_concurrency)
     grant = await _grant(cmd, svc)
     if cmd.approved_under and grant is None:
         return [Refused(cmd.incident_id, cmd.actor, "this bulk request has not been approved")]

@@ -1,10 +1,19 @@
 """Firing due escalation timers: each exactly once, late ones with their lateness.
 
-Each timer is claimed in its own transaction, which also writes its evidence
-entry and arms the next step, so a crash anywhere leaves either the timer
-pending (it fires after restart) or fired with its record: never lost, never
-twice. Whether it is due, and its lateness, are the store's to say: on
-PostgreSQL they are read on the database's clock, not this replica's.
+A pass claims a batch of due timers and fires them all in one unit of work:
+the claim (the timers marked fired), each timer's evidence entry, its next step
+and its notice in the outbox commit together or not at all. A crash between the
+claim and the last effect therefore loses nothing: the transaction never
+commits, the database rolls the claim back with it, and the timers are pending
+again for the next pass (of this replica after restart, or of another). Once
+it commits, each timer is fired with its record: never lost, never twice. The
+notices go out after the commit and are redelivered from the outbox if that is
+cut short (``deliver_notices``). Whether a timer is due, and its lateness, are
+the store's to say: on PostgreSQL they are read on the database's clock, not
+this replica's. Each timer's effect reads the incident as the batch has left it
+(``_still_stalled``), so a stall resolved by an earlier timer of the same batch
+fires no effect; no escalation ending arms or cancels another timer, so a claim
+never outruns a cancellation made in its own batch.
 
 The approval deadline's denial is a follow-up command (``ExpireApproval``) for
 the bus to run once the timer's pass has committed; this never calls another
@@ -51,24 +60,41 @@ ASKS = {
 
 
 async def fire_due(cmd: FireDueTimers, svc: Services) -> Sequence[Event | Command]:
+    """One batch, claimed and fired in one unit of work (see the module docstring).
+    Its notices go into the outbox together, with one write, at the end."""
+    fired: list[tuple[Escalated | None, list[Event | Command]]] = []
     async with svc.uow() as uow:
-        due = await uow.timers.due(svc.clock.now(), cmd.limit)
-    events: list[Event | Command] = []
-    for timer_id, incident_id in due:
-        async with svc.uow() as uow:
-            timer = await uow.timers.claim(timer_id, incident_id, svc.clock.now(), cmd.claimer)
-            if timer is None:
-                continue  # another process fired it, or it is not due by the database's clock
-            events += await _fire(uow, timer, timer.fired_at or svc.clock.now(), cmd.claimer, svc)
-            await uow.commit()
-    return events
+        held: dict[str, Incident] = {}
+        for timer in await uow.timers.claim_due(svc.clock.now(), cmd.limit, cmd.claimer):
+            incident = held.get(timer.incident_id) or await _locked(uow, timer.incident_id)
+            held[incident.id] = incident
+            now = timer.fired_at or svc.clock.now()
+            fired.append(await _fire(uow, incident, timer, now, cmd.claimer, svc))
+        notices = [n for n, _ in fired if n is not None]
+        ids = await uow.outbox.add_all([(n.incident_id, _payload(n)) for n in notices])
+        await uow.commit()
+    numbered = iter(ids)
+    return [
+        event
+        for notice, endings in fired
+        for event in ([] if notice is None else [replace(notice, notice_id=next(numbered))])
+        + endings
+    ]
+
+
+async def _locked(uow: UnitOfWork, incident_id: str) -> Incident:
+    """Read once per batch, under its lock: no one else changes it until the commit,
+    and this batch changes it only through the object read here (``offer``)."""
+    incident = await uow.incidents.get(incident_id, for_update=True)
+    assert incident is not None
+    return incident
 
 
 async def _fire(
-    uow: UnitOfWork, timer: Timer, now: datetime, claimer: str, svc: Services
-) -> list[Event | Command]:
-    incident = await uow.incidents.get(timer.incident_id, for_update=True)
-    assert incident is not None
+    uow: UnitOfWork, incident: Incident, timer: Timer, now: datetime, claimer: str, svc: Services
+) -> tuple[Escalated | None, list[Event | Command]]:
+    """The timer's evidence and effects; its notice (None when the stall is resolved)
+    is for the caller to put in the outbox."""
     playbook = svc.playbooks[incident.playbook]
     ladder = playbook.ladder(timer.kind)
     lateness = max(0.0, (now - timer.due_at) / timedelta(seconds=1))
@@ -95,7 +121,7 @@ async def _fire(
         )
     )
     if not stalled:
-        return []
+        return None, []
     endings = await _ending(uow, incident, timer, step, notify, svc)
     await _arm_next(uow, incident, timer, ladder)
     notice = Escalated(
@@ -107,8 +133,7 @@ async def _fire(
         ASKS.get(timer.kind),
         timer.subject,
     )
-    notice_id = await uow.outbox.add(incident.id, _payload(notice))
-    return [replace(notice, notice_id=notice_id), *endings]
+    return notice, endings
 
 
 def _payload(notice: Escalated) -> dict[str, object]:

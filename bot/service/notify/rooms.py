@@ -59,7 +59,7 @@ async def announce_earlier_raise(incident: Incident, notifier: Notifier, svc: Se
     """A graver alert that coalesced before the room existed could not be announced
     then (its handler found no room); read after the room is recorded, so no raise is
     missed by both."""
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         lines = await uow.incidents.evidence_lines(incident.id)
     raises = [e for e in map(json.loads, lines) if e.get("what") == What.SEVERITY_RAISED]
     if raises:
@@ -82,7 +82,7 @@ async def report_bulk(event: BulkSettled, svc: Services) -> None:
 
 
 async def refresh_card_of(incident_id: str, svc: Services) -> None:
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
         if incident is None or incident.card is None:
             return
@@ -112,7 +112,7 @@ async def post_follow_up(event: ActionSettled, svc: Services) -> None:
 
 
 async def report_status(event: StatusChanged, svc: Services) -> None:
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(event.incident_id)
     notifier = svc.notifier_for(incident) if incident else None
     if incident is not None and notifier is not None and incident.room is not None:
@@ -169,7 +169,7 @@ async def _tell(
     text: str,
     svc: Services,
 ) -> None:
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
     notifier = svc.notifier_for(incident) if incident else None
     if incident is None or notifier is None or incident.room is None:
@@ -251,7 +251,7 @@ async def report_told(event: Told, svc: Services) -> None:
 
 
 async def _room(incident_id: str, svc: Services) -> tuple[Incident, Notifier] | None:
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
     notifier = svc.notifier_for(incident) if incident else None
     if incident is None or notifier is None or incident.room is None:
@@ -261,7 +261,7 @@ async def _room(incident_id: str, svc: Services) -> tuple[Incident, Notifier] | 
 
 async def ask_approvers(event: ApprovalRequested, svc: Services) -> None:
     """The approval card, in the channel and to each approver directly."""
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         request = await uow.incidents.get_request(event.request_key)
     found = await _room(event.incident_id, svc)
     if request is None or found is None:
@@ -366,7 +366,7 @@ async def _escalation_buttons(event: Escalated, svc: Services) -> tuple[PromptBu
         case PromptKind.ACCEPT_COMMAND:
             return (PromptButton("Accept command", event.prompt, event.incident_id),)
         case PromptKind.APPROVE:
-            async with svc.uow() as uow:
+            async with svc.uow(read_only=True) as uow:
                 request = await uow.incidents.get_request(event.ref)
             hash_ = request.plan_hash or "" if request else ""
             return (
