@@ -21,8 +21,8 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from bot.app import BLOCKING_THREADS
+from bot.config import Settings
 from bot.core.identities import AffectedIdentity, IdentityKind
-from bot.service.actions.bulk import CONCURRENCY
 from connectors.aws_iam.connector import AwsIamConnector
 
 CREDENTIALS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
@@ -114,7 +114,8 @@ async def main() -> None:
         _wait(endpoint)
         _wait(proxied)
         serial = await _run(proxied, _keys(endpoint, args.keys), 1, args.rate)
-        for concurrency in sorted({CONCURRENCY, args.concurrency}):
+        default = Settings().bulk_concurrency  # BLASTWALL_BULK_CONCURRENCY
+        for concurrency in sorted({default, args.concurrency}):
             took = await _run(proxied, _keys(endpoint, args.keys), concurrency, args.rate)
             figures.append((concurrency, took))
     finally:
@@ -126,7 +127,7 @@ async def main() -> None:
         f"{args.keys} keys one by one:          {serial:7.2f} s  ({args.keys / serial:6.1f} keys/s)"
     )
     for concurrency, took in figures:
-        product = "  (the bulk executor's)" if concurrency == CONCURRENCY else ""
+        product = "  (the bulk executor's)" if concurrency == default else ""
         print(
             f"{args.keys} keys, concurrency {concurrency:>2}:     {took:7.2f} s  "
             f"({args.keys / took:6.1f} keys/s, {serial / took:.1f}x one by one){product}"

@@ -22,16 +22,17 @@ from typing import Protocol, runtime_checkable
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.adapters.console.auth import SESSION_TTL, Directory, parse_users
+from bot.adapters.console.browser_errors import install_browser_errors
 from bot.adapters.console.headers import ConsoleHeaders
 from bot.adapters.console.room import LocalNotifier
 from bot.adapters.console.routes import Console, console_router
 from bot.adapters.http.body_limit import BodyLimit
+from bot.adapters.http.docs import install_offline_docs
 from bot.adapters.http.health import health_router
 from bot.adapters.http.openapi_answers import document_generic_answers
 from bot.adapters.http.outage import install_one_line_outages, install_outage_handling
@@ -303,8 +304,12 @@ def create_app(
             wired.connector_threads.shutdown()
         await wired.database.dispose()
 
-    app = FastAPI(title="Blastwall", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Blastwall", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     install_outage_handling(app)
+    install_offline_docs(app)
+    install_browser_errors(app)
     app.add_middleware(RequestGuards)  # inside BodyLimit: it only ever reads a bounded body
     app.add_middleware(BodyLimit)
     https = settings.served_over_https
@@ -336,11 +341,6 @@ def create_app(
         app.include_router(_slack_router(wired))
     if settings.teams_enabled:
         app.include_router(_teams_router(wired))
-    app.add_api_route(
-        "/",
-        lambda: PlainTextResponse("Blastwall: see /docs and /healthz\n"),
-        include_in_schema=False,
-    )
     document_generic_answers(app)
     return app
 

@@ -307,6 +307,7 @@ def _demo(args: argparse.Namespace) -> int:
             flush=True,
         )
         for name, role in (
+            ("admin", "administrator, makes sign-in links on the Playbooks page"),
             ("alice", "commander, may deactivate keys and export evidence"),
             ("bob", "approver, may export evidence"),
             ("carol", "no rights"),

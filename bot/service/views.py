@@ -9,20 +9,23 @@ a read-only unit of work: a page never waits for a writer, and cannot write.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.core.actions import ActionRequest, ActionSpec, RequestStatus
-from bot.core.approvals import Approval
+from bot.core.actions import RequestStatus
+from bot.core.actors import Actor
 from bot.core.cards import Card
+from bot.core.evidence import What
 from bot.core.incidents import Incident
+from bot.core.playbooks import Playbook
 from bot.core.timers import Timer
+from bot.evidence.entry_fields import parse_entries
+from bot.evidence.review import timeline as review_timeline
 from bot.service.context import Services
+from bot.service.dry_run import DryRun, dry_run
 from bot.service.notify.rooms import card_of
-
-EVERY_TARGET = "*"
+from bot.service.room_view import Seen, seen_by
 
 
 @dataclass(frozen=True)
@@ -34,18 +37,15 @@ class IncidentRow:
 
 @dataclass(frozen=True)
 class Room:
+    """The room as ``viewer`` sees it (``seen``: their controls and the reasons)."""
+
     incident: Incident
-    requests: Sequence[ActionRequest]
-    approvals: dict[str, list[Approval]]
+    source: str
+    seen: Seen
     timers: list[Timer]
     entries: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Preview:
-    incident: Incident
-    spec: ActionSpec
-    text: str | None
+    time_to_acknowledge: int | None  # seconds, from the ledger (as the review counts)
+    time_to_contain: int | None
 
 
 async def incident_list(svc: Services) -> list[IncidentRow]:
@@ -60,20 +60,22 @@ async def incident_list(svc: Services) -> list[IncidentRow]:
     return rows
 
 
-async def room(svc: Services, incident_id: str) -> Room | None:
-    """An incident's room: its requests and their approvals, timers and ledger."""
+async def room(svc: Services, incident_id: str, viewer: Actor) -> Room | None:
+    """An incident's room: what it is about, who may do what, timers and ledger."""
     async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
         if incident is None:
             return None
-        requests = await uow.incidents.requests_for(incident_id)
-        approvals = {
-            r.idempotency_key: await uow.incidents.approvals_for(r.idempotency_key)
-            for r in requests
-        }
+        seen = await seen_by(uow, incident, viewer, svc)
         timers = list(await uow.timers.pending(incident_id))
-        entries = [json.loads(x) for x in await uow.incidents.evidence_lines(incident_id)]
-    return Room(incident, requests, approvals, timers, entries)
+        lines = list(await uow.incidents.evidence_lines(incident_id))
+    entries = [json.loads(x) for x in lines]
+    declared: dict[str, Any] = next(
+        (e for e in entries if e.get("what") == What.INCIDENT_DECLARED), {}
+    )
+    source = str((declared.get("details") or {}).get("source") or "unknown")
+    times = review_timeline(parse_entries(lines))
+    return Room(incident, source, seen, timers, entries, times.tta_seconds, times.ttc_seconds)
 
 
 async def ledger_size(svc: Services, incident_id: str) -> int:
@@ -85,29 +87,19 @@ async def ledger_size(svc: Services, incident_id: str) -> int:
         return len(await uow.incidents.evidence_lines(incident_id))
 
 
-async def preview(svc: Services, incident_id: str, action: str, target: str) -> Preview | None:
-    """The dry run of an action before anyone asks for it; None when it does not apply.
-    A target that cannot be read says so instead of failing the page."""
+async def preview(
+    svc: Services, incident_id: str, action: str, target: str, viewer: Actor
+) -> DryRun | None:
+    """The dry run of an action before anyone asks for it, in words; None when it does
+    not apply here. A target that cannot be read says why and how to fix it."""
     async with svc.uow(read_only=True) as uow:
         incident = await uow.incidents.get(incident_id)
-    spec = svc.catalogue.get(action)
-    identity = incident.identity(target) if incident else None
-    if incident is None or spec is None or (identity is None and target != EVERY_TARGET):
-        return None
-    text = "applies to every affected identity it fits" if identity is None else None
-    if identity is not None and spec.connector in svc.connectors:
-        try:
-            playbook = svc.playbooks.get(incident.playbook)
-            params = playbook.params_for(action, {}) if playbook else {}
-            dry = await svc.connectors[spec.connector].plan(action, identity, params)
-            text = (
-                json.dumps(dry.changes)
-                if dry.changes
-                else "nothing would change: already in that state"
-            )
-        except Exception as exc:
-            text = f"could not read the target: {exc}"
-    return Preview(incident, spec, text)
+    return await dry_run(svc, incident, action, target, viewer) if incident else None
+
+
+def manual_playbooks(svc: Services) -> list[Playbook]:
+    """The playbooks a person may declare with, and the identity kinds each takes."""
+    return sorted((p for p in svc.playbooks.values() if p.trigger.manual), key=lambda p: p.name)
 
 
 async def card(svc: Services, incident_id: str) -> Card | None:

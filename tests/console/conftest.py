@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from bot.adapters.console.auth import Directory, parse_users
 from bot.app import build, create_app
@@ -75,7 +76,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
             time.sleep(0.2)
         links = dict(re.findall(r"^\s+(\w+) \([^)]*\): (http\S+)$", text, re.M))
         found = re.search(r"moto at (\S+); the leaked key is (\S+) of IAM user (\S+)\.", text)
-        assert found and set(links) == {"alice", "bob", "carol"}, text
+        assert found and set(links) == {"admin", "alice", "bob", "carol"}, text
         yield Demo(url, links, found.group(1), found.group(2), found.group(3))
     finally:
         process.terminate()
@@ -175,3 +176,31 @@ def csrf_of(page: httpx.Response) -> str:
     found = CSRF.search(page.text)
     assert found is not None, page.text
     return found.group(1)
+
+
+@pytest.fixture(scope="session")
+def axe(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe-core's browser build, ``npm pack``ed from the npm registry at test time."""
+    where = tmp_path_factory.mktemp("axe")
+    packed = subprocess.run(
+        ["npm", "pack", "axe-core@4", "--silent", "--pack-destination", str(where)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert packed.returncode == 0, f"npm pack axe-core@4 failed: {packed.stderr}"
+    (tarball,) = where.glob("*.tgz")
+    with tarfile.open(tarball) as archive:
+        member = archive.extractfile("package/axe.min.js")
+        assert member is not None
+        return member.read().decode("utf-8")
+
+
+async def browse_as(browser: Browser, demo: Demo, name: str | None) -> Page:
+    """A fresh 1280x900 context, signed in as ``name`` (None: nobody). CSP is bypassed
+    so axe can be injected; test_console.py checks the CSP with it in force."""
+    context = await browser.new_context(
+        bypass_csp=True, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    page = await context.new_page()
+    if name is not None:
+        await page.goto(demo.links[name])
+    return page

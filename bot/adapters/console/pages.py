@@ -15,16 +15,22 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from bot.adapters.console.auth import SESSION_KEY, ConsoleUser, Directory, csrf_token
+from bot.evidence.review_render import duration, utc
+from bot.service.plain_words import plural
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["plural"] = plural
+TEMPLATES.env.filters["duration"] = duration
+TEMPLATES.env.filters["utc"] = utc
 PUBLIC = frozenset({"/console/login", "/console/signed-out"})
 HEADINGS = {
     401: "Sign in",
+    409: "Cannot do that now",
     403: "Not allowed",
     404: "Not found",
     405: "Not allowed",
@@ -61,7 +67,15 @@ def page(
     )
 
 
-def problem(request: Request, directory: Directory, status: int, message: str) -> HTMLResponse:
+def wants_json(request: Request) -> bool:
+    """An API client that asks for JSON gets it; a browser (text/html) gets a page."""
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def problem(request: Request, directory: Directory, status: int, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
     if status == 401:
         request.state.console_user = None
         return page(request, directory, "signin.html", 401, message=message)

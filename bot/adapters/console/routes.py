@@ -12,8 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.adapters.console import pictures
 from bot.adapters.console.auth import ADMIN, SESSION_KEY, ConsoleUser, Directory, csrf_ok
+from bot.adapters.console.declare import add_declare_routes
 from bot.adapters.console.evidence import BAD_CSRF, add_evidence_routes
 from bot.adapters.console.pages import page, problem, route_class, signed_in_user
+from bot.core.actions import RequestStatus
 from bot.core.actors import Actor
 from bot.core.approvals import Decision
 from bot.core.commands import (
@@ -27,9 +29,17 @@ from bot.core.commands import (
     UndoAction,
 )
 from bot.core.events import (
+    ActionRefused,
+    ActionSettled,
+    DeclarationRefused,
     Event,
+    Refused,
+    StatusRefused,
+    TurnedAway,
 )
+from bot.core.identities import IdentityKind
 from bot.core.incidents import Status
+from bot.evidence.review_render import duration
 from bot.service import views
 from bot.service.audit import may_audit
 from bot.service.bus import CommandSink
@@ -56,12 +66,24 @@ def _page(request: Request, console: Console, name: str, **context: Any) -> HTML
     return page(request, console.directory, name, **context)
 
 
-def _say(request: Request, text: str) -> None:
-    request.session.setdefault("flash", []).append(text)
+def _say(request: Request, text: str, bad: bool = False) -> None:
+    if text:
+        request.session.setdefault("flash", []).append({"text": text, "bad": bad})
 
 
-def _describe(event: Event) -> str:
-    return replies.reply(event) or type(event).__name__
+def _bad(event: Event) -> bool:
+    """A refusal, or an action that ran and failed: shown as a problem, not a success."""
+    refused = (ActionRefused, Refused, StatusRefused, TurnedAway, DeclarationRefused)
+    failed = isinstance(event, ActionSettled) and event.status is RequestStatus.FAILED
+    return isinstance(event, refused) or failed
+
+
+def _describe(event: Event, svc: Services) -> str:
+    """The requester's line, with the action's title where the reply names its id."""
+    text = replies.reply(event) or ""
+    action = getattr(event, "action_id", None)
+    spec = svc.catalogue.get(action) if isinstance(action, str) else None
+    return text.replace(spec.id, spec.title, 1) if spec else text
 
 
 async def _run(
@@ -71,11 +93,35 @@ async def _run(
     if not csrf_ok(request, console.directory, csrf):
         raise HTTPException(403, BAD_CSRF)
     events = await console.bus.accept(command)  # answered once recorded, before the work
-    for event in events:
-        _say(request, _describe(event))
-    if not events:
-        _say(request, "Recorded: the outcome appears here when it is done.")
+    said = [(_describe(e, console.services), _bad(e)) for e in events]
+    for text, bad in said:
+        _say(request, text, bad)
+    if not any(text for text, _ in said):
+        _say(request, "Done." if events else "Recorded: the outcome appears here when it is done.")
     return RedirectResponse(back, status_code=303)
+
+
+async def _room(request: Request, console: Console, incident_id: str) -> HTMLResponse:
+    me = _user(request, console)
+    svc = console.services
+    seen = await views.room(svc, incident_id, me.actor)
+    if seen is None:
+        raise HTTPException(404, f"no incident {incident_id}")
+    playbook = svc.playbooks[seen.incident.playbook]
+    steps = {t.kind: playbook.ladder(t.kind) for t in seen.timers}
+    return _page(
+        request,
+        console,
+        "room.html",
+        auditor=await may_audit(svc, incident_id, me.actor),
+        incident=seen.incident,
+        room=seen,
+        user=me,
+        picture=pictures.timeline(seen.entries),
+        ladders=pictures.ladders(seen.timers, steps, svc.clock.now()),
+        kinds=[k.value for k in IdentityKind],
+        duration=duration,
+    )
 
 
 def console_router(console: Console) -> APIRouter:
@@ -89,42 +135,19 @@ def console_router(console: Console) -> APIRouter:
     async def incidents(request: Request) -> HTMLResponse:
         me = _user(request, console)
         rows = await views.incident_list(svc)
-        return _page(request, console, "list.html", rows=rows, user=me, now=svc.clock.now())
-
-    @router.get("/incidents/{incident_id}")
-    async def room(request: Request, incident_id: str) -> HTMLResponse:
-        me = _user(request, console)
-        seen = await views.room(svc, incident_id)
-        if seen is None:
-            raise HTTPException(404, "no such incident")
-        playbook = svc.playbooks[seen.incident.playbook]
-        lanes, points, height = pictures.timeline(seen.entries)
-        rungs, ladder_height = pictures.ladders(
-            seen.timers, {t.kind: playbook.ladder(t.kind) for t in seen.timers}, svc.clock.now()
-        )
-        buttons = [
-            (o, svc.catalogue[o.action_id])
-            for o in playbook.actions
-            if o.action_id in svc.catalogue
-        ]
         return _page(
             request,
             console,
-            "room.html",
-            auditor=await may_audit(svc, incident_id, me.actor),
-            incident=seen.incident,
+            "list.html",
+            rows=rows,
             user=me,
-            requests=seen.requests,
-            approvals=seen.approvals,
-            entries=seen.entries,
-            buttons=buttons,
-            lanes=lanes,
-            points=points,
-            height=height,
-            ladders=rungs,
-            ladder_height=ladder_height,
-            statuses=[s.value for s in Status],
+            now=svc.clock.now(),
+            declarable=bool(views.manual_playbooks(svc)),
         )
+
+    @router.get("/incidents/{incident_id}")
+    async def room(request: Request, incident_id: str) -> HTMLResponse:
+        return await _room(request, console, incident_id)
 
     @router.get("/incidents/{incident_id}/live")
     async def live(request: Request, incident_id: str) -> Response:
@@ -135,19 +158,10 @@ def console_router(console: Console) -> APIRouter:
     @router.get("/incidents/{incident_id}/plan")
     async def plan(request: Request, incident_id: str, action: str, target: str) -> HTMLResponse:
         me = _user(request, console)
-        dry = await views.preview(svc, incident_id, action, target)
+        dry = await views.preview(svc, incident_id, action, target, me.actor)
         if dry is None:
             raise HTTPException(404, "no such action here")
-        return _page(
-            request,
-            console,
-            "plan.html",
-            incident=dry.incident,
-            user=me,
-            spec=dry.spec,
-            target=target,
-            preview=dry.text,
-        )
+        return _page(request, console, "plan.html", incident=dry.incident, user=me, dry=dry)
 
     @router.post("/incidents/{incident_id}/act")
     async def act(
@@ -200,12 +214,16 @@ def console_router(console: Console) -> APIRouter:
         status: Field = "",
         reason: Field = "",
         request_key: Field = "",
+        confirm: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
         me = _user(request, console)
         built = _command(me, incident_id, what, to, status, reason, request_key)
+        if isinstance(built, UndoAction) and confirm:
+            built = UndoAction(request_key, me.actor, {c: "true" for c in confirm}, reason)
         return await _run(request, console, csrf, built, f"/console/incidents/{incident_id}")
 
     add_evidence_routes(router, console)
+    add_declare_routes(router, console)
 
     @router.get("/playbooks")
     async def playbooks(request: Request) -> HTMLResponse:

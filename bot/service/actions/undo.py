@@ -16,6 +16,7 @@ from bot.core.actions import (
     Reversibility,
     idempotency_key,
 )
+from bot.core.actors import Actor
 from bot.core.approvals import BULK_TARGET
 from bot.core.commands import Command, RunUndo, UndoAction
 from bot.core.events import ActionSettled, Event, Refused, TurnedAway
@@ -65,6 +66,23 @@ async def run_undo(cmd: RunUndo, svc: Services) -> Sequence[Event]:
     outcome = await _restore(original, incident, undo.params, svc)
     refs = action_frameworks(svc, incident.playbook, original.action_id)
     return [await _settle(undo, original, outcome, svc, refs)]
+
+
+async def why_not_undo(
+    uow: UnitOfWork, incident: Incident, original: ActionRequest, actor: Actor, svc: Services
+) -> str | None:
+    """Why ``actor`` may not undo ``original`` now (None: they may ask). The console shows
+    it beside the request before anyone clicks; the handler decides the same on the click
+    (and the connector may still refuse an undo its system makes unsafe)."""
+    undone = [
+        r
+        for r in await uow.incidents.requests_for(original.incident_id)
+        if r.undo_of == original.idempotency_key and r.status is not RequestStatus.FAILED
+    ]
+    if undone:
+        return "already undone" if undone[0].status.settled else "an undo is under way"
+    cmd = UndoAction(original.idempotency_key, actor)
+    return _refusal(incident, original, cmd, svc) or await _rotated(uow, original, svc)
 
 
 def _refusal(

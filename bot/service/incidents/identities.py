@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.actors import Actor
 from bot.core.commands import AddIdentity
 from bot.core.events import AlertCoalesced, Event, Refused, Told
 from bot.core.evidence import EvidenceRecord, What
@@ -41,10 +42,16 @@ async def add_identity(cmd: AddIdentity, svc: Services) -> Sequence[Event]:
 
 
 def _refusal(incident: Incident, cmd: AddIdentity, svc: Services) -> str | None:
+    return why_not_add(incident, cmd.actor, svc)
+
+
+def why_not_add(incident: Incident, actor: Actor, svc: Services) -> str | None:
+    """Why ``actor`` may not add an identity here (None: they may); the console asks it
+    before showing the form, the handler on the submit, so both say the same."""
     if not incident.is_open:
         return f"{incident.id} is {incident.status.value}: identities are added to open incidents"
     playbook = svc.playbooks[incident.playbook]
-    if incident.commander == cmd.actor or cmd.actor.principal in playbook.responders():
+    if incident.commander == actor or actor.principal in playbook.responders():
         return None
     return "only the commander or a responder of this incident's playbook may add identities"
 
