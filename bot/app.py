@@ -37,7 +37,9 @@ from bot.adapters.http.health import health_router
 from bot.adapters.http.openapi_answers import document_generic_answers
 from bot.adapters.http.outage import install_one_line_outages, install_outage_handling
 from bot.adapters.http.request_guards import RequestGuards
+from bot.adapters.metrics.prometheus import OutboxGauges, PrometheusMetrics
 from bot.config import Settings
+from bot.core.log_context import IncidentCarrying, bind_incident
 from bot.core.ports import Connector, Notifier, SecretAlertLookup
 from bot.core.redaction import Redactor
 from bot.evidence.anchoring import Anchoring
@@ -60,11 +62,14 @@ from bot.secrets.sealing import Sealer
 from bot.service import views
 from bot.service.backlog import Backlog
 from bot.service.bus import MessageBus
+from bot.service.connector_timing import timed
 from bot.service.context import ActivitySettings, Services
 from bot.service.handlers import build_bus
 from bot.storage.clock import check_clock
 from bot.storage.console_sessions import SqlConsoleSignIns
 from bot.storage.migrate import MIGRATIONS, current_revision, upgrade
+from bot.storage.outbox_backlog import outbox_backlog
+from bot.storage.readiness import unready_reason
 from bot.storage.unit_of_work import Database
 from bot.timers.clock import EscalationClock
 from bot.timers.system_clock import ClockReport, SystemClock
@@ -94,6 +99,7 @@ class Wired:
     github_alerts: SecretAlertLookup | None = None
     backlog: Backlog = field(default_factory=Backlog)
     connector_threads: ConnectorThreads | None = None
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
 
 
 @runtime_checkable
@@ -124,6 +130,8 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
     connectors: dict[str, Connector] = registry.build_connectors(
         env, sealer.unseal, redactor.fingerprint, threads
     )
+    metrics = PrometheusMetrics()
+    connectors = timed(connectors, metrics)  # connector call latency on /metrics
     services = Services(
         uow=database.uow,
         clock=clock,
@@ -142,6 +150,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         ),
         redact=redactor.redact_body,
         bulk_concurrency=settings.bulk_concurrency,
+        metrics=metrics,
     )
     timestamper = Timestamper(settings.tsa_url) if settings.tsa_url else None
     secret = redaction_key(key)
@@ -152,9 +161,9 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         services.clock.now,
     )
     bus = build_bus(services)
-    bus.screen_with(redactor.redact_command)
+    bus.screen_with(lambda command: bind_incident(redactor.redact_command(command)))
     backlog = Backlog()
-    bus.defer_to(backlog)  # what a door does not wait for runs there (MessageBus.accept)
+    bus.defer_to(IncidentCarrying(backlog))  # what a door does not wait for runs there
     return Wired(
         settings,
         database,
@@ -169,6 +178,7 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> Wired
         registry.secret_alert_lookup(env),
         backlog,
         threads,
+        metrics,
     )
 
 
@@ -318,13 +328,25 @@ def create_app(
         console_router(Console(wired.bus, wired.services, wired.directory, wired.public_pem))
     )
     app.include_router(alerts_router(wired.bus, _intake(wired)))
-    app.include_router(health_router(wired.database, lambda: _clock_check(wired)))
+    app.include_router(
+        health_router(
+            wired.database,
+            lambda: _clock_check(wired),
+            unready=lambda: unready_reason(wired.database.engine),
+            extra_metrics=wired.metrics,
+            outbox=lambda: _outbox_gauges(wired),
+        )
+    )
     if settings.slack_enabled:
         app.include_router(_slack_router(wired))
     if settings.teams_enabled:
         app.include_router(_teams_router(wired))
     document_generic_answers(app)
     return app
+
+
+async def _outbox_gauges(wired: Wired) -> OutboxGauges:
+    return OutboxGauges(*await outbox_backlog(wired.database.engine, wired.services.clock.now()))
 
 
 async def _pools(wired: Wired, *, open_: bool) -> None:
@@ -413,7 +435,7 @@ def _slack_router(wired: Wired):  # type: ignore[no-untyped-def]
         Workspace(settings.slack_team_id, settings.slack_enterprise_id),
         refusals_to(wired.bus),
     )
-    return slack_router(slack_app, doorman)
+    return slack_router(slack_app, doorman, wired.metrics)
 
 
 async def export_evidence(

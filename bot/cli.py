@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.adapters.logs.json_lines import log_to_stderr
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.incidents import is_incident_id
 
@@ -23,7 +24,11 @@ log = logging.getLogger("blastwall")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        log_to_stderr(_log_format())
+    except ValueError as exc:
+        print(f"blastwall: configuration error: {exc}", file=sys.stderr)
+        return 2
     for chatty in ("apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
@@ -36,29 +41,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="blastwall", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the web process (Slack, alerts, console)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=8080)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=_port, default=8080, help="the port to listen on")
     serve.set_defaults(run=_serve)
 
     demo = sub.add_parser("demo", help="serve a seeded local sandbox (AWS emulated by moto)")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    demo.add_argument("--port", type=int, default=8080, help="the port to listen on")
     demo.set_defaults(run=_demo)
 
     evidence = sub.add_parser("evidence", help="export or verify an incident's evidence")
     ev = evidence.add_subparsers(required=True, metavar="ACTION")
     export = ev.add_parser("export", help="write the evidence bundle of one incident")
-    export.add_argument("incident_id")
-    export.add_argument("-o", "--output", required=True, type=Path)
+    export.add_argument("incident_id", help="the incident, e.g. INC-20260101-0001")
+    export.add_argument("-o", "--output", required=True, type=Path, help="the file to write")
     export.add_argument(
         "--format",
         choices=("bundle", "csv", "ocsf"),
         default="bundle",
-        help="bundle (default: the verifiable zip), csv, or ocsf (Incident Finding events, "
-        "JSON Lines)",
+        help="bundle (the verifiable zip), csv, or ocsf (Incident Finding events, JSON Lines)",
     )
     export.set_defaults(run=_export)
     _audit_parsers(ev)
@@ -68,13 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     playbooks = sub.add_parser("playbooks", help="check playbooks")
     pb = playbooks.add_subparsers(required=True, metavar="ACTION")
     validate = pb.add_parser("validate", help="validate a playbook directory")
-    validate.add_argument("directory", nargs="?", type=Path)
+    validate.add_argument(
+        "directory", nargs="?", type=Path, help="the playbook directory (default: configured)"
+    )
     validate.set_defaults(run=_validate)
 
     console = sub.add_parser("console", help="console sign-in")
     cs = console.add_subparsers(required=True, metavar="ACTION")
     link = cs.add_parser("link", help="print a one-time sign-in link for a console user")
-    link.add_argument("user")
+    link.add_argument("user", help="a user named in BLASTWALL_CONSOLE_USERS")
     link.set_defaults(run=_console_link)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -84,10 +91,40 @@ def _parser() -> argparse.ArgumentParser:
     grant = dbs.add_parser(
         "grant-runtime", help="let a PostgreSQL role run serve: INSERT/SELECT on evidence only"
     )
-    grant.add_argument("role")
+    grant.add_argument("role", help="the existing PostgreSQL role serve connects as")
     grant.set_defaults(run=_grant_runtime)
     _teams_parsers(sub)
+    for each in _every_parser(parser):  # option help shows each default
+        each.formatter_class = _ShowDefaults
     return parser
+
+
+class _ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only where there is one to show (not "None" on a required option)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.required or action.default in (None, [], False):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """``parser`` and each of its subcommands' parsers, depth first."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += _every_parser(child)
+    return found
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("blastwall")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 # --- Microsoft Teams (issue 11) ---
@@ -97,7 +134,9 @@ def _teams_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     package = ts.add_parser("package", help="zip teams-app/ with TEAMS_APP_ID filled in")
     package.add_argument("--app-id", help="the bot's app id (default: TEAMS_APP_ID)")
     package.add_argument("--source", type=Path, help="the app folder (default: teams-app/)")
-    package.add_argument("-o", "--output", type=Path, default=Path("blastwall-teams.zip"))
+    package.add_argument(
+        "-o", "--output", type=Path, default=Path("blastwall-teams.zip"), help="the zip to write"
+    )
     package.set_defaults(run=_teams_package)
 
 
@@ -131,6 +170,22 @@ def _teams_app_dir() -> Path:
 # --- end Microsoft Teams ---
 
 
+def _trace_if_asked() -> None:
+    """OpenTelemetry traces to ``BLASTWALL_OTLP_ENDPOINT`` when it is set."""
+    import os
+
+    from bot.adapters.tracing.otel import ENDPOINT, install_tracing
+
+    if install_tracing(os.environ):
+        log.info("sending traces to %s", os.environ[ENDPOINT])
+
+
+def _log_format() -> str:
+    import os
+
+    return os.environ.get("BLASTWALL_LOG_FORMAT", "text").strip().lower() or "text"
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1-65535")
@@ -150,6 +205,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     preflight(settings, database_url(settings))
+    _trace_if_asked()
     try:
         wired = build(settings)
     except PlaybookError as exc:
@@ -175,7 +231,12 @@ def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    config = uvicorn.Config(create_app(wired, on_started=admin_link), log_level="info")
+    # in JSON, uvicorn's own lines go through the root's JSON handler (log_config=None)
+    app = create_app(wired, on_started=admin_link)
+    if _log_format() == "json":  # uvicorn's lines through the root's JSON handler instead
+        config = uvicorn.Config(app, log_level="info", log_config=None)
+    else:
+        config = uvicorn.Config(app, log_level="info")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -304,6 +365,7 @@ def _export(args: argparse.Namespace) -> int:
     from bot.app import export_evidence
     from bot.evidence.export import ExportError, ExportRefused
 
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)  # reads only
     if not is_incident_id(args.incident_id):
         print(f"blastwall: not an incident id: {args.incident_id!r}", file=sys.stderr)
         return 2
@@ -354,7 +416,7 @@ def _audit_parsers(ev: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     trusted = "the public key to trust (PEM); without it: signer not checked"
     witness = "a witness key (C2SP vkey name+keyid+base64, or PEM); repeatable"
     verify = ev.add_parser("verify", help="verify a bundle offline")
-    verify.add_argument("bundle", type=Path)
+    verify.add_argument("bundle", type=Path, help="the bundle (zip) to verify")
     verify.add_argument("--key", type=Path, help=trusted)
     verify.add_argument(
         "--prior", type=Path, help="an earlier bundle or checkpoint note this one must extend"
@@ -366,13 +428,13 @@ def _audit_parsers(ev: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     verify.set_defaults(run=run_verify)
     prove = ev.add_parser("prove", help="write a C2SP tlog-proof for one entry")
-    prove.add_argument("bundle", type=Path)
-    prove.add_argument("seq", type=int)
+    prove.add_argument("bundle", type=Path, help="the bundle (zip) holding the entry")
+    prove.add_argument("seq", type=int, help="the entry's sequence number")
     prove.add_argument("-o", "--output", type=Path, help="where to write it (default: stdout)")
     prove.add_argument("--key", type=Path, help=trusted)
     prove.set_defaults(run=run_prove)
     check = ev.add_parser("verify-proof", help="verify a tlog-proof of one entry")
-    check.add_argument("proof", type=Path)
+    check.add_argument("proof", type=Path, help="the tlog-proof file")
     check.add_argument("--entry", type=Path, help="the entry's line (default: the one it carries)")
     check.add_argument("--key", type=Path, help=trusted)
     check.add_argument("--witness-key", type=Path, action="append", default=[], help=witness)

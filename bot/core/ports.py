@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, runtime_checkable
@@ -24,6 +24,7 @@ from bot.core.evidence import EvidenceRecord
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, MessageRef, RoomRef
 from bot.core.ledger import LedgerHead
+from bot.core.measures import Measure
 from bot.core.timers import Timer
 from bot.core.transcript import MessageKey, TranscriptPosition
 
@@ -384,3 +385,12 @@ class SecretAlertLookup(Protocol):
 
 class AlertLookupFailed(Exception):
     """The alert could not be read (not found, refused, unavailable, timed out)."""
+
+
+class Metrics(Protocol):
+    """Where the service records a measurement (bot.core.measures); the Prometheus
+    adapter serves them on ``/metrics``. Must never raise into the caller."""
+
+    def observe(
+        self, measure: Measure, value: float, labels: Mapping[str, str] | None = None
+    ) -> None: ...

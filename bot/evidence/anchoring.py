@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Protocol
 
 from bot.core.incidents import Incident
+from bot.core.log_context import about_incident
 from bot.core.ports import IncidentStore
 from bot.evidence.timestamps import Timestamper, TimestampError
 from bot.service.checkpoints import HistoryRewritten, raise_alarm, sign_checkpoint
@@ -87,6 +88,7 @@ class Anchoring:
         async with self._uow() as uow:
             incident_ids = await uow.anchors.needing_work(kinds, BATCH)
         for incident_id in incident_ids:
+            about_incident(incident_id)
             try:
                 await self.anchor(incident_id)
             except Exception:

@@ -29,8 +29,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Protocol
 
+from opentelemetry import trace
+
 from bot.core.commands import Command
 from bot.core.events import Event
+from bot.core.log_context import bind_incident
+
+TRACER = trace.get_tracer("blastwall.bus")
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +181,11 @@ class MessageBus:
             raise LookupError(f"no handler for {type(command).__name__}")
         if self._screen is not None:
             command = self._screen(command)
-        return await handler(command)
+        with TRACER.start_as_current_span(f"handle {type(command).__name__}"):
+            return await handler(command)
 
     async def _publish(self, event: Event) -> None:
+        bind_incident(event)  # its handlers' log lines name its incident
         for react in self._events.get(type(event), ()):
             try:
                 await react(event)

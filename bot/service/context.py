@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from bot.core.actions import ActionSpec
 from bot.core.incidents import Incident
+from bot.core.measures import UNMEASURED
 from bot.core.playbooks import Playbook
-from bot.core.ports import CheckpointSigner, Clock, Connector, Notifier, UnitsOfWork
+from bot.core.ports import CheckpointSigner, Clock, Connector, Metrics, Notifier, UnitsOfWork
 
 CHATS = ("slack", "teams")
 Redact = Callable[[dict[str, object]], dict[str, object]]
@@ -49,6 +50,7 @@ class Services:
     activity: ActivitySettings = ActivitySettings()
     redact: Redact = _kept  # the deployment's redactor, for what vendors send back
     bulk_concurrency: int = 8  # targets a bulk action runs at once (actions/bulk.py)
+    metrics: Metrics = UNMEASURED  # histograms for /metrics (bot.core.measures)
 
     def notifier_for(self, incident: Incident) -> Notifier | None:
         """The room's platform; before there is a room, the chat it was declared from

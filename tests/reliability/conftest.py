@@ -22,7 +22,9 @@ from bot.core.commands import DeclareIncident
 from bot.core.events import IncidentDeclared
 from bot.core.identities import AffectedIdentity, IdentityKind
 from bot.core.incidents import Incident, Severity
+from bot.core.measures import UNMEASURED
 from bot.core.playbooks import Playbook
+from bot.core.ports import Metrics
 from bot.service.bus import MessageBus
 from bot.service.context import Services
 from bot.service.handlers import build_bus
@@ -85,6 +87,7 @@ class Cluster:
         lease_s: float = 30.0,
         clock: FakeClock | None = None,
         playbooks: Mapping[str, Playbook] | None = None,
+        metrics: Metrics = UNMEASURED,
     ) -> Replica:
         database = Database(self.url, redact=REDACTOR.redact_body)
         self.opened.append(database)
@@ -99,6 +102,7 @@ class Cluster:
             default_platform="slack",
             signer=FakeSigner(),
             call_lease_s=lease_s,
+            metrics=metrics,
         )
         return Replica(build_bus(services), clock, database)
 

@@ -1,4 +1,5 @@
-"""Operational routes: ``/healthz`` (the database answers) and ``/metrics`` (Prometheus).
+"""Operational routes: ``/healthz`` (the database answers), ``/readyz`` (and its
+migrations are at head) and ``/metrics`` (Prometheus).
 
 ``/healthz`` also reports this replica's clock skew against the database. A skew
 beyond the tolerance is reported (``clock_ok: false``) but still answers 200:
@@ -47,7 +48,11 @@ class _Snapshot(Collector):
 
 
 def health_router(
-    probe: Probe, clock_check: Callable[[], Awaitable[ClockReport]] | None = None
+    probe: Probe,
+    clock_check: Callable[[], Awaitable[ClockReport]] | None = None,
+    unready: Callable[[], Awaitable[str | None]] | None = None,
+    extra_metrics: Collector | None = None,
+    outbox: Callable[[], Awaitable[Collector]] | None = None,
 ) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -65,12 +70,28 @@ def health_router(
             )
         return JSONResponse({"status": "ok", **clock})
 
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """200 when the database answers and its migrations are at head; else 503 and why."""
+        reason = await unready() if unready else None
+        if reason is not None:
+            return JSONResponse(
+                {"status": "not ready", "reason": reason},
+                503,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
+        return JSONResponse({"status": "ready"})
+
     @router.get("/metrics")
     async def metrics() -> Response:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_Snapshot(await probe.counts()))
         registry.register(REFUSALS)  # checkpoints refused over a rewritten ledger
         registry.register(ALERT_TO_CONTAINED)  # automatic containment, alert to contained
+        if extra_metrics is not None:
+            registry.register(extra_metrics)  # the service's histograms (bot.core.ports.Metrics)
+        if outbox is not None:
+            registry.register(await outbox())  # the outbox's backlog, read now
         return Response(generate_latest(registry), media_type="text/plain; version=0.0.4")
 
     return router

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
@@ -37,12 +39,16 @@ from slack_sdk.signature import SignatureVerifier
 from bot.adapters.slack.workspace import Workspace, incident_of, parse_body, user_of
 from bot.core.actors import Actor
 from bot.core.commands import RecordDoorRefusal
+from bot.core.measures import CLICK_TO_ACK, UNMEASURED
+from bot.core.ports import Metrics
 from bot.service.bus import CommandSink
 
 log = logging.getLogger(__name__)
 SIGNATURE_WINDOW = timedelta(seconds=300)
 MARGIN = timedelta(seconds=60)
 EVENT_KEEP = timedelta(hours=1)  # Slack's last retry comes about 5 minutes after the first
+
+TRACER = trace.get_tracer("blastwall.slack")
 
 
 class ReplayLedger(Protocol):
@@ -127,12 +133,21 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def slack_router(app: AsyncApp, doorman: Doorman) -> APIRouter:
+def slack_router(app: AsyncApp, doorman: Doorman, metrics: Metrics = UNMEASURED) -> APIRouter:
     handler = AsyncSlackRequestHandler(app)
     router = APIRouter(tags=["slack"])
 
     @router.post("/slack/events", include_in_schema=False)
     async def events(request: Request) -> Response:
+        started = time.perf_counter()
+        with TRACER.start_as_current_span("door slack /slack/events"):
+            response = await _answer(request)
+        if (await request.body()).startswith(b"payload="):  # a click or a form: timed
+            took = time.perf_counter() - started
+            metrics.observe(CLICK_TO_ACK, took, {"platform": "slack"})
+        return response
+
+    async def _answer(request: Request) -> Response:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         answer, taken = await doorman.screen(raw, headers)

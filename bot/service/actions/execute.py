@@ -29,6 +29,7 @@ from bot.core.events import ActionDuplicate, ActionSettled, Event
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.identities import AffectedIdentity
 from bot.core.incidents import Incident, Status
+from bot.core.measures import TIME_TO_CONTAIN
 from bot.core.ports import IncidentStore, UnitOfWork
 from bot.service.actions.containment_time import ALERT_TO_CONTAINED, seconds_between
 from bot.service.actions.leases import held
@@ -176,6 +177,9 @@ async def _settle(
         await uow.commit()
     if contained_in is not None:
         ALERT_TO_CONTAINED.observe(contained_in)
+    if outcome.ok:
+        took = (settled.at - incident.declared_at).total_seconds()
+        svc.metrics.observe(TIME_TO_CONTAIN, took, {"action": request.action_id})
     return replace(
         ActionSettled.of(request, outcome.summary),
         follow_up=_follow_up(cleared.spec, outcome),

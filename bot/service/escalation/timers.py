@@ -44,6 +44,7 @@ from bot.core.escalation import StallKind, Step, StepEnd, step_due
 from bot.core.events import Escalated, Event, HandoffProposed, IncidentDeclared
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Handoff, Incident
+from bot.core.measures import TIMER_LATENESS
 from bot.core.playbooks import Playbook
 from bot.core.ports import UnitOfWork
 from bot.core.roles import Right
@@ -98,6 +99,7 @@ async def _fire(
     playbook = svc.playbooks[incident.playbook]
     ladder = playbook.ladder(timer.kind)
     lateness = max(0.0, (now - timer.due_at) / timedelta(seconds=1))
+    svc.metrics.observe(TIMER_LATENESS, lateness)
     stalled = await _still_stalled(uow, incident, timer)
     step = ladder[timer.step] if timer.step < len(ladder) else Step(0, end=StepEnd.DENY)
     notify = _audience(playbook, incident, timer, step) if stalled else frozenset[str]()

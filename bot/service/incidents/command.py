@@ -29,6 +29,7 @@ from bot.core.events import (
 )
 from bot.core.evidence import EvidenceRecord, What
 from bot.core.incidents import Handoff, Incident
+from bot.core.measures import TIME_TO_ACKNOWLEDGE
 from bot.service.context import Services
 from bot.service.incidents.handoff import offer
 from bot.service.incidents.lookup import locked_incident
@@ -46,10 +47,10 @@ async def acknowledge(cmd: AcknowledgeCommand, svc: Services) -> Sequence[Event]
         incident.commander_acknowledged = True
         await uow.incidents.save(incident)
         await uow.timers.cancel(incident.id, StallKind.COMMANDER_NOT_ACKNOWLEDGED)
-        await uow.incidents.append_evidence(
-            _entry(incident, cmd.actor, What.COMMAND_ACKNOWLEDGED, svc)
-        )
+        entry = _entry(incident, cmd.actor, What.COMMAND_ACKNOWLEDGED, svc)
+        await uow.incidents.append_evidence(entry)
         await uow.commit()
+    svc.metrics.observe(TIME_TO_ACKNOWLEDGE, (entry.at - incident.declared_at).total_seconds())
     return [CommandAcknowledged(incident.id, cmd.actor)]
 
 

@@ -1,0 +1,1 @@
+"""Metrics adapters: the ``Metrics`` port in Prometheus terms."""

@@ -1,0 +1,1 @@
+"""Tracing: OpenTelemetry set up for the process."""
