@@ -33,9 +33,18 @@ def _serve(tmp_path: Path) -> Blastwall:
 
 
 def _break_the_database(directory: Path) -> None:
+    """Overwrite the database and its WAL in place. The shared-memory index is
+    zeroed instead: every open connection has it mapped, and scribbling text over
+    mapped memory can kill the process instead of failing its queries, which is a
+    crash of the test's making, not an outage; a zeroed index only makes each
+    connection rebuild it from the (now garbage) WAL and database file."""
     for path in directory.glob("blastwall.db*"):
+        size = path.stat().st_size
         with path.open("r+b") as file:
-            file.write(b"\0not a database\0" * 4096)
+            if path.name.endswith("-shm"):
+                file.write(bytes(size))
+            else:
+                file.write(b"\0not a database\0" * 4096)
 
 
 async def test_requests_get_503_with_retry_after_and_one_log_line(tmp_path: Path) -> None:

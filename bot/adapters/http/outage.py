@@ -41,9 +41,24 @@ _SQLITE_UNUSABLE = (
 def is_outage(error: BaseException | None) -> bool:
     if isinstance(error, OUTAGES):
         return True
+    if isinstance(error, MemoryError):
+        return _raised_by_sqlite(error)
     if isinstance(error, sa_exc.DatabaseError):
         name = str(getattr(error.orig, "sqlite_errorname", ""))
         return name.startswith(_SQLITE_UNUSABLE)
+    return False
+
+
+def _raised_by_sqlite(error: BaseException) -> bool:
+    """SQLite answers SQLITE_NOMEM for some files overwritten under an open connection,
+    and the sqlite3 module raises that as a bare MemoryError, outside SQLAlchemy's
+    wrapping: an unusable store, told apart from a real shortage of memory by where
+    it was raised."""
+    frame = error.__traceback__
+    while frame is not None:
+        if "sqlite" in frame.tb_frame.f_code.co_filename:
+            return True
+        frame = frame.tb_next
     return False
 
 
@@ -66,7 +81,7 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_outage_handling(app: FastAPI) -> None:
-    for kind in (*OUTAGES, sa_exc.DatabaseError):
+    for kind in (*OUTAGES, sa_exc.DatabaseError, MemoryError):
         app.add_exception_handler(kind, _unavailable)
 
 
