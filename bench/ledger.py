@@ -31,13 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+from bench_databases import drop_database, fresh_database, postgres_answers
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert, select
 
@@ -54,7 +53,6 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import EvidenceEntryRow
 from bot.storage.unit_of_work import Database
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 ALICE = Actor("slack", "U0EXAMPLE1", "Alice")
 EVERY = 5  # entries per checkpointed transaction
 CHUNK = 1000  # entries per transaction when building, and in the append-vs-raw comparison
@@ -87,32 +85,6 @@ def _record(incident_id: str, n: int) -> EvidenceRecord:
         outcome="succeeded",
         details={"action": "aws.iam.deactivate_access_key", "target": f"AKIAEXAMPLE{n:09d}"},
     )
-
-
-async def _postgres_answers() -> bool:
-    try:
-        conn = await asyncpg.connect(PG_SERVER, timeout=3)
-    except Exception:
-        return False
-    await conn.close()
-    return True
-
-
-async def _fresh(kind: str, workdir: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{workdir / f'{uuid.uuid4().hex}.db'}", None
-    name = f"blastwall_bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(PG_SERVER)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", name
-
-
-async def _drop(name: str | None) -> None:
-    if name:
-        conn = await asyncpg.connect(PG_SERVER)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
 
 
 async def _declare(database: Database, incident_id: str) -> None:
@@ -206,7 +178,7 @@ def _verify(bundle: Path, pem: Path) -> tuple[float, float]:
 
 
 async def _one(kind: str, n: int, workdir: Path, key: Ed25519PrivateKey) -> dict[str, Any]:
-    url, name = await _fresh(kind, workdir)
+    url, name = await fresh_database(kind, workdir)
     redactors: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
         "production": build_redactor(redaction_key(key)).redact_body,
         "no finders": Redactor(redaction_key(key)).redact_body,
@@ -239,7 +211,7 @@ async def _one(kind: str, n: int, workdir: Path, key: Ed25519PrivateKey) -> dict
         await database.dispose()
         return figures
     finally:
-        await _drop(name)
+        await drop_database(name)
 
 
 def _print(f: dict[str, Any]) -> None:
@@ -270,7 +242,7 @@ async def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     kinds = args.databases.split(",")
-    if "postgresql" in kinds and not await _postgres_answers():
+    if "postgresql" in kinds and not await postgres_answers():
         print("PostgreSQL does not answer on 127.0.0.1:5432: SQLite only")
         kinds.remove("postgresql")
     key = Ed25519PrivateKey.generate()

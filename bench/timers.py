@@ -23,13 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
+from bench_databases import drop_database, fresh_database, postgres_answers
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,7 +39,6 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import EvidenceEntryRow, TimerRow
 from bot.storage.unit_of_work import Database
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 INCIDENTS = 10
 LEAD_S = 5.0  # time to start the processes before the first timer falls due
 DEADLINE_S = 900
@@ -50,32 +48,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-async def _postgres_answers() -> bool:
-    try:
-        conn = await asyncpg.connect(PG_SERVER, timeout=3)
-    except Exception:
-        return False
-    await conn.close()
-    return True
-
-
-async def _fresh_database(kind: str, workdir: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{workdir / 'bench.db'}", None
-    name = f"blastwall_bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(PG_SERVER)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", name
-
-
-async def _drop(name: str | None) -> None:
-    if name:
-        conn = await asyncpg.connect(PG_SERVER)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
 
 
 async def _seed(url: str, timers: int, spread_s: float) -> datetime:
@@ -206,7 +178,7 @@ async def _exactly_once(conn: AsyncConnection, timer_ids: set[int]) -> None:
 async def run(kind: str, processes: int, timers: int, spread_s: float) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="blastwall-bench-") as tmp:
         workdir = Path(tmp)
-        url, dropme = await _fresh_database(kind, workdir)
+        url, dropme = await fresh_database(kind, workdir)
         try:
             await _seed(url, timers, spread_s)
             servers = [_serve(url, workdir, f"serve-{i}") for i in range(processes)]
@@ -219,7 +191,7 @@ async def run(kind: str, processes: int, timers: int, spread_s: float) -> dict[s
                     process.terminate()
                     process.wait(timeout=30)
         finally:
-            await _drop(dropme)
+            await drop_database(dropme)
     lateness = sorted(f[0] for f in fired)
     times = sorted(f[1] for f in fired)
     span = max((times[-1] - times[0]).total_seconds(), 1e-9)
@@ -245,7 +217,7 @@ async def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
     databases = list(args.databases)
-    if "postgresql" in databases and not await _postgres_answers():
+    if "postgresql" in databases and not await postgres_answers():
         print("PostgreSQL is not answering on 127.0.0.1:5432: skipping it")
         databases.remove("postgresql")
     print(
